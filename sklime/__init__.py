@@ -1,0 +1,11 @@
+"""sklime: LIME explanations as a fast, reproducible scikit-learn transformer.
+
+The main entry point is :class:`LimeExplainer`; :meth:`LimeExplainer.explain`
+returns an :class:`Explanation`.
+"""
+
+from ._explainer import LimeExplainer
+from ._explanation import Explanation
+
+__all__ = ["Explanation", "LimeExplainer"]
+__version__ = "0.1.0.dev0"

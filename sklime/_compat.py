@@ -1,0 +1,20 @@
+"""The private scikit-learn helpers sklime relies on, imported in one place.
+
+scikit-learn does not promise these names across releases; keeping them here
+means a rename touches one file.
+"""
+
+from sklearn.base import _fit_context
+from sklearn.utils._chunking import get_chunk_n_rows
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import _check_feature_names_in, validate_data
+
+__all__ = [
+    "HasMethods",
+    "Interval",
+    "StrOptions",
+    "_check_feature_names_in",
+    "_fit_context",
+    "get_chunk_n_rows",
+    "validate_data",
+]

@@ -1,0 +1,144 @@
+"""Binning continuous features: lime's quartile, decile and entropy bins.
+
+A binned feature is represented by "is the value in the same bin as the
+explained row's?". Bins are right-closed intervals ``(e[b-1], e[b]]`` around
+the sorted inner edges ``e`` (lime's convention). Values are drawn inside a bin
+from a normal with the bin's training mean and standard deviation, truncated
+to the bin; a bin whose training values are all equal gives that value.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.stats import truncnorm
+from sklearn.base import clone
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+from sklearn.utils.multiclass import type_of_target
+
+_PERCENTILES = {
+    "quartile": [25, 50, 75],
+    "decile": [10, 20, 30, 40, 50, 60, 70, 80, 90],
+}
+
+
+def fit_bin_edges(discretizer, values, y, random_state):
+    """Inner bin edges of each continuous column.
+
+    Parameters
+    ----------
+    discretizer : {"quartile", "decile", "entropy"} or estimator
+        A name, or a KBinsDiscretizer-like object exposing ``bin_edges_``
+        after ``fit``.
+    values : ndarray of shape (n_samples, n_columns)
+        Training values of the continuous columns.
+    y : array-like of shape (n_samples,) or None
+        Target, needed by ``"entropy"``.
+    random_state : int
+        Seed of the entropy trees.
+
+    Returns
+    -------
+    edges : list of ndarray
+        Sorted distinct inner edges per column.
+    """
+    if isinstance(discretizer, str) and discretizer in _PERCENTILES:
+        raw = [np.percentile(col, _PERCENTILES[discretizer]) for col in values.T]
+    elif isinstance(discretizer, str):  # "entropy"
+        raw = _entropy_edges(values, y, random_state)
+    else:
+        raw = _estimator_edges(discretizer, values)
+    return [np.unique(np.asarray(edges, dtype=float)) for edges in raw]
+
+
+def _entropy_edges(values, y, random_state):
+    """Split points of a depth-3 tree on each column (lime's entropy bins)."""
+    if y is None:
+        raise ValueError(
+            "discretizer='entropy' places bin edges where they best separate the "
+            "target, so fit needs y. Pass y to fit, or use discretizer='quartile'."
+        )
+    y = np.asarray(y)
+    if type_of_target(y) in ("binary", "multiclass"):
+        tree = DecisionTreeClassifier(
+            criterion="entropy", max_depth=3, random_state=random_state
+        )
+    else:
+        tree = DecisionTreeRegressor(max_depth=3, random_state=random_state)
+    edges = []
+    for column in values.T:
+        tree.fit(column.reshape(-1, 1), y)
+        inner = tree.tree_.threshold[tree.tree_.children_left > -1]
+        edges.append(inner if inner.size else [np.median(column)])
+    return edges
+
+
+def _estimator_edges(discretizer, values):
+    """Inner edges from a fitted KBinsDiscretizer-like object's ``bin_edges_``."""
+    fitted = clone(discretizer).fit(values)
+    bin_edges = getattr(fitted, "bin_edges_", None)
+    if bin_edges is None or len(bin_edges) != values.shape[1]:
+        raise TypeError(
+            f"The discretizer {discretizer!r} has no per-column bin_edges_ after "
+            "fit. Pass 'quartile', 'decile', 'entropy' or a KBinsDiscretizer-like "
+            "object that sets bin_edges_."
+        )
+    return [np.asarray(edges)[1:-1] for edges in bin_edges]
+
+
+@dataclass
+class Bins:
+    """The bins of one continuous feature and their training statistics.
+
+    Attributes
+    ----------
+    edges : ndarray of shape (n_bins - 1,)
+        Sorted inner edges; bin ``b`` is ``(edges[b-1], edges[b]]``.
+    freq, mean, std, low, high : ndarray of shape (n_bins,)
+        Training frequency, mean, standard deviation and range of each bin.
+    """
+
+    edges: np.ndarray
+    freq: np.ndarray
+    mean: np.ndarray
+    std: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+
+    @classmethod
+    def from_training(cls, column, edges):
+        """Bin statistics of one training column."""
+        codes = np.searchsorted(edges, column)
+        n_bins = len(edges) + 1
+        counts = np.bincount(codes, minlength=n_bins).astype(float)
+        sums = np.bincount(codes, weights=column, minlength=n_bins)
+        mean = np.divide(sums, counts, out=np.zeros(n_bins), where=counts > 0)
+        squares = np.bincount(
+            codes, weights=(column - mean[codes]) ** 2, minlength=n_bins
+        )
+        std = np.sqrt(
+            np.divide(squares, counts, out=np.zeros(n_bins), where=counts > 0)
+        )
+        low = np.concatenate([[column.min()], edges])
+        high = np.concatenate([edges, [column.max()]])
+        return cls(edges, counts / counts.sum(), mean, std, low, high)
+
+    def code(self, values):
+        """Bin index of each value."""
+        return np.searchsorted(self.edges, values)
+
+    def draw(self, codes, uniforms):
+        """Values inside the given bins, by the inverse CDF at ``uniforms``."""
+        mean, std = self.mean[codes], self.std[codes]
+        low, high = self.low[codes], self.high[codes]
+        spread = (std > 0) & (high > low)
+        out = mean.astype(float, copy=True)
+        if spread.any():
+            s = std[spread]
+            out[spread] = truncnorm.ppf(
+                uniforms[spread],
+                (low[spread] - mean[spread]) / s,
+                (high[spread] - mean[spread]) / s,
+                loc=mean[spread],
+                scale=s,
+            )
+        return out

@@ -1,0 +1,473 @@
+"""``LimeExplainer``: LIME for tabular data as a scikit-learn transformer."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.frozen import FrozenEstimator
+from sklearn.utils import check_random_state, gen_batches
+from sklearn.utils.parallel import Parallel, delayed
+from sklearn.utils.validation import check_is_fitted
+
+from . import _sampling
+from ._compat import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    _check_feature_names_in,
+    _fit_context,
+    get_chunk_n_rows,
+    validate_data,
+)
+from ._discretize import fit_bin_edges
+from ._explanation import Explanation, FeatureDescriber
+from ._kernels import default_kernel_width, exponential_kernel, sample_weights
+from ._model import BlackBox, fit_black_box
+from ._sampling import FeatureSpace, Noise
+from ._surrogate import fit_surrogates, weighted_moments
+from ._tabular import OWN_VALUE, TableSchema, is_dataframe
+
+#: Training rows queried in fit to learn the shape of the model's output.
+_PROBE_ROWS = 5
+
+
+class LimeExplainer(TransformerMixin, BaseEstimator):
+    """Explain a model's predictions with LIME, many rows at once.
+
+    For each row, LIME draws perturbations, queries the model on them, weights
+    them by a kernel of their distance to the row in an interpretable
+    representation, and fits a weighted ridge regression (the surrogate) of the
+    model's output on that representation. ``transform`` returns the
+    surrogates' coefficients, one row per explained row.
+
+    The perturbation noise is drawn once from ``random_state`` and shared by
+    all rows, so a row's explanation does not depend on the other rows, their
+    order, chunking or ``n_jobs``, and each explanation is distributed as
+    lime's (which draws a fresh sample per row).
+
+    Parameters
+    ----------
+    estimator : estimator or None, default=None
+        The model to explain. It is cloned and fitted on ``(X, y)`` in ``fit``.
+        Wrap an already fitted model in :class:`~sklearn.frozen.FrozenEstimator`
+        to explain it as it is (then ``y`` is not needed). None fits a random
+        forest (a classifier when ``y`` holds class labels, else a regressor).
+
+    num_samples : int, default=5000
+        Perturbations per explained row.
+
+    kernel_width : float or None, default=None
+        Width of the kernel; None means ``0.75 * sqrt(n_features_in_)`` (lime's).
+
+    kernel : callable or None, default=None
+        ``kernel(distances, width) -> weights``; None means lime's
+        ``exp(-d**2 / (2 * width**2))``. Must be picklable to use ``n_jobs``.
+
+    sampling : {"marginal", "local", "mask"}, default="marginal"
+        How perturbations are drawn:
+
+        - "marginal" (lime's): each feature independently from its training
+          distribution (normal with the training mean and standard deviation,
+          a bin then a value in it, or a category by frequency);
+        - "local": centred on the row, continuous features moved by
+          ``std * N(0, 1)``, categorical features kept or (with probability
+          1/2) replaced by another category;
+        - "mask" (the binary scheme of the LIME article): each feature kept
+          with probability 1/2, else replaced by a marginal draw (another bin
+          or category for grouped features).
+
+    discretizer : {"quartile", "decile", "entropy"}, estimator or None, \
+            default=None
+        How continuous features are binned. None keeps them continuous (lime's
+        ``discretize_continuous=False``); "quartile" is lime's default; "entropy"
+        needs ``y``; an object like :class:`~sklearn.preprocessing.KBinsDiscretizer`
+        is fitted on the continuous columns and its ``bin_edges_`` used.
+
+    categorical_features : "from_dtype", array-like or None, default="from_dtype"
+        Categorical columns: "from_dtype" takes string, object, category and
+        bool columns; or indices, names (DataFrame input) or a boolean mask
+        (for integer-coded categories); None means none.
+
+    num_features : int or None, default=None
+        Number of features each surrogate keeps (exactly that many); None keeps
+        all.
+
+    feature_selection : {"auto", "none", "highest_weights", \
+            "forward_selection", "lasso_path"}, default="auto"
+        How ``num_features`` features are chosen, with lime's meanings: "auto"
+        is forward selection up to 6 features, else highest weights.
+
+    alpha : float, default=1.0
+        Ridge penalty of the surrogate (lime uses 1).
+
+    response_method : {"auto", "predict_proba", "decision_function", \
+            "predict"}, default="auto"
+        Model output to explain; "auto" is ``predict_proba`` for classifiers
+        and ``predict`` for regressors.
+
+    random_state : int, RandomState instance or None, default=None
+        Pseudo-random number generator to control the perturbations, the
+        default discretizer's trees and the nested ``random_state`` of the
+        cloned estimator. Pass an int for reproducible output across multiple
+        function calls. See :term:`Glossary <random_state>`.
+
+    n_jobs : int or None, default=None
+        Number of jobs to run in parallel over chunks of rows.
+        ``None`` means 1 unless in a :obj:`joblib.parallel_backend` context.
+        ``-1`` means using all processors. See :term:`Glossary <n_jobs>`
+        for more details.
+
+    Attributes
+    ----------
+    estimator_ : estimator
+        The fitted model that is explained.
+
+    kernel_width_ : float
+        Kernel width in use.
+
+    outputs_ : ndarray
+        What each block of coefficients explains: the positive class of a
+        binary classifier, each class of a multiclass one, None for a single
+        regression target.
+
+    categorical_ : ndarray of shape (n_features_in_,), dtype bool
+        Which features are treated as categorical.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit. Defined only when `X` has feature
+        names that are all strings.
+
+    See Also
+    --------
+    sklime.Explanation : The batch explanation returned by :meth:`explain`.
+
+    Notes
+    -----
+    What a coefficient means depends on the representation: for a continuous
+    feature without discretizer, the change of the model's output per training
+    standard deviation; for a binned or categorical feature (and any feature
+    under mask sampling), the effect of having the row's bin, category or
+    value. A feature constant in the training data gets a zero coefficient.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn.linear_model import Ridge
+    >>> from sklime import LimeExplainer
+    >>> X, y = load_diabetes(return_X_y=True, as_frame=True)
+    >>> lime = LimeExplainer(Ridge(), num_samples=2000, random_state=0).fit(X, y)
+    >>> lime.transform(X.iloc[:3]).shape
+    (3, 10)
+    >>> lime.get_feature_names_out()[:3].tolist()
+    ['coef_age', 'coef_sex', 'coef_bmi']
+    """
+
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit"]), None],
+        "num_samples": [Interval(Integral, 1, None, closed="left")],
+        "kernel_width": [Interval(Real, 0, None, closed="neither"), None],
+        "kernel": [callable, None],
+        "sampling": [StrOptions({"marginal", "local", "mask"})],
+        "discretizer": [
+            StrOptions({"quartile", "decile", "entropy"}),
+            HasMethods(["fit"]),
+            None,
+        ],
+        "categorical_features": [StrOptions({"from_dtype"}), "array-like", None],
+        "num_features": [Interval(Integral, 1, None, closed="left"), None],
+        "feature_selection": [
+            StrOptions(
+                {"auto", "none", "highest_weights", "forward_selection", "lasso_path"}
+            )
+        ],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "response_method": [
+            StrOptions({"auto", "predict_proba", "decision_function", "predict"})
+        ],
+        "random_state": ["random_state"],
+        "n_jobs": [Integral, None],
+    }
+
+    def __init__(
+        self,
+        estimator=None,
+        *,
+        num_samples=5000,
+        kernel_width=None,
+        kernel=None,
+        sampling="marginal",
+        discretizer=None,
+        categorical_features="from_dtype",
+        num_features=None,
+        feature_selection="auto",
+        alpha=1.0,
+        response_method="auto",
+        random_state=None,
+        n_jobs=None,
+    ):
+        self.estimator = estimator
+        self.num_samples = num_samples
+        self.kernel_width = kernel_width
+        self.kernel = kernel
+        self.sampling = sampling
+        self.discretizer = discretizer
+        self.categorical_features = categorical_features
+        self.num_features = num_features
+        self.feature_selection = feature_selection
+        self.alpha = alpha
+        self.response_method = response_method
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y=None):
+        """Learn feature statistics, bins and categories; fit the model.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Training data: the perturbation statistics come from it.
+        y : array-like of shape (n_samples,), default=None
+            Target, needed to fit the estimator (not for a
+            :class:`~sklearn.frozen.FrozenEstimator`) and by
+            ``discretizer="entropy"``.
+
+        Returns
+        -------
+        self : object
+            The fitted explainer.
+        """
+        X = self._validate(X, reset=True)
+        self._check_sizes()
+        seeds = check_random_state(self.random_state).randint(
+            np.iinfo(np.int32).max, size=3
+        )
+        self.schema_ = TableSchema(X, self.categorical_features)
+        self.categorical_ = self.schema_.categorical.copy()
+        rows = self.schema_.encode(X)
+        edges = self._bin_edges(rows, y, int(seeds[1]))
+        self.space_ = FeatureSpace(
+            rows.values, self.categorical_, self.schema_.frequencies, edges
+        )
+        self.estimator_ = fit_black_box(self.estimator, X, y, int(seeds[2]))
+        probe = self.schema_.rows_input(rows.take(slice(0, _PROBE_ROWS)))
+        self.black_box_ = BlackBox(self.estimator_, self.response_method, probe)
+        self.outputs_ = self.black_box_.outputs
+        self.noise_seed_ = int(seeds[0])
+        self.kernel_width_ = float(
+            default_kernel_width(self.n_features_in_)
+            if self.kernel_width is None
+            else self.kernel_width
+        )
+        self.describer_ = FeatureDescriber(
+            self.schema_.names, self.space_.kind, edges or [], self.sampling
+        )
+        return self
+
+    def _validate(self, X, *, reset):
+        """Check X's shape and column names; keep DataFrames as they are."""
+        if is_dataframe(X):
+            validate_data(self, X, reset=reset, skip_check_array=True)
+            if X.shape[0] < 1:
+                raise ValueError(
+                    f"Found array with 0 sample(s) (shape={X.shape}) while a "
+                    "minimum of 1 is required."
+                )
+            return X
+        return validate_data(self, X, reset=reset, dtype=None, ensure_all_finite=False)
+
+    def _check_sizes(self):
+        """Parameters that must fit the number of features."""
+        n_features = self.n_features_in_
+        if self.num_features is not None and self.num_features > n_features:
+            raise ValueError(
+                f"num_features={self.num_features} is larger than the number of "
+                f"features ({n_features}). Use num_features <= {n_features}, or "
+                "None to keep all features."
+            )
+        if self.num_samples < n_features + 2:
+            raise ValueError(
+                f"num_samples={self.num_samples} is too small to fit a surrogate "
+                f"with {n_features} coefficients and an intercept. Use "
+                f"num_samples >= {n_features + 2} (thousands give stable "
+                "explanations)."
+            )
+
+    def _bin_edges(self, rows, y, seed):
+        """Bin edges of the continuous features, or None without discretizer."""
+        if self.discretizer is None:
+            return None
+        continuous = np.flatnonzero(~self.categorical_)
+        edges = [None] * self.n_features_in_
+        if continuous.size:
+            fitted = fit_bin_edges(
+                self.discretizer, rows.values[:, continuous], y, seed
+            )
+            for j, feature_edges in zip(continuous, fitted, strict=True):
+                edges[j] = feature_edges
+        return edges
+
+    def transform(self, X):
+        """Local coefficients of each row's explanation.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_rows, n_features)
+            Rows to explain.
+
+        Returns
+        -------
+        coef : ndarray of shape (n_rows, n_outputs * n_features)
+            One block of ``n_features`` coefficients per output (class), in
+            the order of :attr:`outputs_`; see :meth:`get_feature_names_out`.
+        """
+        return self.explain(X).coef
+
+    def explain(self, X):
+        """Explain rows: coefficients, intercepts, predictions and fit quality.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_rows, n_features)
+            Rows to explain.
+
+        Returns
+        -------
+        explanation : Explanation
+            ``explanation.coef`` equals ``transform(X)``.
+        """
+        check_is_fitted(self)
+        X = self._validate(X, reset=False)
+        rows = self.schema_.encode(X)
+        noise = Noise.draw(self.num_samples, self.n_features_in_, self.noise_seed_)
+        shared = self._shared_points(noise)
+        batches = gen_batches(len(rows), self._chunk_rows(len(rows)))
+        parts = Parallel(n_jobs=self.n_jobs)(
+            delayed(_explain_chunk)(self, rows.take(batch), noise, shared)
+            for batch in batches
+        )
+        merged = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+        n_rows = len(rows)
+        return Explanation(
+            coef=merged["coef"].reshape(n_rows, -1),
+            intercept=merged["intercept"],
+            local_prediction=merged["local_prediction"],
+            model_prediction=merged["model_prediction"],
+            score=merged["score"],
+            effective_sample_size=merged["effective_sample_size"],
+            selected=merged["selected"],
+            feature_names=self.schema_.names.copy(),
+            outputs=self.outputs_,
+            feature_names_out=self.get_feature_names_out(),
+            rows=rows.raw,
+            describer=self.describer_,
+        )
+
+    def _shared_points(self, noise):
+        """Marginal perturbations and the model's output on them (else None)."""
+        if self.sampling != "marginal":
+            return None
+        values, codes = _sampling.marginal_points(self.space_, noise)
+        output = self.black_box_(self.schema_.model_input(values, codes, None))
+        return (values, codes), output[None]
+
+    def _chunk_rows(self, n_rows):
+        """Rows per chunk, from scikit-learn's ``working_memory``."""
+        d, k, s = self.n_features_in_, len(self.outputs_), self.num_samples
+        row_bytes = 8 * (s * (8 * d + 4 * k + 4) + 4 * k * d * d)
+        return get_chunk_n_rows(row_bytes, max_n_rows=n_rows)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the coefficient columns of :meth:`transform`.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Input feature names; must match ``feature_names_in_`` if both are
+            given. None uses ``feature_names_in_`` or ``x0, x1, ...``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str
+            ``coef_<feature>`` for a single output, else
+            ``coef_<output>_<feature>`` in the order of :attr:`outputs_`.
+        """
+        check_is_fitted(self)
+        names = _check_feature_names_in(self, input_features)
+        if len(self.outputs_) == 1:
+            return np.asarray([f"coef_{name}" for name in names], dtype=object)
+        return np.asarray(
+            [f"coef_{out}_{name}" for out in self.outputs_ for name in names],
+            dtype=object,
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = not isinstance(self.estimator, FrozenEstimator)
+        tags.input_tags.string = True
+        tags.input_tags.categorical = True
+        return tags
+
+
+def _explain_chunk(explainer, rows, noise, shared):
+    """Explain one chunk of rows: perturb, query the model, fit surrogates.
+
+    Returns
+    -------
+    parts : dict of ndarray
+        Per-row results, stacked by :meth:`LimeExplainer.explain`.
+    """
+    space, box, schema = explainer.space_, explainer.black_box_, explainer.schema_
+    if shared is not None:
+        neighbourhood = _sampling.marginal(space, noise, shared[0], rows)
+        prediction = box(schema.rows_input(rows))
+        output = shared[1]
+    else:
+        sample = _sampling.local if explainer.sampling == "local" else _sampling.mask
+        neighbourhood = sample(space, noise, rows)
+        prediction, output = _query_with_rows(schema, box, rows, neighbourhood)
+    kernel = explainer.kernel or exponential_kernel
+    weights = sample_weights(
+        kernel, np.sqrt(neighbourhood.sq_distance), explainer.kernel_width_
+    )
+    moments = weighted_moments(neighbourhood.design, weights, output)
+    x_rep = space.representation(rows)
+    fits = fit_surrogates(
+        moments,
+        x_rep,
+        neighbourhood.offset,
+        space.active,
+        alpha=explainer.alpha,
+        num_features=explainer.num_features,
+        method=explainer.feature_selection,
+    )
+    ess = weights.sum(axis=1) ** 2 / (weights**2).sum(axis=1)
+    return {
+        "coef": fits.coef,
+        "intercept": fits.intercept,
+        "local_prediction": fits.intercept + np.einsum("ikj,ij->ik", fits.coef, x_rep),
+        "model_prediction": prediction,
+        "score": fits.score,
+        "effective_sample_size": np.broadcast_to(ess, (len(rows),)),
+        "selected": fits.support,
+    }
+
+
+def _query_with_rows(schema, box, rows, neighbourhood):
+    """One model call for the rows and their perturbations.
+
+    Returns
+    -------
+    prediction : ndarray of shape (n_rows, n_outputs)
+    output : ndarray of shape (n_rows, n_samples, n_outputs)
+    """
+    n_rows, n_samples, n_features = neighbourhood.values.shape
+    own = np.full((n_rows, 1, n_features), OWN_VALUE)
+    values = np.concatenate([rows.values[:, None, :], neighbourhood.values], axis=1)
+    codes = np.concatenate([own, neighbourhood.codes], axis=1)
+    output = box(schema.model_input(values, codes, rows.raw))
+    output = output.reshape(n_rows, n_samples + 1, -1)
+    return output[:, 0], output[:, 1:]

@@ -1,0 +1,216 @@
+"""The batch explanation object returned by ``LimeExplainer.explain``."""
+
+import numpy as np
+
+from ._sampling import BINNED, CATEGORICAL
+
+
+def format_number(value):
+    """A short, readable number: two decimals where they say enough."""
+    value = float(value)
+    if value == 0 or 0.01 <= abs(value) < 1e5:
+        return f"{value:.2f}"
+    return f"{value:.3g}"
+
+
+class FeatureDescriber:
+    """Readable descriptions of what each coefficient of a row stands for.
+
+    Parameters
+    ----------
+    names : array-like of str
+        Feature names.
+    kind : ndarray of shape (n_features,)
+        Representation of each feature (see ``sklime._sampling``).
+    edges : list
+        Inner bin edges of binned features (None elsewhere).
+    sampling : str
+        Sampling scheme; under "mask" a z-scored feature's coefficient is the
+        effect of keeping the row's value, so its description shows the value.
+    """
+
+    def __init__(self, names, kind, edges, sampling):
+        self.names = [str(name) for name in names]
+        self.kind = np.asarray(kind)
+        self.edges = edges
+        self.sampling = sampling
+
+    def __call__(self, raw_row):
+        """Descriptions of one row's features, e.g. ``0.03 < bmi <= 0.06``.
+
+        Parameters
+        ----------
+        raw_row : array-like of shape (n_features,)
+            The row's values as given.
+
+        Returns
+        -------
+        descriptions : list of str
+        """
+        return [
+            self._describe(j, value)
+            for j, value in enumerate(np.asarray(raw_row, dtype=object))
+        ]
+
+    def _describe(self, j, value):
+        name = self.names[j]
+        if self.kind[j] == CATEGORICAL:
+            return f"{name}={value}"
+        if self.kind[j] == BINNED:
+            return _bin_label(name, self.edges[j], float(value))
+        if self.sampling == "mask":
+            return f"{name}={format_number(value)}"
+        return name
+
+
+def _bin_label(name, edges, value):
+    """lime's label of the bin holding ``value``: ``a < name <= b``."""
+    if len(edges) == 0:
+        return f"{name} (one bin)"
+    b = int(np.searchsorted(edges, value))
+    if b == 0:
+        return f"{name} <= {format_number(edges[0])}"
+    if b == len(edges):
+        return f"{name} > {format_number(edges[-1])}"
+    return f"{format_number(edges[b - 1])} < {name} <= {format_number(edges[b])}"
+
+
+class Explanation:
+    """LIME explanations of a batch of rows.
+
+    Returned by :meth:`LimeExplainer.explain`; not built directly.
+
+    Attributes
+    ----------
+    coef : ndarray of shape (n_rows, n_outputs * n_features)
+        Local coefficients, one block of ``n_features`` columns per output;
+        equal to ``LimeExplainer.transform``.
+    intercept : ndarray of shape (n_rows, n_outputs)
+        Intercept of each surrogate.
+    local_prediction : ndarray of shape (n_rows, n_outputs)
+        The surrogate's prediction at the row.
+    model_prediction : ndarray of shape (n_rows, n_outputs)
+        The model's prediction at the row.
+    score : ndarray of shape (n_rows, n_outputs)
+        In-sample weighted R^2 of each surrogate on its perturbations (lime's
+        ``score``; it rewards narrow kernels, so do not tune on it).
+    effective_sample_size : ndarray of shape (n_rows,)
+        ``(sum w)^2 / sum w^2`` of each row's kernel weights.
+    selected : ndarray of shape (n_rows, n_outputs, n_features), dtype bool
+        Features each surrogate uses.
+    feature_names : ndarray of shape (n_features,)
+        Names of the explained features.
+    outputs : ndarray of shape (n_outputs,)
+        What each block explains: the positive class of a binary classifier,
+        each class of a multiclass one, None for a single regression target.
+    feature_names_out : ndarray of shape (n_outputs * n_features,)
+        Names of the columns of ``coef``.
+    """
+
+    def __init__(
+        self,
+        *,
+        coef,
+        intercept,
+        local_prediction,
+        model_prediction,
+        score,
+        effective_sample_size,
+        selected,
+        feature_names,
+        outputs,
+        feature_names_out,
+        rows,
+        describer,
+    ):
+        self.coef = coef
+        self.intercept = intercept
+        self.local_prediction = local_prediction
+        self.model_prediction = model_prediction
+        self.score = score
+        self.effective_sample_size = effective_sample_size
+        self.selected = selected
+        self.feature_names = feature_names
+        self.outputs = outputs
+        self.feature_names_out = feature_names_out
+        self._rows = rows
+        self._describer = describer
+
+    def __len__(self):
+        return self.coef.shape[0]
+
+    def __repr__(self):
+        return (
+            f"Explanation(n_rows={len(self)}, n_outputs={len(self.outputs)}, "
+            f"n_features={len(self.feature_names)})"
+        )
+
+    def output_index(self, row, output=None):
+        """Position of ``output`` among :attr:`outputs`.
+
+        ``None`` means the only output, or with several outputs the one the
+        model predicts highest for the row (the predicted class).
+        """
+        if output is None:
+            return int(np.argmax(self.model_prediction[row]))
+        matches = [k for k, name in enumerate(self.outputs) if name == output]
+        if not matches:
+            raise ValueError(
+                f"Unknown output {output!r}; the explained outputs are "
+                f"{list(self.outputs)}."
+            )
+        return matches[0]
+
+    def coefficients(self, output=None):
+        """Coefficients of one output as an (n_rows, n_features) array.
+
+        Parameters
+        ----------
+        output : label or None
+            An entry of :attr:`outputs`; None for the first.
+
+        Returns
+        -------
+        coef : ndarray of shape (n_rows, n_features)
+        """
+        k = 0 if output is None else self.output_index(0, output)
+        d = len(self.feature_names)
+        return self.coef[:, k * d : (k + 1) * d]
+
+    def descriptions(self, row):
+        """What each coefficient of ``row`` means, e.g. ``0.03 < bmi <= 0.06``.
+
+        Parameters
+        ----------
+        row : int
+            Position of the row in the explained batch.
+
+        Returns
+        -------
+        descriptions : list of str
+        """
+        return self._describer(self._rows[row])
+
+    def as_list(self, row, output=None):
+        """One row's explanation as (description, weight) pairs.
+
+        Parameters
+        ----------
+        row : int
+            Position of the row in the explained batch.
+        output : label or None
+            Which output to explain (an entry of :attr:`outputs`); None for the
+            only one, or the row's predicted class.
+
+        Returns
+        -------
+        pairs : list of (str, float)
+            The surrogate's selected features, by decreasing absolute weight.
+        """
+        k = self.output_index(row, output)
+        d = len(self.feature_names)
+        weights = self.coef[row, k * d : (k + 1) * d]
+        labels = self.descriptions(row)
+        used = np.flatnonzero(self.selected[row, k])
+        order = used[np.argsort(-np.abs(weights[used]), kind="stable")]
+        return [(labels[j], float(weights[j])) for j in order]

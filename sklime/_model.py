@@ -1,0 +1,176 @@
+"""The black box: resolving, fitting and querying the explained model."""
+
+import numpy as np
+from sklearn.base import clone, is_classifier
+from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+from sklearn.exceptions import NotFittedError
+from sklearn.frozen import FrozenEstimator
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_is_fitted
+
+
+def fit_black_box(estimator, X, y, seed):
+    """Return the fitted model to explain.
+
+    ``None`` becomes a random forest (a classifier for class labels, else a
+    regressor) fitted on ``(X, y)``; a :class:`~sklearn.frozen.FrozenEstimator`
+    is used as it is; any other estimator is cloned, its unset nested
+    ``random_state`` parameters are seeded from ``seed``, and it is fitted.
+
+    Parameters
+    ----------
+    estimator : estimator or None
+    X : ndarray or DataFrame of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,) or None
+    seed : int
+
+    Returns
+    -------
+    model : fitted estimator
+    """
+    if isinstance(estimator, FrozenEstimator):
+        return estimator
+    if y is None:
+        raise ValueError(_missing_y_message(estimator))
+    if estimator is None:
+        classes = type_of_target(y) in ("binary", "multiclass")
+        estimator = RandomForestClassifier() if classes else RandomForestRegressor()
+    model = clone(estimator)
+    rng = np.random.RandomState(seed)
+    unset = {
+        key: int(rng.randint(np.iinfo(np.int32).max))
+        for key, value in sorted(model.get_params(deep=True).items())
+        if (key == "random_state" or key.endswith("__random_state")) and value is None
+    }
+    return model.set_params(**unset).fit(X, y)
+
+
+def _missing_y_message(estimator):
+    """The error for fit without y, saying what to pass instead."""
+    head = (
+        "This LimeExplainer estimator requires y to be passed, but the target y is None"
+    )
+    if estimator is None:
+        return (
+            f"{head}: without an estimator, LimeExplainer fits a default random "
+            "forest on (X, y). Pass y, or pass your fitted model as "
+            "estimator=FrozenEstimator(model)."
+        )
+    try:
+        check_is_fitted(estimator)
+    except NotFittedError:
+        return f"{head}: y is needed to fit the unfitted estimator {estimator!r}."
+    return (
+        f"{head}. The estimator {estimator!r} is already fitted, but LimeExplainer "
+        "clones and refits its estimator. To explain the fitted model as it is, "
+        "wrap it: LimeExplainer(FrozenEstimator(model)) with "
+        "`from sklearn.frozen import FrozenEstimator`."
+    )
+
+
+class BlackBox:
+    """Calls the model's response method and checks what comes back.
+
+    Parameters
+    ----------
+    model : fitted estimator
+    response_method : {"auto", "predict", "predict_proba", "decision_function"}
+        "auto" is ``predict_proba`` for classifiers (``decision_function`` when
+        they have no ``predict_proba``) and ``predict`` otherwise.
+    probe : ndarray or DataFrame
+        A few training rows, queried once to learn the output's width.
+
+    Attributes
+    ----------
+    method : str
+        The response method used.
+    outputs : ndarray of shape (n_outputs,)
+        What each explained output column is: the positive class of a binary
+        classifier, each class of a multiclass one, ``None`` for a single
+        regression target, output indices for multi-output regression.
+    """
+
+    def __init__(self, model, response_method, probe):
+        self.model = model
+        self.classifier = is_classifier(model)
+        self.method = self._resolve(response_method)
+        self._width = None
+        out = self._call(probe)
+        self._width = out.shape[1]
+        self._columns, self.outputs = self._output_columns(out.shape[1])
+
+    def _resolve(self, response_method):
+        if response_method == "auto":
+            if not self.classifier:
+                response_method = "predict"
+            elif hasattr(self.model, "predict_proba"):
+                response_method = "predict_proba"
+            else:
+                response_method = "decision_function"
+        if self.classifier and response_method == "predict":
+            raise ValueError(
+                "response_method='predict' returns class labels, which a linear "
+                "surrogate cannot explain. Use 'predict_proba' or "
+                "'decision_function' for classifiers."
+            )
+        if not hasattr(self.model, response_method):
+            raise ValueError(
+                f"The estimator {self.model!r} has no {response_method} method. "
+                "Choose another response_method."
+            )
+        return response_method
+
+    def _output_columns(self, width):
+        """Columns of the raw output to explain and what they stand for."""
+        if not self.classifier:
+            names = [None] if width == 1 else list(range(width))
+            return slice(None), np.asarray(names, dtype=object)
+        classes = np.asarray(self.model.classes_)
+        if width == 1:  # binary decision_function, or a single class
+            return slice(None), classes[-1:]
+        if width != len(classes):
+            raise ValueError(
+                f"The estimator's {self.method} returned {width} columns for "
+                f"{len(classes)} classes; it must return one column per class."
+            )
+        if width == 2:  # binary: one block, the positive class
+            return slice(1, 2), classes[1:]
+        return slice(None), classes
+
+    def __call__(self, X):
+        """Model output on ``X`` as an array of shape (n_points, n_outputs)."""
+        return self._call(X)[:, self._columns]
+
+    def _call(self, X):
+        n_points = X.shape[0]
+        try:
+            out = getattr(self.model, self.method)(X)
+        except Exception as exc:
+            raise ValueError(
+                f"The estimator's {self.method} raised {type(exc).__name__} on "
+                f"{n_points} perturbed points: {exc}. LimeExplainer queries the "
+                "model with data shaped like the X given to fit (same columns and "
+                "dtypes); check that the model accepts such data."
+            ) from exc
+        try:
+            out = np.asarray(out, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"The estimator's {self.method} returned non-numeric output "
+                f"({exc}); choose a response_method that returns numbers."
+            ) from exc
+        if out.ndim == 1:
+            out = out[:, None]
+        expected = (n_points, self._width or (out.shape[1] if out.ndim == 2 else -1))
+        if out.shape != expected:
+            raise ValueError(
+                f"The estimator's {self.method} returned an array of shape "
+                f"{out.shape} for {n_points} points; expected {expected}. "
+                "The model must return one row (of a fixed width) per point."
+            )
+        if not np.isfinite(out).all():
+            raise ValueError(
+                f"The estimator's {self.method} returned NaN or infinite values; "
+                "LIME needs finite model outputs."
+            )
+        return out

@@ -1,0 +1,315 @@
+"""Perturbations and their interpretable representation (DESIGN.md section 4).
+
+Each feature has one of three representations:
+
+* ``ZSCORE`` (continuous, no discretizer): ``(value - mean) / std``;
+* ``BINNED`` (continuous, with a discretizer): 1 if the value is in the
+  explained row's bin;
+* ``CATEGORICAL``: 1 if the value is the explained row's category.
+
+All randomness comes from one :class:`Noise` drawn from a seed fixed in
+``fit`` and shared by every row (common random numbers). A neighbourhood is
+then a deterministic function of the noise and the row, which is what makes
+explanations independent of chunking, row order and ``n_jobs``.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._discretize import Bins
+from ._tabular import OWN_VALUE
+
+ZSCORE, BINNED, CATEGORICAL = 0, 1, 2
+
+#: Probability that mask sampling keeps a feature, and that local sampling
+#: keeps a categorical feature's value (else it takes another category).
+KEEP_PROBABILITY = 0.5
+
+
+class FeatureSpace:
+    """Per-feature statistics of the training data, learned in ``fit``.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_samples, n_features)
+        Continuous training values (0 in categorical columns).
+    categorical : ndarray of shape (n_features,), dtype bool
+        Which columns are categorical.
+    frequencies : list
+        Training frequencies of each categorical column's categories (None in
+        continuous columns).
+    edges : list or None
+        Inner bin edges of each continuous column (None in categorical
+        columns), or None for no discretizer.
+
+    Attributes
+    ----------
+    kind : ndarray of shape (n_features,)
+        ``ZSCORE``, ``BINNED`` or ``CATEGORICAL``.
+    mean, std : ndarray of shape (n_features,)
+        Training mean and standard deviation (0 and 1 in categorical columns).
+    groups : list
+        Training frequency of each bin or category (None for z-scores).
+    bins : list
+        :class:`~sklime._discretize.Bins` of binned features, else None.
+    active : ndarray of shape (n_features,), dtype bool
+        Features with training variation: a constant feature (zero standard
+        deviation, one category or one populated bin) gets a zero coefficient
+        and is never perturbed away from the row's value.
+    """
+
+    def __init__(self, values, categorical, frequencies, edges):
+        n_features = values.shape[1]
+        self.mean = np.where(categorical, 0.0, values.mean(axis=0))
+        self.std = np.where(categorical, 1.0, values.std(axis=0))
+        self.kind = np.where(
+            categorical, CATEGORICAL, ZSCORE if edges is None else BINNED
+        )
+        self.bins = [
+            Bins.from_training(values[:, j], edges[j])
+            if self.kind[j] == BINNED
+            else None
+            for j in range(n_features)
+        ]
+        self.groups = [
+            self.bins[j].freq if self.kind[j] == BINNED else frequencies[j]
+            for j in range(n_features)
+        ]
+        self.active = np.array(
+            [
+                self.std[j] > 0
+                if self.kind[j] == ZSCORE
+                else np.count_nonzero(self.groups[j]) > 1
+                for j in range(n_features)
+            ],
+            dtype=bool,
+        )
+
+    @property
+    def n_features(self):
+        return self.kind.shape[0]
+
+    def scale(self):
+        """Standard deviations with constant features mapped to 1."""
+        return np.where(self.std > 0, self.std, 1.0)
+
+    def zscore(self, values):
+        """Z-scores of continuous values."""
+        return (values - self.mean) / self.scale()
+
+    def group_codes(self, rows):
+        """Bin or category code of each row in grouped features (0 elsewhere)."""
+        codes = rows.codes.copy()
+        for j in np.flatnonzero(self.kind == BINNED):
+            codes[:, j] = self.bins[j].code(rows.values[:, j])
+        return codes
+
+    def representation(self, rows):
+        """Interpretable representation of the rows themselves."""
+        return np.where(self.kind == ZSCORE, self.zscore(rows.values), 1.0)
+
+
+@dataclass
+class Noise:
+    """Standard random numbers shared by every explained row.
+
+    Attributes
+    ----------
+    normal : ndarray of shape (n_samples, n_features)
+        Standard normal draws (continuous perturbations).
+    group : ndarray of shape (n_samples, n_features)
+        Uniform draws choosing a bin or category by training frequency.
+    value : ndarray of shape (n_samples, n_features)
+        Uniform draws choosing a value inside a bin.
+    keep : ndarray of shape (n_samples, n_features), dtype bool
+        Whether mask (and local categorical) sampling keeps the row's value.
+    """
+
+    normal: np.ndarray
+    group: np.ndarray
+    value: np.ndarray
+    keep: np.ndarray
+
+    @classmethod
+    def draw(cls, num_samples, n_features, seed):
+        """Draw the noise of ``num_samples`` perturbations from ``seed``."""
+        rng = np.random.default_rng(seed)
+        shape = (num_samples, n_features)
+        return cls(
+            normal=rng.standard_normal(shape),
+            group=rng.random(shape),
+            value=rng.random(shape),
+            keep=rng.random(shape) < KEEP_PROBABILITY,
+        )
+
+
+@dataclass
+class Neighbourhood:
+    """Perturbations of a chunk of rows and their representation.
+
+    Arrays whose first axis has length 1 are shared by every row.
+
+    Attributes
+    ----------
+    values, codes : ndarray of shape (n_rows or 1, n_samples, n_features)
+        Perturbed points, in the views of :class:`~sklime._tabular.Rows`.
+    design : ndarray of shape (n_rows or 1, n_samples, n_features)
+        Interpretable representation of the points, up to ``offset``.
+    offset : ndarray of shape (n_rows, n_features) or None
+        Per-row shift from ``design`` to the representation.
+    sq_distance : ndarray of shape (n_rows or 1, n_samples)
+        Squared Euclidean distance from the row's representation.
+    """
+
+    values: np.ndarray
+    codes: np.ndarray
+    design: np.ndarray
+    offset: np.ndarray | None
+    sq_distance: np.ndarray
+
+
+def draw_groups(freq, uniform, exclude=None):
+    """Draw bin or category codes by training frequency (inverse CDF).
+
+    Parameters
+    ----------
+    freq : ndarray of shape (n_groups,)
+        Training frequencies.
+    uniform : ndarray
+        Uniform draws in [0, 1).
+    exclude : ndarray or None
+        Codes to avoid, broadcastable against ``uniform`` (``OWN_VALUE`` avoids
+        nothing): the draw is then from the frequencies renormalised without
+        that code.
+
+    Returns
+    -------
+    codes : ndarray of the broadcast shape
+    """
+    cdf = np.cumsum(freq)
+    cdf /= cdf[-1]
+    last = len(freq) - 1
+    if exclude is None:
+        return np.minimum(np.searchsorted(cdf, uniform, side="right"), last)
+    own = np.where(exclude >= 0, freq[np.maximum(exclude, 0)], 0.0) / cdf[-1]
+    start = np.where(exclude >= 0, cdf[np.maximum(exclude, 0)], 0.0) - own
+    t = uniform * (1.0 - own)
+    t = np.where(t < start, t, t + own)
+    return np.minimum(np.searchsorted(cdf, t, side="right"), last)
+
+
+def marginal_points(space, noise):
+    """Perturbations drawn from the training marginals, shared by all rows.
+
+    Returns
+    -------
+    values, codes : ndarray of shape (1, n_samples, n_features)
+    """
+    values = space.mean + noise.normal * space.std
+    codes = np.zeros(noise.normal.shape, dtype=np.intp)
+    for j in np.flatnonzero(space.kind != ZSCORE):
+        codes[:, j] = draw_groups(space.groups[j], noise.group[:, j])
+        if space.kind[j] == BINNED:
+            values[:, j] = space.bins[j].draw(codes[:, j], noise.value[:, j])
+    return values[None], codes[None]
+
+
+def marginal(space, noise, points, rows):
+    """Neighbourhoods of marginal sampling (lime's default).
+
+    The points do not depend on the row; only their representation (the
+    row's z-score subtracted, or "same bin/category as the row") does.
+    """
+    values, codes = points
+    grouped = space.kind != ZSCORE
+    design = np.broadcast_to(noise.normal, (1, *noise.normal.shape))
+    sq_distance = _zscore_sq_distance(space, noise.normal, space.zscore(rows.values))
+    if grouped.any():
+        same = codes == space.group_codes(rows)[:, None, :]
+        design = np.where(grouped, same, design)
+        sq_distance = sq_distance + ((~same) & grouped & space.active).sum(axis=-1)
+    return Neighbourhood(values, codes, _only_active(space, design), None, sq_distance)
+
+
+def local(space, noise, rows):
+    """Neighbourhoods of local sampling, centred on each row.
+
+    Continuous features move by ``std * N(0, 1)`` from the row's value;
+    categorical features keep the row's value or, with probability
+    ``1 - KEEP_PROBABILITY``, take another category by training frequency.
+    Without binned features the design and the distances are shared by all
+    rows (the design is the noise; the row's z-score is the offset).
+    """
+    keep = noise.keep | ~space.active
+    categorical = space.kind == CATEGORICAL
+    values = rows.values[:, None, :] + noise.normal * space.std
+    codes = _other_groups(space, noise, rows, keep, codes_only=True)
+    design = np.where(categorical, keep, noise.normal)[None]
+    mismatch = np.where(categorical, ~keep, noise.normal**2)[None]
+    binned = space.kind == BINNED
+    if binned.any():
+        row_codes = space.group_codes(rows)
+        same = np.zeros(values.shape, dtype=bool)
+        for j in np.flatnonzero(binned):
+            same[..., j] = space.bins[j].code(values[..., j]) == row_codes[:, None, j]
+        design = np.where(binned, same, design)
+        mismatch = np.where(binned, ~same, mismatch)
+    sq_distance = np.where(space.active, mismatch, 0.0).sum(axis=-1)
+    offset = np.where(space.kind == ZSCORE, space.zscore(rows.values), 0.0)
+    return Neighbourhood(
+        values, codes, _only_active(space, design), offset, sq_distance
+    )
+
+
+def mask(space, noise, rows):
+    """Neighbourhoods of the binary keep/replace scheme of the LIME article.
+
+    Each feature keeps the row's value (``z' = 1``) or is replaced
+    (``z' = 0``): a z-scored feature by a draw from ``N(mean, std)``, a binned
+    one by a value from another bin, a categorical one by another category,
+    both chosen by training frequency. The design is the keep mask itself.
+    """
+    keep = noise.keep | ~space.active
+    replaced = space.mean + noise.normal * space.std
+    values = np.where(keep, rows.values[:, None, :], replaced)
+    codes = _other_groups(space, noise, rows, keep, codes_only=False, values=values)
+    design = keep[None].astype(float)
+    sq_distance = ((~keep) & space.active).sum(axis=-1)[None].astype(float)
+    return Neighbourhood(values, codes, _only_active(space, design), None, sq_distance)
+
+
+def _other_groups(space, noise, rows, keep, *, codes_only, values=None):
+    """Codes of points that keep the row's group or take another one.
+
+    Kept categorical values get ``OWN_VALUE``. Replaced grouped features get
+    another bin or category by training frequency; unless ``codes_only``,
+    binned features also get a value inside their new bin, written into
+    ``values``.
+    """
+    shape = (len(rows), *keep.shape)
+    codes = np.zeros(shape, dtype=np.intp)
+    row_codes = space.group_codes(rows)
+    kinds = (CATEGORICAL,) if codes_only else (CATEGORICAL, BINNED)
+    for j in np.flatnonzero(np.isin(space.kind, kinds)):
+        other = draw_groups(space.groups[j], noise.group[:, j], row_codes[:, None, j])
+        if space.kind[j] == CATEGORICAL:
+            codes[..., j] = np.where(keep[:, j], OWN_VALUE, other)
+        else:
+            drawn = space.bins[j].draw(
+                other, np.broadcast_to(noise.value[:, j], other.shape)
+            )
+            values[..., j] = np.where(keep[:, j], values[..., j], drawn)
+    return codes
+
+
+def _zscore_sq_distance(space, normal, x_zscore):
+    """Squared distance over active z-scored features, per row and sample."""
+    zs = (space.kind == ZSCORE) & space.active
+    diff = normal[None, :, zs] - x_zscore[:, None, zs]
+    return np.einsum("isj,isj->is", diff, diff)
+
+
+def _only_active(space, design):
+    """The design with the columns of constant features set to zero."""
+    return np.where(space.active, design, 0.0)

@@ -1,0 +1,322 @@
+"""Batched weighted ridge surrogates and lime's feature selection.
+
+Every function here works on a stack of independent problems at once. A
+*problem* is one (row, output) pair: the explained row's neighbourhood and one
+column of the model's output (one class, or the regression target). Samples
+enter only through weighted moments (:func:`weighted_moments`): the centred,
+weighted Gram matrix ``G = Xc^T W Xc``, the cross moments ``b = Xc^T W yc`` and
+the weighted total sum of squares. Selection and the final ridge solve use only
+these small matrices, so no loop runs over samples or rows.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Relative diagonal loading that keeps exactly collinear designs solvable.
+_JITTER = 1e-10
+#: Ridge penalty lime uses to rank features for "highest_weights".
+_HIGHEST_WEIGHTS_ALPHA = 0.01
+#: lime's "auto" uses forward selection up to this many features.
+_AUTO_FORWARD_MAX = 6
+
+
+@dataclass
+class Moments:
+    """Weighted moments of a stack of neighbourhoods.
+
+    Attributes
+    ----------
+    gram : ndarray of shape (n_rows or 1, n_features, n_features)
+        Centred weighted Gram matrix of the design.
+    cross : ndarray of shape (n_rows, n_outputs, n_features)
+        Centred weighted cross moments of design and response.
+    total : ndarray of shape (n_rows, n_outputs)
+        Weighted total sum of squares of the response.
+    x_mean : ndarray of shape (n_rows or 1, n_features)
+        Weighted mean of the design.
+    y_mean : ndarray of shape (n_rows, n_outputs)
+        Weighted mean of the response.
+    """
+
+    gram: np.ndarray
+    cross: np.ndarray
+    total: np.ndarray
+    x_mean: np.ndarray
+    y_mean: np.ndarray
+
+
+def weighted_moments(X, w, Y):
+    """Centred weighted moments, broadcasting shared designs, weights or responses.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_rows or 1, n_samples, n_features)
+        Design (interpretable representation) of each neighbourhood.
+    w : ndarray of shape (n_rows or 1, n_samples)
+        Kernel weights.
+    Y : ndarray of shape (n_rows or 1, n_samples, n_outputs)
+        Model output on the perturbed points.
+
+    Returns
+    -------
+    moments : Moments
+    """
+    total_w = w.sum(axis=-1)[:, None]
+    x_mean = (w[:, None, :] @ X)[:, 0] / total_w
+    y_mean = (w[:, None, :] @ Y)[:, 0] / total_w
+    Xc = X - x_mean[:, None, :]
+    Xw = Xc * w[:, :, None]
+    gram = Xw.transpose(0, 2, 1) @ Xc
+    Yc = Y - y_mean[:, None, :]
+    cross = (Xw.transpose(0, 2, 1) @ Yc).transpose(0, 2, 1)
+    total = np.einsum("is,isk->ik", np.broadcast_to(w, Yc.shape[:2]), Yc**2)
+    n = max(cross.shape[0], total.shape[0])
+    cross = np.broadcast_to(cross, (n, *cross.shape[1:]))
+    return Moments(
+        gram, cross, np.broadcast_to(total, (n, total.shape[1])), x_mean, y_mean
+    )
+
+
+@dataclass
+class Surrogates:
+    """Fitted surrogates of a stack of problems.
+
+    Attributes
+    ----------
+    coef : ndarray of shape (n_rows, n_outputs, n_features)
+        Coefficients; zero outside ``support``.
+    intercept : ndarray of shape (n_rows, n_outputs)
+        Intercept in the representation's own coordinates.
+    support : ndarray of shape (n_rows, n_outputs, n_features), dtype bool
+        Features the surrogate uses.
+    score : ndarray of shape (n_rows, n_outputs)
+        In-sample weighted R^2 (lime's ``score``).
+    """
+
+    coef: np.ndarray
+    intercept: np.ndarray
+    support: np.ndarray
+    score: np.ndarray
+
+
+def fit_surrogates(moments, x_rep, offset, active, *, alpha, num_features, method):
+    """Select features and fit the weighted ridge surrogate of every problem.
+
+    Parameters
+    ----------
+    moments : Moments
+        Weighted moments of the neighbourhoods.
+    x_rep : ndarray of shape (n_rows, n_features)
+        Interpretable representation of each explained row.
+    offset : ndarray of shape (n_rows, n_features) or None
+        Shift from the design's coordinates to the representation's (the
+        design of local sampling is the shared noise; the representation is
+        the row's z-score plus that noise).
+    active : ndarray of shape (n_features,), dtype bool
+        Features that can vary; the others get a zero coefficient.
+    alpha : float
+        Ridge penalty of the surrogate.
+    num_features : int or None
+        Number of features each surrogate keeps; None keeps all active ones.
+    method : str
+        Feature selection (lime's meanings): "auto", "none", "highest_weights",
+        "forward_selection" or "lasso_path".
+
+    Returns
+    -------
+    surrogates : Surrogates
+    """
+    gram, cross = moments.gram, moments.cross
+    n_rows, n_outputs, n_features = cross.shape
+    if num_features is None or method == "none":
+        support = np.broadcast_to(active, cross.shape)
+    else:
+        support = select_features(
+            gram, cross, x_rep, active, num_features=num_features, method=method
+        )
+    coef = _masked_solve(gram[:, None], cross, support, alpha)
+    x_mean = moments.x_mean if offset is None else moments.x_mean + offset
+    intercept = moments.y_mean - np.einsum(
+        "ikj,ij->ik", coef, np.broadcast_to(x_mean, (n_rows, n_features))
+    )
+    explained = 2 * np.einsum("ikj,ikj->ik", coef, cross) - np.einsum(
+        "ikj,ijl,ikl->ik",
+        coef,
+        np.broadcast_to(gram, (n_rows, n_features, n_features)),
+        coef,
+    )
+    total = moments.total
+    with np.errstate(divide="ignore", invalid="ignore"):
+        score = np.where(total > 0, explained / total, 1.0)
+    return Surrogates(coef, intercept, np.ascontiguousarray(support), score)
+
+
+def _masked_solve(gram, cross, support, alpha):
+    """Ridge coefficients restricted to ``support``, zero elsewhere.
+
+    ``gram`` (shape (n, 1 or k, p, p)) and ``cross`` (shape (n, k, p)) are
+    restricted by replacing unsupported rows and columns with the identity and
+    unsupported cross moments with zero, so one stacked solve handles every
+    support pattern.
+    """
+    eye = np.eye(support.shape[-1])
+    pair = support[..., :, None] & support[..., None, :]
+    scale = np.maximum(np.trace(gram, axis1=-2, axis2=-1) / gram.shape[-1], 1e-300)
+    loading = alpha + _JITTER * scale[..., None, None]
+    system = np.where(pair, gram + loading * eye, eye)
+    rhs = np.where(support, cross, 0.0)
+    return np.linalg.solve(system, rhs[..., None])[..., 0]
+
+
+def select_features(gram, cross, x_rep, active, *, num_features, method):
+    """Exactly ``num_features`` features per problem, chosen as lime does.
+
+    Parameters
+    ----------
+    gram : ndarray of shape (n_rows or 1, n_features, n_features)
+    cross : ndarray of shape (n_rows, n_outputs, n_features)
+    x_rep : ndarray of shape (n_rows, n_features)
+    active : ndarray of shape (n_features,), dtype bool
+    num_features : int
+    method : {"auto", "highest_weights", "forward_selection", "lasso_path"}
+
+    Returns
+    -------
+    support : ndarray of shape (n_rows, n_outputs, n_features), dtype bool
+        Inactive features are chosen only when fewer than ``num_features``
+        features are active.
+    """
+    if method == "auto":
+        method = (
+            "forward_selection"
+            if num_features <= _AUTO_FORWARD_MAX
+            else "highest_weights"
+        )
+    n_rows, n_outputs, n_features = cross.shape
+    gram = np.broadcast_to(gram[:, None], (n_rows, n_outputs, n_features, n_features))
+    gram = gram.reshape(-1, n_features, n_features)
+    b = cross.reshape(-1, n_features)
+    if method == "highest_weights":
+        order = _highest_weights(gram, b, np.repeat(x_rep, n_outputs, axis=0), active)
+    elif method == "forward_selection":
+        order = _forward_selection(gram, b, active, num_features)
+    else:
+        order = _lasso_path(gram, b, active, num_features)
+    support = np.zeros(b.shape, dtype=bool)
+    np.put_along_axis(support, order[:, :num_features], True, axis=1)
+    return support.reshape(n_rows, n_outputs, n_features)
+
+
+def _ranked(score, active):
+    """Feature order by descending score, inactive features last, ties by index."""
+    key = np.where(active, -score, np.inf)
+    return np.argsort(key, axis=1, kind="stable")
+
+
+def _highest_weights(gram, b, x_rep, active):
+    """Order by |coefficient x row representation| of a ridge fit on all features."""
+    support = np.broadcast_to(active, b.shape)
+    coef = _masked_solve(gram, b, support, _HIGHEST_WEIGHTS_ALPHA)
+    return _ranked(np.abs(coef * x_rep), active)
+
+
+def _forward_selection(gram, b, active, num_features):
+    """Greedy forward selection maximising the weighted R^2 of least squares.
+
+    At each step every candidate feature is added to the chosen ones and the
+    explained sum of squares ``b_S^T G_SS^-1 b_S`` of the enlarged set is
+    computed for all problems and candidates with one stacked solve.
+    """
+    n, p = b.shape
+    problems = np.arange(n)[:, None, None]
+    chosen = np.empty((n, 0), dtype=np.intp)
+    available = np.broadcast_to(active, (n, p)).copy()
+    n_steps = min(num_features, int(active.sum()))
+    scale = np.maximum(np.trace(gram, axis1=1, axis2=2) / p, 1e-300)[
+        :, None, None, None
+    ]
+    for step in range(n_steps):
+        sets = np.concatenate(
+            [
+                np.broadcast_to(chosen[:, None, :], (n, p, step)),
+                np.broadcast_to(np.arange(p)[None, :, None], (n, p, 1)),
+            ],
+            axis=2,
+        )
+        sub_gram = gram[problems[..., None], sets[..., :, None], sets[..., None, :]]
+        sub_b = b[problems, sets]
+        sub_gram = sub_gram + _JITTER * scale * np.eye(step + 1)
+        explained = np.einsum(
+            "npi,npi->np", sub_b, np.linalg.solve(sub_gram, sub_b[..., None])[..., 0]
+        )
+        best = np.argmax(np.where(available, explained, -np.inf), axis=1)
+        available[np.arange(n), best] = False
+        chosen = np.concatenate([chosen, best[:, None]], axis=1)
+    rest = _ranked(np.zeros((n, p)), available)[:, : p - n_steps]
+    return np.concatenate([chosen, rest], axis=1)
+
+
+def _lasso_path(gram, b, active, num_features):
+    """The first ``num_features`` features to enter the lasso (LARS) path.
+
+    Batched LARS with the lasso modification (a feature whose coefficient
+    crosses zero leaves the path), run on the Gram matrices until each
+    problem has ``num_features`` features in its active set. Where the path
+    ends sooner (the response is explained with fewer features), the
+    remaining features follow by decreasing absolute correlation with the
+    response, so every problem gets exactly ``num_features``.
+    """
+    n, p = b.shape
+    rows = np.arange(n)
+    target = min(num_features, int(active.sum()))
+    beta = np.zeros((n, p))
+    in_path = np.zeros((n, p), dtype=bool)
+    first = np.argmax(np.where(active, np.abs(b), -np.inf), axis=1)
+    in_path[rows, first] = target > 0
+    done = np.abs(b).max(axis=1, initial=0.0) == 0.0
+    for _ in range(4 * p + 4):
+        done |= in_path.sum(axis=1) >= target
+        if done.all():
+            break
+        corr = b - np.einsum("nij,nj->ni", gram, beta)
+        top = np.where(in_path, np.abs(corr), 0.0).max(axis=1)
+        sign = np.where(in_path, np.sign(corr), 0.0)
+        direction = _masked_solve(gram, sign, in_path, 0.0)
+        norm = 1.0 / np.sqrt(np.maximum((sign * direction).sum(axis=1), 1e-300))
+        direction *= norm[:, None]
+        along = np.einsum("nij,nj->ni", gram, direction)
+        entry = _entry_steps(top, corr, norm, along, active & ~in_path)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            crossing = np.where(in_path, -beta / direction, np.inf)
+        crossing = np.where(crossing > 1e-15, crossing, np.inf)
+        gamma_in, gamma_out = entry.min(axis=1), crossing.min(axis=1)
+        finished = ~done & (np.minimum(gamma_in, gamma_out) >= top / norm)
+        done |= finished
+        leaving = ~done & (gamma_out < gamma_in)
+        joining = ~done & ~leaving
+        gamma = np.where(done, 0.0, np.minimum(gamma_in, gamma_out))
+        beta += gamma[:, None] * direction
+        drop = crossing.argmin(axis=1)
+        in_path[rows[leaving], drop[leaving]] = False
+        beta[rows[leaving], drop[leaving]] = 0.0
+        in_path[rows[joining], entry.argmin(axis=1)[joining]] = True
+    return _ranked(np.where(in_path, np.inf, np.abs(b)), active)
+
+
+def _entry_steps(top, corr, norm, along, free):
+    """Step length along the LARS direction at which each free feature joins.
+
+    A free feature joins when its correlation reaches the active ones'
+    (``top - gamma * norm``) in absolute value; the step is the smallest
+    strictly positive solution, infinite for features that are not free.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        steps = np.stack(
+            [
+                (top[:, None] - corr) / (norm[:, None] - along),
+                (top[:, None] + corr) / (norm[:, None] + along),
+            ]
+        )
+    steps = np.where((steps > 1e-15) & np.isfinite(steps), steps, np.inf)
+    return np.where(free, steps.min(axis=0), np.inf)
