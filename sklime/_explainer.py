@@ -253,6 +253,7 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
             rows.values, self.categorical_, self.schema_.frequencies, edges
         )
         self.estimator_ = fit_black_box(self.estimator, X, y, int(seeds[2]))
+        self.schema_.adapt_to(self.estimator_)
         probe = self.schema_.rows_input(rows.take(slice(0, _PROBE_ROWS)))
         self.black_box_ = BlackBox(self.estimator_, self.response_method, probe)
         self.outputs_ = self.black_box_.outputs

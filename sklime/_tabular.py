@@ -87,6 +87,7 @@ class TableSchema:
                 [f"x{j}" for j in range(self.n_features)], dtype=object
             )
             self.array_dtype = np.asarray(X).dtype
+        self.query_columns = self.frame_columns if self.is_frame else None
         self.categorical = self._resolve_categorical(categorical_features, X, columns)
         _check_finite(
             columns, self.categorical, self.names, X if self.is_frame else None
@@ -97,6 +98,20 @@ class TableSchema:
             self.categories[j], self.frequencies[j] = _learn_categories(
                 columns[j], self.names[j]
             )
+
+    def adapt_to(self, model):
+        """Query ``model`` with the table type it was fitted on.
+
+        A model fitted on a DataFrame gets DataFrames with its column names,
+        even when the explainer was fitted on an array; a model fitted on an
+        array gets arrays. Either way scikit-learn raises no feature-name
+        warnings.
+        """
+        names = getattr(model, "feature_names_in_", None)
+        if names is not None and len(names) == self.n_features:
+            self.query_columns = list(names)
+        elif hasattr(model, "n_features_in_") and not self.categorical.any():
+            self.query_columns = None
 
     # -- column kinds ---------------------------------------------------
     def _resolve_categorical(self, spec, X, columns):
@@ -218,7 +233,7 @@ class TableSchema:
                 kept = codes[:, :, j] == OWN_VALUE
                 column = np.where(kept, own[:, None, j], column)
             columns.append(column.reshape(-1))
-        if self.is_frame:
+        if self.query_columns is not None:
             return self._frame(columns)
         if not self.categorical.any() or self.array_dtype.kind in "fiu":
             return (
@@ -237,18 +252,16 @@ class TableSchema:
         return self.model_input(rows.values[:, None], codes, rows.raw)
 
     def _frame(self, columns):
-        """A DataFrame with the training column names and categorical dtypes."""
+        """A DataFrame with the model's column names and the categorical dtypes."""
         import pandas as pd
 
         data = {}
-        for j, (name, column) in enumerate(
-            zip(self.frame_columns, columns, strict=True)
-        ):
-            series = pd.Series(column, copy=False)
-            if self.categorical[j]:
+        for j, name in enumerate(self.query_columns):
+            series = pd.Series(columns[j], copy=False)
+            if self.is_frame and self.categorical[j]:
                 series = series.astype(self.frame_dtypes[j])
             data[name] = series
-        return pd.DataFrame(data, columns=self.frame_columns)
+        return pd.DataFrame(data, columns=self.query_columns)
 
 
 def _columns(X):

@@ -1,0 +1,293 @@
+"""LimeExplainer: closed-form answers, invariances and scikit-learn integration."""
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import load_diabetes, load_iris
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import KBinsDiscretizer, StandardScaler
+
+from sklime import LimeExplainer
+
+SAMPLINGS = ["marginal", "local", "mask"]
+
+
+@pytest.fixture(scope="module")
+def diabetes():
+    X, y = load_diabetes(return_X_y=True)
+    return X, y, LinearRegression().fit(X, y)
+
+
+@pytest.mark.parametrize("sampling", ["marginal", "local"])
+def test_linear_model_coefficients_are_weight_times_std(diabetes, sampling):
+    X, _, model = diabetes
+    lime = LimeExplainer(
+        FrozenEstimator(model), sampling=sampling, num_samples=20000, random_state=0
+    ).fit(X)
+    explanation = lime.explain(X[:5])
+    expected = model.coef_ * X.std(axis=0)
+    # The ridge penalty (alpha=1 against a weighted Gram of order
+    # sum(w) ~ thousands) shrinks by well under 1%.
+    np.testing.assert_allclose(explanation.coef, np.tile(expected, (5, 1)), rtol=0.01)
+    # The surrogate reproduces the linear model at the row, up to that shrinkage.
+    np.testing.assert_allclose(
+        explanation.local_prediction, explanation.model_prediction, rtol=0.01
+    )
+    np.testing.assert_allclose(explanation.model_prediction[:, 0], model.predict(X[:5]))
+
+
+def test_mask_coefficients_converge_to_weight_times_offset(diabetes):
+    X, _, model = diabetes
+    lime = LimeExplainer(
+        FrozenEstimator(model), sampling="mask", num_samples=40000, random_state=0
+    ).fit(X)
+    coef = lime.transform(X[:3])
+    expected = model.coef_ * (X[:3] - X.mean(axis=0))
+    # Each replaced feature adds variance w_j^2 std_j^2 / 4 to the response; the
+    # standard error of a keep-mask coefficient is then about
+    # 2 * sqrt(sum_j w_j^2 std_j^2 / 4) / sqrt(n): bound by 5 of them.
+    tolerance = 5 * np.sqrt(np.sum((model.coef_ * X.std(0)) ** 2) / 40000)
+    np.testing.assert_allclose(coef, expected, atol=tolerance)
+
+
+@pytest.mark.parametrize("sampling", SAMPLINGS)
+@pytest.mark.parametrize("discretizer", [None, "quartile"])
+def test_ignored_features_get_zero(sampling, discretizer):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 4))
+    y = np.sin(2 * X[:, 0]) + X[:, 2] ** 2
+    model = _FunctionModel(lambda Z: np.sin(2 * Z[:, 0]) + Z[:, 2] ** 2)
+    lime = LimeExplainer(
+        FrozenEstimator(model.fit(X, y)),
+        sampling=sampling,
+        discretizer=discretizer,
+        num_samples=10000,
+        random_state=0,
+    ).fit(X)
+    coef = lime.transform(X[:6])
+    # Features 1 and 3 do not enter the model: their coefficients are sampling
+    # noise. The surrogates leave most variance unexplained (R^2 ~ 0.2), so a
+    # coefficient's standard error is about sd(residual) / sqrt(ESS var(z'))
+    # ~ 1 / sqrt(5000 * 0.2) ~ 0.03; the bound (0.08 x the largest effect, ~1-2)
+    # is about four of them.
+    assert np.abs(coef[:, [1, 3]]).max() < 0.08 * np.abs(coef[:, [0, 2]]).max()
+
+
+@pytest.mark.parametrize("sampling", SAMPLINGS)
+def test_constant_model_gives_zero_coefficients(sampling):
+    X = np.random.default_rng(1).normal(size=(100, 3))
+    model = _FunctionModel(lambda Z: np.full(len(Z), 4.0)).fit(X, None)
+    for discretizer in [None, "decile"]:
+        lime = LimeExplainer(
+            FrozenEstimator(model),
+            sampling=sampling,
+            discretizer=discretizer,
+            num_samples=500,
+            random_state=0,
+        ).fit(X)
+        explanation = lime.explain(X[:4])
+        np.testing.assert_allclose(explanation.coef, 0.0, atol=1e-10)
+        np.testing.assert_allclose(explanation.intercept, 4.0)
+
+
+class _FunctionModel:
+    """A frozen-able regressor computing a fixed function of its input."""
+
+    def __init__(self, function):
+        self.function = function
+
+    def fit(self, X, y):
+        self.fitted_ = True
+        return self
+
+    def predict(self, X):
+        return self.function(np.asarray(X, dtype=float))
+
+    def get_params(self, deep=True):
+        return {"function": self.function}
+
+    def __sklearn_tags__(self):
+        from sklearn.utils import Tags, TargetTags
+
+        return Tags(estimator_type="regressor", target_tags=TargetTags(required=False))
+
+
+@pytest.mark.parametrize("sampling", SAMPLINGS)
+@pytest.mark.parametrize("discretizer", [None, "quartile"])
+def test_row_results_do_not_depend_on_batch(diabetes, sampling, discretizer):
+    X, y, _ = diabetes
+    lime = LimeExplainer(
+        make_pipeline(StandardScaler(), LinearRegression()),
+        sampling=sampling,
+        discretizer=discretizer,
+        num_samples=500,
+        num_features=3,
+        random_state=0,
+    ).fit(X, y)
+    full = lime.transform(X[:20])
+    reversed_rows = lime.transform(X[:20][::-1])[::-1]
+    np.testing.assert_allclose(reversed_rows, full, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(
+        lime.transform(X[5:6]), full[5:6], rtol=1e-10, atol=1e-10
+    )
+    from sklearn import config_context
+
+    with config_context(working_memory=1):  # chunks of a few rows
+        np.testing.assert_allclose(lime.transform(X[:20]), full, rtol=1e-10, atol=1e-10)
+    lime.set_params(n_jobs=2)
+    with config_context(working_memory=1):
+        np.testing.assert_allclose(lime.transform(X[:20]), full, rtol=1e-10, atol=1e-10)
+
+
+def test_same_random_state_same_matrix_other_state_differs(diabetes):
+    X, y, _ = diabetes
+    a = LimeExplainer(num_samples=300, random_state=3).fit(X, y).transform(X[:5])
+    b = LimeExplainer(num_samples=300, random_state=3).fit(X, y).transform(X[:5])
+    c = LimeExplainer(num_samples=300, random_state=4).fit(X, y).transform(X[:5])
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+
+
+def test_transform_does_not_change_state(diabetes):
+    X, y, _ = diabetes
+    lime = LimeExplainer(num_samples=300, random_state=0).fit(X, y)
+    before = pickle.dumps(lime)
+    lime.transform(X[:4])
+    assert pickle.dumps(lime) == before
+
+
+def test_pipeline_clone_pickle_and_grid_search(diabetes):
+    X, y, model = diabetes
+    pipe = make_pipeline(
+        LimeExplainer(FrozenEstimator(model), num_samples=300, random_state=0),
+        LinearRegression(),
+    )
+    pipe.fit(X, y)
+    assert pipe.predict(X[:3]).shape == (3,)
+    lime = pipe[0]
+    restored = pickle.loads(pickle.dumps(lime))
+    np.testing.assert_array_equal(restored.transform(X[:4]), lime.transform(X[:4]))
+    cloned = clone(lime)
+    assert not hasattr(cloned, "estimator_")
+    np.testing.assert_array_equal(cloned.fit(X).transform(X[:4]), lime.transform(X[:4]))
+    search = GridSearchCV(pipe, {"limeexplainer__kernel_width": [1.0, 3.0]}, cv=2)
+    search.fit(X[:200], y[:200])
+    assert search.best_params_["limeexplainer__kernel_width"] in (1.0, 3.0)
+
+
+def test_multiclass_blocks_follow_classes():
+    X, y = load_iris(return_X_y=True)
+    labels = np.array(["setosa", "versicolor", "virginica"])[y]
+    lime = LimeExplainer(
+        LogisticRegression(max_iter=500), num_samples=500, random_state=0
+    ).fit(X, labels)
+    names = lime.get_feature_names_out()
+    assert names[:2].tolist() == ["coef_setosa_x0", "coef_setosa_x1"]
+    assert names[4].startswith("coef_versicolor_")
+    explanation = lime.explain(X[:3])
+    assert explanation.coef.shape == (3, 12)
+    np.testing.assert_allclose(
+        explanation.model_prediction, lime.estimator_.predict_proba(X[:3])
+    )
+    # Probabilities sum to one, so the per-class surrogates' slopes sum to zero.
+    np.testing.assert_allclose(
+        explanation.coef.reshape(3, 3, 4).sum(axis=1), 0.0, atol=1e-8
+    )
+
+
+def test_binary_classifier_has_one_block_for_positive_class():
+    X, y = load_iris(return_X_y=True)
+    X, y = X[y > 0], y[y > 0]
+    lime = LimeExplainer(
+        RandomForestClassifier(n_estimators=10), num_samples=300, random_state=0
+    ).fit(X, y)
+    assert lime.outputs_.tolist() == [2]
+    assert lime.transform(X[:2]).shape == (2, 4)
+    np.testing.assert_allclose(
+        lime.explain(X[:2]).model_prediction[:, 0],
+        lime.estimator_.predict_proba(X[:2])[:, 1],
+    )
+
+
+def test_num_features_gives_exactly_k_and_as_list(diabetes):
+    X, y, model = diabetes
+    lime = LimeExplainer(
+        FrozenEstimator(model),
+        discretizer="quartile",
+        num_features=4,
+        num_samples=1000,
+        random_state=0,
+    ).fit(X)
+    explanation = lime.explain(X[:10])
+    assert (np.count_nonzero(explanation.coef, axis=1) == 4).all()
+    pairs = explanation.as_list(0)
+    assert len(pairs) == 4
+    weights = [abs(w) for _, w in pairs]
+    assert weights == sorted(weights, reverse=True)
+    assert all(("x" in label) and ("<" in label or ">" in label) for label, _ in pairs)
+
+
+def test_collapsed_quartiles_and_constant_features():
+    rng = np.random.default_rng(0)
+    X = np.column_stack(
+        [
+            rng.normal(size=400),
+            (rng.random(400) < 0.1).astype(float),  # quartiles all 0: two bins
+            np.full(400, 2.0),  # constant
+        ]
+    )
+    model = _FunctionModel(lambda Z: Z[:, 0] + 3 * Z[:, 1] + Z[:, 2]).fit(X, None)
+    for sampling in SAMPLINGS:
+        lime = LimeExplainer(
+            FrozenEstimator(model),
+            discretizer="quartile",
+            sampling=sampling,
+            num_samples=2000,
+            random_state=0,
+        ).fit(X)
+        explanation = lime.explain(X[:20])
+        assert np.isfinite(explanation.coef).all()
+        np.testing.assert_array_equal(explanation.coef[:, 2], 0.0)
+        assert not explanation.selected[:, 0, 2].any()
+        # Being in the row's bin of the 0/1 feature: +3 for rows at 1, -3 at 0
+        # (local sampling only moves a 0 by about one std, 0.25: a smaller effect).
+        sign = np.where(X[:20, 1] > 0, 1, -1)
+        bound = 0.5 if sampling == "local" else 2.5
+        assert (sign * explanation.coef[:, 1] > bound).all()
+    assert lime.explain(X[:1]).descriptions(0)[1] in ("x1 <= 0.00", "x1 > 0.00")
+
+
+def test_kbins_discretizer_object(diabetes):
+    X, _, model = diabetes
+    lime = LimeExplainer(
+        FrozenEstimator(model),
+        discretizer=KBinsDiscretizer(n_bins=3, strategy="uniform"),
+        num_samples=500,
+        random_state=0,
+    ).fit(X)
+    edges = lime.describer_.edges
+    expected = np.linspace(X[:, 2].min(), X[:, 2].max(), 4)[1:-1]
+    np.testing.assert_allclose(edges[2], expected)
+    assert lime.transform(X[:2]).shape == (2, 10)
+
+
+def test_custom_kernel_is_used(diabetes):
+    X, _, model = diabetes
+
+    def flat(distances, width):
+        return np.ones_like(distances)
+
+    explanation = (
+        LimeExplainer(
+            FrozenEstimator(model), kernel=flat, num_samples=400, random_state=0
+        )
+        .fit(X)
+        .explain(X[:2])
+    )
+    np.testing.assert_allclose(explanation.effective_sample_size, 400)

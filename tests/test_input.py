@@ -1,0 +1,246 @@
+"""DataFrames, categorical columns and the errors bad input gets."""
+
+import numpy as np
+import pytest
+from sklearn.compose import make_column_transformer
+from sklearn.datasets import load_diabetes
+from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder
+
+from sklime import LimeExplainer
+
+pd = pytest.importorskip("pandas")
+
+
+@pytest.fixture(scope="module")
+def frame():
+    rng = np.random.default_rng(0)
+    n = 400
+    df = pd.DataFrame(
+        {
+            "age": rng.normal(40, 10, n),
+            "city": rng.choice(["paris", "rome", "oslo"], n, p=[0.5, 0.3, 0.2]),
+            "member": rng.random(n) < 0.4,
+            "grade": pd.Categorical(rng.choice(["a", "b"], n)),
+        }
+    )
+    y = (
+        0.1 * df["age"]
+        + df["city"].map({"paris": 0.0, "rome": 2.0, "oslo": -1.0})
+        + 1.5 * df["member"]
+    ).to_numpy()
+    encoder = make_column_transformer(
+        (OneHotEncoder(), ["city", "member", "grade"]), remainder="passthrough"
+    )
+    model = make_pipeline(encoder, LinearRegression()).fit(df, y)
+    return df, y, model
+
+
+@pytest.mark.parametrize("sampling", ["marginal", "local", "mask"])
+def test_raw_categorical_columns_reach_a_pipeline_model(frame, sampling):
+    df, _, model = frame
+    lime = LimeExplainer(
+        FrozenEstimator(model), sampling=sampling, num_samples=4000, random_state=0
+    ).fit(df)
+    assert lime.categorical_.tolist() == [False, True, True, True]
+    explanation = lime.explain(df.iloc[:5])
+    np.testing.assert_allclose(
+        explanation.model_prediction[:, 0], model.predict(df[:5])
+    )
+    coef = explanation.coefficients()
+    # "grade" does not enter y, so the model ignores it (up to fit noise).
+    assert np.abs(coef[:, 3]).max() < 0.1
+    # Being a member adds 1.5; a non-member's "member=False" indicator is -1.5.
+    sign = np.where(df["member"].iloc[:5], 1.0, -1.0)
+    assert (np.abs(sign * coef[:, 2] - 1.5) < 0.3).all()
+    labels = explanation.descriptions(0)
+    assert labels[1] == f"city={df['city'].iloc[0]}"
+    assert labels[2] == f"member={df['member'].iloc[0]}"
+
+
+def test_city_effect_matches_category_means(frame):
+    df, _, model = frame
+    lime = LimeExplainer(FrozenEstimator(model), num_samples=20000, random_state=0)
+    coef = lime.fit(df).explain(df.iloc[:20]).coefficients()
+    effect = {"paris": 0.0, "rome": 2.0, "oslo": -1.0}
+    freq = df["city"].value_counts(normalize=True)
+    for i in range(20):
+        own = df["city"].iloc[i]
+        others = [c for c in effect if c != own]
+        # Marginal sampling: indicator effect = own effect - mean over others.
+        expected = effect[own] - sum(effect[c] * freq[c] for c in others) / sum(
+            freq[c] for c in others
+        )
+        assert abs(coef[i, 1] - expected) < 0.1
+
+
+def test_unseen_category_gets_zero_under_marginal_sampling(frame):
+    df, _, _ = frame
+    model = make_pipeline(
+        make_column_transformer(
+            (OneHotEncoder(handle_unknown="ignore"), ["city", "member", "grade"]),
+            remainder="passthrough",
+        ),
+        LinearRegression(),
+    ).fit(df, frame[1])
+    lime = LimeExplainer(FrozenEstimator(model), num_samples=500, random_state=0)
+    lime.fit(df)
+    row = df.iloc[:1].copy()
+    row["city"] = "tokyo"
+    explanation = lime.explain(row)
+    assert explanation.coefficients()[0, 1] == 0.0
+    assert explanation.descriptions(0)[1] == "city=tokyo"
+    local = lime.set_params(sampling="mask").fit(df).explain(row)
+    assert np.isfinite(local.coef).all()
+
+
+def test_integer_coded_categoricals_by_index_and_name():
+    X, y = load_diabetes(return_X_y=True, as_frame=True)
+    X["sex"] = (X["sex"] > 0).astype(int)
+    model = LinearRegression().fit(X, y)
+    by_name = LimeExplainer(
+        FrozenEstimator(model),
+        categorical_features=["sex"],
+        num_samples=500,
+        random_state=0,
+    ).fit(X)
+    by_index = LimeExplainer(
+        FrozenEstimator(model),
+        categorical_features=[1],
+        num_samples=500,
+        random_state=0,
+    ).fit(X.to_numpy())
+    np.testing.assert_allclose(
+        by_name.transform(X.iloc[:4]), by_index.transform(X.to_numpy()[:4])
+    )
+    assert by_name.explain(X.iloc[:1]).descriptions(0)[1] == f"sex={X['sex'].iloc[0]}"
+
+
+def test_frozen_model_queried_with_its_frame_columns(recwarn):
+    X, y = load_diabetes(return_X_y=True, as_frame=True)
+    model = LinearRegression().fit(X, y)
+    lime = LimeExplainer(FrozenEstimator(model), num_samples=300, random_state=0)
+    lime.fit(X).transform(X.iloc[:3])
+    assert not [w for w in recwarn if "feature names" in str(w.message)]
+    assert lime.get_feature_names_out()[2] == "coef_bmi"
+
+
+# -- errors ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    X, y = load_diabetes(return_X_y=True)
+    return X, y, LimeExplainer(num_samples=300, random_state=0).fit(X, y)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_nan_and_inf_are_refused_in_fit_and_transform(fitted, bad):
+    X, y, lime = fitted
+    X_bad = X.copy()
+    X_bad[3, 2] = bad
+    with pytest.raises(ValueError, match="NaN, infinity.*'x2'.*SimpleImputer"):
+        LimeExplainer(num_samples=300).fit(X_bad, y)
+    with pytest.raises(ValueError, match="NaN, infinity.*'x2'"):
+        lime.transform(X_bad[:5])
+
+
+def test_missing_category_is_refused(frame):
+    df, _, model = frame
+    bad = df.copy()
+    bad.loc[2, "city"] = None
+    with pytest.raises(ValueError, match="missing values in column.*'city'"):
+        LimeExplainer(FrozenEstimator(model)).fit(bad)
+
+
+def test_wrong_number_of_features_and_changed_columns(fitted, frame):
+    X, _, lime = fitted
+    with pytest.raises(ValueError, match="X has 9 features, but LimeExplainer"):
+        lime.transform(X[:2, :9])
+    df, _, model = frame
+    lime_df = LimeExplainer(FrozenEstimator(model), num_samples=300).fit(df)
+    with pytest.raises(ValueError, match="feature names should match"):
+        lime_df.transform(df.rename(columns={"age": "years"}).iloc[:2])
+
+
+def test_num_features_and_num_samples_bounds(fitted):
+    X, y, _ = fitted
+    with pytest.raises(ValueError, match="num_features=11 is larger than the number"):
+        LimeExplainer(num_features=11).fit(X, y)
+    with pytest.raises(ValueError, match="num_samples=5 is too small.*at least|>= 12"):
+        LimeExplainer(num_samples=5).fit(X, y)
+
+
+def test_entropy_discretizer_needs_y(fitted):
+    X, y, _ = fitted
+    model = FrozenEstimator(LinearRegression().fit(X, y))
+    with pytest.raises(ValueError, match="discretizer='entropy'.*Pass y to fit"):
+        LimeExplainer(model, discretizer="entropy").fit(X)
+    lime = LimeExplainer(model, discretizer="entropy", num_samples=300).fit(X, y)
+    assert lime.transform(X[:2]).shape == (2, 10)
+
+
+def test_fitted_model_without_frozen_wrapper_and_no_y(fitted):
+    X, y, _ = fitted
+    model = LinearRegression().fit(X, y)
+    with pytest.raises(ValueError, match="already fitted.*FrozenEstimator"):
+        LimeExplainer(model).fit(X)
+    with pytest.raises(ValueError, match="requires y to be passed"):
+        LimeExplainer(LinearRegression()).fit(X)
+
+
+class _BadModel(LinearRegression):
+    def __init__(self, mode="raise"):
+        self.mode = mode
+        super().__init__()
+
+    def predict(self, X):
+        if self.mode == "raise" and len(X) > 5:
+            raise RuntimeError("backend unavailable")
+        if self.mode == "shape" and len(X) > 5:
+            return np.zeros((len(X) - 1,))
+        if self.mode == "nan" and len(X) > 5:
+            return np.full(len(X), np.nan)
+        return super().predict(X)
+
+
+@pytest.mark.parametrize(
+    "mode, message",
+    [
+        ("raise", "predict raised RuntimeError.*backend unavailable"),
+        ("shape", "returned an array of shape.*expected"),
+        ("nan", "NaN or infinite values"),
+    ],
+)
+@pytest.mark.parametrize("sampling", ["marginal", "local"])
+def test_model_failures_are_reported(fitted, mode, message, sampling):
+    X, y, _ = fitted
+    model = _BadModel(mode).fit(X, y)
+    lime = LimeExplainer(
+        FrozenEstimator(model), sampling=sampling, num_samples=300
+    ).fit(X)
+    with pytest.raises(ValueError, match=message) as info:
+        lime.transform(X[:3])
+    if mode == "raise":
+        assert isinstance(info.value.__cause__, RuntimeError)
+
+
+def test_classifier_predict_is_refused(fitted):
+    X, y, _ = fitted
+    with pytest.raises(ValueError, match="class labels.*predict_proba"):
+        LimeExplainer(LogisticRegression(), response_method="predict").fit(X, y > 150)
+
+
+def test_non_numeric_column_not_declared_categorical(frame):
+    df, _, model = frame
+    with pytest.raises(ValueError, match="'city'.*non-numeric.*categorical_features"):
+        LimeExplainer(FrozenEstimator(model), categorical_features=[2]).fit(df)
+
+
+def test_narrow_kernel_with_zero_weights_is_reported(fitted):
+    X, y, _ = fitted
+    lime = LimeExplainer(kernel_width=1e-3, num_samples=300, random_state=0)
+    with pytest.raises(ValueError, match="zero weight.*larger kernel_width"):
+        lime.fit(X, y).transform(X[:2])
