@@ -64,15 +64,22 @@ class FeatureDescriber:
 
 
 def _bin_label(name, edges, value):
-    """lime's label of the bin holding ``value``: ``a < name <= b``."""
+    """lime's label of the bin holding ``value``, e.g. ``0.03 < bmi <= 0.06``.
+
+    Edges are shown with two decimals (lime's format) when that tells them
+    apart, else with three significant digits.
+    """
     if len(edges) == 0:
         return f"{name} (one bin)"
+    shown = [f"{e:.2f}" for e in edges]
+    if len(set(shown)) < len(shown) or any(e != 0 and abs(e) < 0.005 for e in edges):
+        shown = [f"{e:.3g}" for e in edges]
     b = int(np.searchsorted(edges, value))
     if b == 0:
-        return f"{name} <= {format_number(edges[0])}"
+        return f"{name} <= {shown[0]}"
     if b == len(edges):
-        return f"{name} > {format_number(edges[-1])}"
-    return f"{format_number(edges[b - 1])} < {name} <= {format_number(edges[b])}"
+        return f"{name} > {shown[-1]}"
+    return f"{shown[b - 1]} < {name} <= {shown[b]}"
 
 
 class Explanation:
