@@ -112,6 +112,25 @@ class Explanation:
         each class of a multiclass one, None for a single regression target.
     feature_names_out : ndarray of shape (n_outputs * n_features,)
         Names of the columns of ``coef``.
+
+    See Also
+    --------
+    sklime.LimeExplainer.explain : Builds it.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklime import LimeExplainer
+    >>> X, y = load_iris(return_X_y=True, as_frame=True)
+    >>> lime = LimeExplainer(LogisticRegression(max_iter=500), num_features=2,
+    ...                      discretizer="quartile", random_state=0).fit(X, y)
+    >>> explanation = lime.explain(X.iloc[:2])
+    >>> explanation.coef.shape, explanation.outputs.tolist()
+    ((2, 12), [0, 1, 2])
+    >>> label, weight = explanation.as_list(0)[0]  # the largest effect first
+    >>> label
+    'petal length (cm) <= 1.60'
     """
 
     def __init__(
