@@ -12,8 +12,9 @@ from sklearn.utils.validation import check_is_fitted
 def fit_black_box(estimator, X, y, seed):
     """Return the fitted model to explain.
 
-    ``None`` becomes a random forest (a classifier for class labels, else a
-    regressor) fitted on ``(X, y)``; a :class:`~sklearn.frozen.FrozenEstimator`
+    ``None`` becomes a random forest fitted on ``(X, y)``: a classifier for
+    class labels (a binary target, or a multiclass target that is not of a
+    float dtype), else a regressor; a :class:`~sklearn.frozen.FrozenEstimator`
     is used as it is; any other estimator is cloned, its unset nested
     ``random_state`` parameters are seeded from ``seed``, and it is fitted.
 
@@ -33,8 +34,7 @@ def fit_black_box(estimator, X, y, seed):
     if y is None:
         raise ValueError(_missing_y_message(estimator))
     if estimator is None:
-        classes = type_of_target(y) in ("binary", "multiclass")
-        estimator = RandomForestClassifier() if classes else RandomForestRegressor()
+        estimator = _default_estimator(y)
     model = clone(estimator)
     rng = np.random.RandomState(seed)
     unset = {
@@ -43,6 +43,19 @@ def fit_black_box(estimator, X, y, seed):
         if (key == "random_state" or key.endswith("__random_state")) and value is None
     }
     return model.set_params(**unset).fit(X, y)
+
+
+def _default_estimator(y):
+    """A random forest classifier for class labels, else a regressor.
+
+    Integer-valued floats (such as ``load_diabetes``'s target) are a
+    regression target, although ``type_of_target`` calls them multiclass.
+    """
+    target = type_of_target(y)
+    is_float = np.asarray(y).dtype.kind == "f"
+    if target == "binary" or (target == "multiclass" and not is_float):
+        return RandomForestClassifier()
+    return RandomForestRegressor()
 
 
 def _missing_y_message(estimator):
