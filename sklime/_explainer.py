@@ -23,6 +23,7 @@ from ._discretize import fit_bin_edges
 from ._explanation import Explanation, FeatureDescriber
 from ._kernels import default_kernel_width, exponential_kernel, sample_weights
 from ._model import BlackBox, fit_black_box
+from ._progress import Progress
 from ._sampling import FeatureSpace, Noise
 from ._surrogate import fit_surrogates, weighted_moments
 from ._tabular import OWN_VALUE, TableSchema, is_dataframe
@@ -117,6 +118,11 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         ``-1`` means using all processors. See :term:`Glossary <n_jobs>`
         for more details.
 
+    verbose : int, default=0
+        Progress of long transforms, per chunk of rows (rows done, rate, time
+        left): 0 is silent; otherwise a ``tqdm`` bar when tqdm is installed,
+        else INFO messages on the ``"sklime"`` logger.
+
     Attributes
     ----------
     estimator_ : estimator
@@ -189,6 +195,7 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         ],
         "random_state": ["random_state"],
         "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -207,6 +214,7 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         response_method="auto",
         random_state=None,
         n_jobs=None,
+        verbose=0,
     ):
         self.estimator = estimator
         self.num_samples = num_samples
@@ -221,6 +229,7 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         self.response_method = response_method
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None):
@@ -344,12 +353,22 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         X = self._validate(X, reset=False)
         rows = self.schema_.encode(X)
         noise = Noise.draw(self.num_samples, self.n_features_in_, self.noise_seed_)
-        shared = self._shared_points(noise)
+        shared = self._marginal_outputs(noise, rows)
         batches = gen_batches(len(rows), self._chunk_rows(len(rows)))
-        parts = Parallel(n_jobs=self.n_jobs)(
-            delayed(_explain_chunk)(self, rows.take(batch), noise, shared)
+        chunks = Parallel(n_jobs=self.n_jobs, return_as="generator")(
+            delayed(_explain_chunk)(
+                self,
+                rows.take(batch),
+                noise,
+                None if shared is None else (*shared[:2], shared[2][batch]),
+            )
             for batch in batches
         )
+        progress = Progress(len(rows), self.verbose)
+        parts = []
+        for part in chunks:
+            parts.append(part)
+            progress.update(len(part["coef"]))
         merged = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
         n_rows = len(rows)
         return Explanation(
@@ -367,13 +386,24 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
             describer=self.describer_,
         )
 
-    def _shared_points(self, noise):
-        """Marginal perturbations and the model's output on them (else None)."""
+    def _marginal_outputs(self, noise, rows):
+        """Marginal sampling's model calls, made once for all rows (else None).
+
+        Returns
+        -------
+        points : tuple of ndarray
+            The perturbations shared by every row (values, codes).
+        output : ndarray of shape (1, num_samples, n_outputs)
+            The model's output on them.
+        prediction : ndarray of shape (n_rows, n_outputs)
+            The model's output on the rows themselves.
+        """
         if self.sampling != "marginal":
             return None
         values, codes = _sampling.marginal_points(self.space_, noise)
         output = self.black_box_(self.schema_.model_input(values, codes, None))
-        return (values, codes), output[None]
+        prediction = self.black_box_(self.schema_.rows_input(rows))
+        return (values, codes), output[None], prediction
 
     def _chunk_rows(self, n_rows):
         """Rows per chunk, from scikit-learn's ``working_memory``."""
@@ -416,6 +446,10 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
 def _explain_chunk(explainer, rows, noise, shared):
     """Explain one chunk of rows: perturb, query the model, fit surrogates.
 
+    ``shared`` holds marginal sampling's points, the model's output on them and
+    on the chunk's rows (see ``LimeExplainer._marginal_outputs``), or None for
+    local and mask sampling, where the chunk queries the model itself.
+
     Returns
     -------
     parts : dict of ndarray
@@ -423,9 +457,8 @@ def _explain_chunk(explainer, rows, noise, shared):
     """
     space, box, schema = explainer.space_, explainer.black_box_, explainer.schema_
     if shared is not None:
-        neighbourhood = _sampling.marginal(space, noise, shared[0], rows)
-        prediction = box(schema.rows_input(rows))
-        output = shared[1]
+        points, output, prediction = shared
+        neighbourhood = _sampling.marginal(space, noise, points, rows)
     else:
         sample = _sampling.local if explainer.sampling == "local" else _sampling.mask
         neighbourhood = sample(space, noise, rows)
