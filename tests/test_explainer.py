@@ -291,3 +291,15 @@ def test_custom_kernel_is_used(diabetes):
         .explain(X[:2])
     )
     np.testing.assert_allclose(explanation.effective_sample_size, 400)
+
+
+def test_default_model_follows_the_target_type(diabetes):
+    X, y, _ = diabetes  # float target with integer values: a regression target
+    regression = LimeExplainer(num_samples=300, random_state=0).fit(X, y)
+    assert regression.estimator_.__class__.__name__ == "RandomForestRegressor"
+    assert regression.outputs_.tolist() == [None]
+    labels = LimeExplainer(num_samples=300, random_state=0).fit(
+        X, (y > 150).astype(int)
+    )
+    assert labels.estimator_.__class__.__name__ == "RandomForestClassifier"
+    assert labels.outputs_.tolist() == [1]
