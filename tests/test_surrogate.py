@@ -16,6 +16,21 @@ def _problems(n_rows=4, n_samples=300, n_features=5, n_outputs=2, seed=0):
     return X, w, Y
 
 
+def _selected(method, num_features, seed):
+    """Problems with six features and the support ``method`` selects on them."""
+    X, w, Y = _problems(n_features=6, seed=seed)
+    moments = weighted_moments(X, w, Y)
+    support = select_features(
+        moments.gram,
+        moments.cross,
+        X[:, 0],
+        np.ones(6, bool),
+        num_features=num_features,
+        method=method,
+    )
+    return X, w, Y, support
+
+
 def test_ridge_matches_sklearn_with_sample_weight():
     X, w, Y = _problems()
     moments = weighted_moments(X, w, Y)
@@ -65,16 +80,7 @@ def _lime_forward_selection(X, y, w, k):
 
 @pytest.mark.parametrize("k", [1, 2, 3])
 def test_forward_selection_matches_greedy_refits(k):
-    X, w, Y = _problems(n_features=6, seed=1)
-    moments = weighted_moments(X, w, Y)
-    support = select_features(
-        moments.gram,
-        moments.cross,
-        X[:, 0],
-        np.ones(6, bool),
-        num_features=k,
-        method="forward_selection",
-    )
+    X, w, Y, support = _selected("forward_selection", k, seed=1)
     for i in range(X.shape[0]):
         for out in range(Y.shape[2]):
             expected = _lime_forward_selection(X[i], Y[i, :, out], w[i], k)
@@ -82,16 +88,7 @@ def test_forward_selection_matches_greedy_refits(k):
 
 
 def test_lasso_path_selects_first_features_to_enter():
-    X, w, Y = _problems(n_features=6, seed=2)
-    moments = weighted_moments(X, w, Y)
-    support = select_features(
-        moments.gram,
-        moments.cross,
-        X[:, 0],
-        np.ones(6, bool),
-        num_features=3,
-        method="lasso_path",
-    )
+    X, w, Y, support = _selected("lasso_path", 3, seed=2)
     for i in range(X.shape[0]):
         xm = np.average(X[i], axis=0, weights=w[i])
         for out in range(Y.shape[2]):
@@ -108,17 +105,8 @@ def test_lasso_path_selects_first_features_to_enter():
 
 
 def test_highest_weights_ranks_coefficient_times_row():
-    X, w, Y = _problems(n_features=6, seed=3)
-    moments = weighted_moments(X, w, Y)
+    X, w, Y, support = _selected("highest_weights", 2, seed=3)
     x_rep = X[:, 0]
-    support = select_features(
-        moments.gram,
-        moments.cross,
-        x_rep,
-        np.ones(6, bool),
-        num_features=2,
-        method="highest_weights",
-    )
     for i in range(X.shape[0]):
         for out in range(Y.shape[2]):
             coef = Ridge(alpha=0.01).fit(X[i], Y[i, :, out], sample_weight=w[i]).coef_
