@@ -195,15 +195,16 @@ class TableSchema:
         n = len(columns[0]) if columns else 0
         values = np.zeros((n, self.n_features))
         codes = np.zeros((n, self.n_features), dtype=np.intp)
-        raw = np.empty((n, self.n_features), dtype=object)
         for j, column in enumerate(columns):
-            raw[:, j] = column
             if self.categorical[j]:
                 codes[:, j] = _codes(column, self.categories[j], self.names[j])
             else:
                 values[:, j] = _as_float(column, self.names[j])
         if not self.categorical.any():
-            raw = values
+            return Rows(values, codes, values)
+        raw = np.empty((n, self.n_features), dtype=object)
+        for j, column in enumerate(columns):
+            raw[:, j] = column
         return Rows(values, codes, raw)
 
     def model_input(self, values, codes, own):
