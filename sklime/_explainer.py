@@ -5,28 +5,24 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.frozen import FrozenEstimator
-from sklearn.utils import check_random_state, gen_batches
-from sklearn.utils.parallel import Parallel, delayed
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from . import _sampling
 from ._compat import (
     HasMethods,
     Interval,
     StrOptions,
     _check_feature_names_in,
     _fit_context,
-    get_chunk_n_rows,
     validate_data,
 )
 from ._discretize import fit_bin_edges
+from ._engine import explain_rows
 from ._explanation import Explanation, FeatureDescriber
-from ._kernels import default_kernel_width, exponential_kernel, sample_weights
+from ._kernels import default_kernel_width
 from ._model import BlackBox, fit_black_box
-from ._progress import Progress
-from ._sampling import FeatureSpace, Noise
-from ._surrogate import fit_surrogates, weighted_moments
-from ._tabular import OWN_VALUE, TableSchema, is_dataframe
+from ._sampling import FeatureSpace
+from ._tabular import TableSchema, is_dataframe
 
 #: Training rows queried in fit to learn the shape of the model's output.
 _PROBE_ROWS = 5
@@ -334,7 +330,11 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
             One block of ``n_features`` coefficients per output (class), in
             the order of :attr:`outputs_`; see :meth:`get_feature_names_out`.
         """
-        return self.explain(X).coef
+        check_is_fitted(self)
+        rows = self.schema_.encode(self._validate(X, reset=False))
+        return explain_rows(self, rows, with_errors=False)["coef"].reshape(
+            len(rows), -1
+        )
 
     def explain(self, X):
         """Explain rows: coefficients, intercepts, predictions and fit quality.
@@ -350,29 +350,12 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
             ``explanation.coef`` equals ``transform(X)``.
         """
         check_is_fitted(self)
-        X = self._validate(X, reset=False)
-        rows = self.schema_.encode(X)
-        noise = Noise.draw(self.num_samples, self.n_features_in_, self.noise_seed_)
-        shared = self._marginal_outputs(noise, rows)
-        batches = gen_batches(len(rows), self._chunk_rows(len(rows)))
-        chunks = Parallel(n_jobs=self.n_jobs, return_as="generator")(
-            delayed(_explain_chunk)(
-                self,
-                rows.take(batch),
-                noise,
-                None if shared is None else (*shared[:2], shared[2][batch]),
-            )
-            for batch in batches
-        )
-        progress = Progress(len(rows), self.verbose)
-        parts = []
-        for part in chunks:
-            parts.append(part)
-            progress.update(len(part["coef"]))
-        merged = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+        rows = self.schema_.encode(self._validate(X, reset=False))
+        merged = explain_rows(self, rows, with_errors=True)
         n_rows = len(rows)
         return Explanation(
             coef=merged["coef"].reshape(n_rows, -1),
+            standard_error=merged["standard_error"].reshape(n_rows, -1),
             intercept=merged["intercept"],
             local_prediction=merged["local_prediction"],
             model_prediction=merged["model_prediction"],
@@ -385,31 +368,6 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
             rows=rows.raw,
             describer=self.describer_,
         )
-
-    def _marginal_outputs(self, noise, rows):
-        """Marginal sampling's model calls, made once for all rows (else None).
-
-        Returns
-        -------
-        points : tuple of ndarray
-            The perturbations shared by every row (values, codes).
-        output : ndarray of shape (1, num_samples, n_outputs)
-            The model's output on them.
-        prediction : ndarray of shape (n_rows, n_outputs)
-            The model's output on the rows themselves.
-        """
-        if self.sampling != "marginal":
-            return None
-        values, codes = _sampling.marginal_points(self.space_, noise)
-        output = self.black_box_(self.schema_.model_input(values, codes, None))
-        prediction = self.black_box_(self.schema_.rows_input(rows))
-        return (values, codes), output[None], prediction
-
-    def _chunk_rows(self, n_rows):
-        """Rows per chunk, from scikit-learn's ``working_memory``."""
-        d, k, s = self.n_features_in_, len(self.outputs_), self.num_samples
-        row_bytes = 8 * (s * (8 * d + 4 * k + 4) + 4 * k * d * d)
-        return get_chunk_n_rows(row_bytes, max_n_rows=n_rows)
 
     def get_feature_names_out(self, input_features=None):
         """Names of the coefficient columns of :meth:`transform`.
@@ -441,67 +399,3 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         tags.input_tags.string = True
         tags.input_tags.categorical = True
         return tags
-
-
-def _explain_chunk(explainer, rows, noise, shared):
-    """Explain one chunk of rows: perturb, query the model, fit surrogates.
-
-    ``shared`` holds marginal sampling's points, the model's output on them and
-    on the chunk's rows (see ``LimeExplainer._marginal_outputs``), or None for
-    local and mask sampling, where the chunk queries the model itself.
-
-    Returns
-    -------
-    parts : dict of ndarray
-        Per-row results, stacked by :meth:`LimeExplainer.explain`.
-    """
-    space, box, schema = explainer.space_, explainer.black_box_, explainer.schema_
-    if shared is not None:
-        points, output, prediction = shared
-        neighbourhood = _sampling.marginal(space, noise, points, rows)
-    else:
-        sample = _sampling.local if explainer.sampling == "local" else _sampling.mask
-        neighbourhood = sample(space, noise, rows)
-        prediction, output = _query_with_rows(schema, box, rows, neighbourhood)
-    kernel = explainer.kernel or exponential_kernel
-    weights = sample_weights(
-        kernel, np.sqrt(neighbourhood.sq_distance), explainer.kernel_width_
-    )
-    moments = weighted_moments(neighbourhood.design, weights, output)
-    x_rep = space.representation(rows)
-    fits = fit_surrogates(
-        moments,
-        x_rep,
-        neighbourhood.offset,
-        space.active,
-        alpha=explainer.alpha,
-        num_features=explainer.num_features,
-        method=explainer.feature_selection,
-    )
-    ess = weights.sum(axis=1) ** 2 / (weights**2).sum(axis=1)
-    return {
-        "coef": fits.coef,
-        "intercept": fits.intercept,
-        "local_prediction": fits.intercept + np.einsum("ikj,ij->ik", fits.coef, x_rep),
-        "model_prediction": prediction,
-        "score": fits.score,
-        "effective_sample_size": np.broadcast_to(ess, (len(rows),)),
-        "selected": fits.support,
-    }
-
-
-def _query_with_rows(schema, box, rows, neighbourhood):
-    """One model call for the rows and their perturbations.
-
-    Returns
-    -------
-    prediction : ndarray of shape (n_rows, n_outputs)
-    output : ndarray of shape (n_rows, n_samples, n_outputs)
-    """
-    n_rows, n_samples, n_features = neighbourhood.values.shape
-    own = np.full((n_rows, 1, n_features), OWN_VALUE)
-    values = np.concatenate([rows.values[:, None, :], neighbourhood.values], axis=1)
-    codes = np.concatenate([own, neighbourhood.codes], axis=1)
-    output = box(schema.model_input(values, codes, rows.raw))
-    output = output.reshape(n_rows, n_samples + 1, -1)
-    return output[:, 0], output[:, 1:]

@@ -92,6 +92,11 @@ class Explanation:
     coef : ndarray of shape (n_rows, n_outputs * n_features)
         Local coefficients, one block of ``n_features`` columns per output;
         equal to ``LimeExplainer.transform``.
+    standard_error : ndarray of shape (n_rows, n_outputs * n_features)
+        Standard error of each coefficient over the draw of perturbations
+        (heteroscedasticity-consistent sandwich estimate of the weighted ridge
+        fit; 0 for features not selected). A coefficient within about two
+        standard errors of zero is indistinguishable from sampling noise.
     intercept : ndarray of shape (n_rows, n_outputs)
         Intercept of each surrogate.
     local_prediction : ndarray of shape (n_rows, n_outputs)
@@ -137,6 +142,7 @@ class Explanation:
         self,
         *,
         coef,
+        standard_error,
         intercept,
         local_prediction,
         model_prediction,
@@ -150,6 +156,7 @@ class Explanation:
         describer,
     ):
         self.coef = coef
+        self.standard_error = standard_error
         self.intercept = intercept
         self.local_prediction = local_prediction
         self.model_prediction = model_prediction

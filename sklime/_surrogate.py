@@ -152,21 +152,31 @@ def fit_surrogates(moments, x_rep, offset, active, *, alpha, num_features, metho
     return Surrogates(coef, intercept, np.ascontiguousarray(support), score)
 
 
-def _masked_solve(gram, cross, support, alpha):
-    """Ridge coefficients restricted to ``support``, zero elsewhere.
+def _masked_system(gram, support, alpha):
+    """Ridge normal matrices restricted to ``support``.
 
-    ``gram`` (shape (n, 1 or k, p, p)) and ``cross`` (shape (n, k, p)) are
-    restricted by replacing unsupported rows and columns with the identity and
-    unsupported cross moments with zero, so one stacked solve handles every
-    support pattern.
+    ``gram`` (shape (n, 1 or k, p, p)) keeps the rows and columns of supported
+    features, with ``alpha`` (and a tiny relative loading) on their diagonal;
+    unsupported rows and columns become the identity, so one stacked solve
+    handles every support pattern.
     """
     eye = np.eye(support.shape[-1])
     pair = support[..., :, None] & support[..., None, :]
     scale = np.maximum(np.trace(gram, axis1=-2, axis2=-1) / gram.shape[-1], 1e-300)
     loading = alpha + _JITTER * scale[..., None, None]
-    system = np.where(pair, gram + loading * eye, eye)
+    return np.where(pair, gram + loading * eye, eye)
+
+
+def _masked_solve(gram, cross, support, alpha):
+    """Ridge coefficients restricted to ``support``, zero elsewhere."""
     rhs = np.where(support, cross, 0.0)
-    return np.linalg.solve(system, rhs[..., None])[..., 0]
+    return np.linalg.solve(_masked_system(gram, support, alpha), rhs[..., None])[..., 0]
+
+
+def _masked_inverse(gram, support, alpha):
+    """Inverse of the restricted ridge matrix, zero outside ``support``."""
+    inverse = np.linalg.inv(_masked_system(gram, support, alpha))
+    return np.where(support[..., :, None] & support[..., None, :], inverse, 0.0)
 
 
 def select_features(gram, cross, x_rep, active, *, num_features, method):
@@ -320,3 +330,43 @@ def _entry_steps(top, corr, norm, along, free):
         )
     steps = np.where((steps > 1e-15) & np.isfinite(steps), steps, np.inf)
     return np.where(free, steps.min(axis=0), np.inf)
+
+
+def standard_errors(design, weights, output, moments, fits, alpha):
+    """Standard errors of the surrogates' coefficients over the perturbation draw.
+
+    The coefficients are an M-estimate from independent perturbations, so
+    their sampling variance is the sandwich ``B M B`` with bread
+    ``B = (G_SS + alpha I)^-1`` on the selected features and meat
+    ``M = sum_s w_s^2 r_s^2 x_s x_s^T`` (``r`` the residuals, ``x`` the
+    centred design): the heteroscedasticity-consistent (HC0) estimate, valid
+    although the linear surrogate is misspecified. Selection is taken as given.
+
+    Parameters
+    ----------
+    design : ndarray of shape (n_rows or 1, n_samples, n_features)
+    weights : ndarray of shape (n_rows or 1, n_samples)
+    output : ndarray of shape (n_rows or 1, n_samples, n_outputs)
+    moments : Moments
+    fits : Surrogates
+    alpha : float
+        Ridge penalty of the surrogate.
+
+    Returns
+    -------
+    se : ndarray of shape (n_rows, n_outputs, n_features)
+        Zero outside the selected features.
+    """
+    centred = design - moments.x_mean[:, None, :]
+    residual = (
+        output - moments.y_mean[:, None, :] - centred @ fits.coef.transpose(0, 2, 1)
+    )
+    weighted = centred * weights[:, :, None]
+    n_rows, n_outputs, n_features = fits.coef.shape
+    meat = np.empty((n_rows, n_outputs, n_features, n_features))
+    for k in range(n_outputs):
+        scaled = weighted * residual[:, :, k : k + 1]
+        meat[:, k] = scaled.transpose(0, 2, 1) @ scaled
+    bread = _masked_inverse(moments.gram[:, None], fits.support, alpha)
+    variance = np.einsum("nkij,nkjl,nkil->nki", bread, meat, bread)
+    return np.sqrt(np.maximum(variance, 0.0))

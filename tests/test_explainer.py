@@ -303,3 +303,36 @@ def test_default_model_follows_the_target_type(diabetes):
     )
     assert labels.estimator_.__class__.__name__ == "RandomForestClassifier"
     assert labels.outputs_.tolist() == [1]
+
+
+@pytest.mark.parametrize("sampling", SAMPLINGS)
+@pytest.mark.parametrize("discretizer", [None, "quartile"])
+def test_standard_errors_match_spread_over_seeds(diabetes, sampling, discretizer):
+    from sklearn.ensemble import RandomForestRegressor
+
+    X, y, _ = diabetes
+    model = FrozenEstimator(
+        RandomForestRegressor(n_estimators=20, random_state=0).fit(X, y)
+    )
+    coefs, errors = [], []
+    for seed in range(30):
+        explanation = (
+            LimeExplainer(
+                model,
+                sampling=sampling,
+                discretizer=discretizer,
+                num_samples=1000,
+                random_state=seed,
+            )
+            .fit(X)
+            .explain(X[:3])
+        )
+        coefs.append(explanation.coef)
+        errors.append(explanation.standard_error)
+    observed = np.std(coefs, axis=0, ddof=1)
+    predicted = np.mean(errors, axis=0)
+    ratio = observed / predicted
+    # 30 seeds estimate a standard deviation to about 13% (1 / sqrt(2 * 29)):
+    # the typical ratio must be near 1, and no ratio far off.
+    assert 0.85 < np.median(ratio) < 1.15
+    assert 0.55 < ratio.min() and ratio.max() < 1.6
