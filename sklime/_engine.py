@@ -13,6 +13,7 @@ turns those and a batch of rows into per-row arrays:
    weights them, and solves all its surrogates at once.
 """
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,7 +52,7 @@ class _Shared:
         return _Shared(self.points, self.output, self.prediction[batch])
 
 
-def explain_rows(explainer, rows, *, with_errors):
+def explain_rows(explainer, rows, *, with_errors=False, evaluation=None):
     """Explain every row of ``rows``.
 
     Parameters
@@ -60,9 +61,15 @@ def explain_rows(explainer, rows, *, with_errors):
         A fitted explainer.
     rows : Rows
         Encoded rows to explain.
-    with_errors : bool
+    with_errors : bool, default=False
         Also compute the coefficients' standard errors (costs about as much
         again as the surrogate fit).
+    evaluation : Noise or None, default=None
+        Fresh noise of the evaluation neighbourhood: also return each row's
+        weighted squared errors of the surrogate on it (``fidelity_sse``) and
+        weighted total sum of squares (``fidelity_sst``), weighted by the
+        kernel of width ``explainer.fidelity_width_`` (see
+        :meth:`LimeExplainer.score`).
 
     Returns
     -------
@@ -73,14 +80,17 @@ def explain_rows(explainer, rows, *, with_errors):
         explainer.num_samples, explainer.n_features_in_, explainer.noise_seed_
     )
     shared = _marginal_outputs(explainer, noise, rows)
+    fresh = (
+        None if evaluation is None else _marginal_outputs(explainer, evaluation, rows)
+    )
     batches = gen_batches(len(rows), _chunk_rows(explainer, len(rows)))
     chunks = Parallel(n_jobs=explainer.n_jobs, return_as="generator")(
         delayed(_explain_chunk)(
             explainer,
             rows.take(batch),
-            noise,
-            None if shared is None else shared.take(batch),
+            (noise, _take(shared, batch)),
             with_errors,
+            None if evaluation is None else (evaluation, _take(fresh, batch)),
         )
         for batch in batches
     )
@@ -89,7 +99,34 @@ def explain_rows(explainer, rows, *, with_errors):
     for part in chunks:
         parts.append(part)
         progress.update(len(part["coef"]))
-    return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
+    results = {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
+    _warn_small_samples(explainer, results["effective_sample_size"])
+    return results
+
+
+def _take(shared, batch):
+    """A chunk's part of marginal sampling's shared outputs (None stays None)."""
+    return None if shared is None else shared.take(batch)
+
+
+#: Kernel-weighted samples wanted per surrogate coefficient.
+_MIN_SAMPLES_PER_COEF = 10
+
+
+def _warn_small_samples(explainer, ess):
+    """Warn when the kernel leaves too few effective samples per coefficient."""
+    n_coef = (explainer.num_features or explainer.n_features_in_) + 1
+    smallest = float(ess.min(initial=np.inf))
+    if smallest < _MIN_SAMPLES_PER_COEF * n_coef:
+        warnings.warn(
+            f"The kernel leaves an effective sample size of {smallest:.1f} "
+            f"(of num_samples={explainer.num_samples}) for a surrogate with "
+            f"{n_coef} coefficients, below {_MIN_SAMPLES_PER_COEF} per "
+            "coefficient: the explanations are mostly sampling noise. Use a "
+            "larger kernel_width or more num_samples.",
+            UserWarning,
+            stacklevel=4,
+        )
 
 
 def _marginal_outputs(explainer, noise, rows):
@@ -109,8 +146,11 @@ def _chunk_rows(explainer, n_rows):
     return get_chunk_n_rows(row_bytes, max_n_rows=n_rows)
 
 
-def _explain_chunk(explainer, rows, noise, shared, with_errors):
+def _explain_chunk(explainer, rows, sample, with_errors, evaluation):
     """Explain one chunk of rows: perturb, query the model, fit surrogates.
+
+    ``sample`` and ``evaluation`` (or None) are pairs of the noise and, under
+    marginal sampling, the :class:`_Shared` model outputs on it.
 
     Returns
     -------
@@ -121,7 +161,7 @@ def _explain_chunk(explainer, rows, noise, shared, with_errors):
         (n_rows, n_outputs); ``effective_sample_size`` of shape (n_rows,).
     """
     space = explainer.space_
-    neighbourhood, output, prediction = _neighbourhoods(explainer, noise, rows, shared)
+    neighbourhood, output, prediction = _neighbourhoods(explainer, rows, *sample)
     kernel = explainer.kernel or exponential_kernel
     weights = sample_weights(
         kernel, np.sqrt(neighbourhood.sq_distance), explainer.kernel_width_
@@ -151,10 +191,38 @@ def _explain_chunk(explainer, rows, noise, shared, with_errors):
         parts["standard_error"] = standard_errors(
             neighbourhood.design, weights, output, moments, fits, explainer.alpha
         )
+    if evaluation is not None:
+        sse, sst = _fidelity(explainer, rows, evaluation, fits)
+        parts.update(fidelity_sse=sse, fidelity_sst=sst)
     return parts
 
 
-def _neighbourhoods(explainer, noise, rows, shared):
+def _fidelity(explainer, rows, evaluation, fits):
+    """Weighted squared errors of the surrogates on fresh evaluation points.
+
+    Returns
+    -------
+    sse, sst : ndarray of shape (n_rows, n_outputs)
+        Kernel-weighted sums of squared surrogate errors and of squared
+        deviations of the model's output from its weighted mean.
+    """
+    neighbourhood, output, _ = _neighbourhoods(explainer, rows, *evaluation)
+    representation = neighbourhood.design
+    if neighbourhood.offset is not None:
+        representation = representation + neighbourhood.offset[:, None, :]
+    surrogate = fits.intercept[:, None, :] + representation @ fits.coef.transpose(
+        0, 2, 1
+    )
+    weights = exponential_kernel(
+        np.sqrt(neighbourhood.sq_distance), explainer.fidelity_width_
+    )[:, :, None]
+    sse = (weights * (output - surrogate) ** 2).sum(axis=1)
+    mean = (weights * output).sum(axis=1) / weights.sum(axis=1)
+    sst = (weights * (output - mean[:, None, :]) ** 2).sum(axis=1)
+    return sse, np.broadcast_to(sst, sse.shape)
+
+
+def _neighbourhoods(explainer, rows, noise, shared):
     """Neighbourhoods of a chunk of rows, the model's output on them and on the rows.
 
     Returns

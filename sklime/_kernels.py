@@ -11,6 +11,11 @@ def default_kernel_width(n_features):
 def exponential_kernel(distances, width):
     """lime's kernel, ``exp(-d**2 / (2 * width**2))``.
 
+    Where a width is so narrow that every weight of a row underflows to zero,
+    that row's weights are rescaled so that the nearest perturbation weighs 1
+    (a common factor per row, which changes only the ridge penalty's relative
+    strength), rather than leaving nothing to fit.
+
     Parameters
     ----------
     distances : ndarray
@@ -28,8 +33,14 @@ def exponential_kernel(distances, width):
     >>> exponential_kernel([0.0, 1.0], 1.0).round(4).tolist()
     [1.0, 0.6065]
     """
-    distances = np.asarray(distances, dtype=float)
-    return np.exp(-(distances**2) / (2.0 * width**2))
+    log_weights = -(np.asarray(distances, dtype=float) ** 2) / (2.0 * width**2)
+    weights = np.exp(log_weights)
+    if weights.ndim and not weights.size == 0:
+        vanished = weights.max(axis=-1, keepdims=True) == 0
+        if vanished.any():
+            shift = np.where(vanished, log_weights.max(axis=-1, keepdims=True), 0.0)
+            weights = np.exp(log_weights - shift)
+    return weights
 
 
 def sample_weights(kernel, distances, width):

@@ -239,8 +239,20 @@ def test_non_numeric_column_not_declared_categorical(frame):
         LimeExplainer(FrozenEstimator(model), categorical_features=[2]).fit(df)
 
 
-def test_narrow_kernel_with_zero_weights_is_reported(fitted):
+def test_kernel_giving_zero_weights_is_reported(fitted):
     X, y, _ = fitted
-    lime = LimeExplainer(kernel_width=1e-3, num_samples=300, random_state=0)
+
+    def box(distances, width):
+        return (distances < width).astype(float)
+
+    lime = LimeExplainer(kernel=box, kernel_width=1e-3, num_samples=300)
     with pytest.raises(ValueError, match="zero weight.*larger kernel_width"):
         lime.fit(X, y).transform(X[:2])
+
+
+def test_narrow_default_kernel_warns_instead_of_failing(fitted):
+    X, y, _ = fitted
+    lime = LimeExplainer(kernel_width=1e-3, num_samples=300, random_state=0)
+    with pytest.warns(UserWarning, match="effective sample size of 1.0.*kernel_width"):
+        coef = lime.fit(X, y).transform(X[:2])
+    assert np.isfinite(coef).all()
