@@ -77,7 +77,10 @@ def explain_rows(explainer, rows, *, with_errors=False, evaluation=None):
         Per-row arrays (see :func:`_explain_chunk`), stacked over chunks.
     """
     noise = Noise.draw(
-        explainer.num_samples, explainer.n_features_in_, explainer.noise_seed_
+        explainer.num_samples,
+        explainer.n_features_in_,
+        explainer.noise_seed_,
+        explainer.sampler,
     )
     shared = _marginal_outputs(explainer, noise, rows)
     fresh = (

@@ -79,6 +79,12 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
           with probability 1/2, else replaced by a marginal draw (another bin
           or category for grouped features).
 
+    sampler : {"sobol", "random"}, default="sobol"
+        Source of the perturbation noise: a scrambled Sobol sequence
+        (quasi-Monte Carlo; explanations vary much less between seeds for the
+        same ``num_samples``) or independent pseudo-random draws (lime's).
+        Either way each perturbation is distributed as lime's.
+
     discretizer : {"quartile", "decile", "entropy"}, estimator or None, \
             default=None
         How continuous features are binned. None keeps them continuous (lime's
@@ -180,6 +186,7 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         "kernel": [callable, None],
         "fidelity_width": [Interval(Real, 0, None, closed="neither"), None],
         "sampling": [StrOptions({"marginal", "local", "mask"})],
+        "sampler": [StrOptions({"sobol", "random"})],
         "discretizer": [
             StrOptions({"quartile", "decile", "entropy"}),
             HasMethods(["fit"]),
@@ -210,6 +217,7 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         kernel=None,
         fidelity_width=None,
         sampling="marginal",
+        sampler="sobol",
         discretizer=None,
         categorical_features="from_dtype",
         num_features=None,
@@ -226,6 +234,7 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         self.kernel = kernel
         self.fidelity_width = fidelity_width
         self.sampling = sampling
+        self.sampler = sampler
         self.discretizer = discretizer
         self.categorical_features = categorical_features
         self.num_features = num_features
@@ -411,7 +420,7 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         rows = self.schema_.encode(self._validate(X, reset=False))
         evaluation = Noise.draw(
-            self.num_samples, self.n_features_in_, self.evaluation_seed_
+            self.num_samples, self.n_features_in_, self.evaluation_seed_, self.sampler
         )
         parts = explain_rows(self, rows, evaluation=evaluation)
         sse, sst = parts["fidelity_sse"].sum(), parts["fidelity_sst"].sum()

@@ -95,8 +95,11 @@ class Explanation:
     standard_error : ndarray of shape (n_rows, n_outputs * n_features)
         Standard error of each coefficient over the draw of perturbations
         (heteroscedasticity-consistent sandwich estimate of the weighted ridge
-        fit; 0 for features not selected). A coefficient within about two
-        standard errors of zero is indistinguishable from sampling noise.
+        fit, for independent draws; 0 for features not selected). A
+        coefficient within about two standard errors of zero is
+        indistinguishable from sampling noise. Under the default Sobol
+        sampler the actual spread over seeds is smaller, so these errors are
+        conservative. Feature selection is taken as given.
     intercept : ndarray of shape (n_rows, n_outputs)
         Intercept of each surrogate.
     local_prediction : ndarray of shape (n_rows, n_outputs)

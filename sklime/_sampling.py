@@ -13,9 +13,12 @@ then a deterministic function of the noise and the row, which is what makes
 explanations independent of chunking, row order and ``n_jobs``.
 """
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import ndtri
+from scipy.stats import qmc
 
 from ._discretize import Bins
 from ._tabular import OWN_VALUE
@@ -132,16 +135,53 @@ class Noise:
     keep: np.ndarray
 
     @classmethod
-    def draw(cls, num_samples, n_features, seed):
-        """Draw the noise of ``num_samples`` perturbations from ``seed``."""
-        rng = np.random.default_rng(seed)
-        shape = (num_samples, n_features)
+    def draw(cls, num_samples, n_features, seed, sampler="sobol"):
+        """Draw the noise of ``num_samples`` perturbations from ``seed``.
+
+        Parameters
+        ----------
+        num_samples : int
+        n_features : int
+        seed : int
+        sampler : {"sobol", "random"}, default="sobol"
+            "random" draws independent uniforms; "sobol" a scrambled Sobol
+            sequence (quasi-Monte Carlo), which covers the unit cube more
+            evenly and so gives much less variable surrogates for the same
+            number of samples. Normals come through the inverse normal CDF.
+
+        Returns
+        -------
+        noise : Noise
+        """
+        dims = _NOISE_BLOCKS * n_features
+        if sampler == "sobol":
+            if dims > _SOBOL_MAX_DIM:
+                raise ValueError(
+                    f"sampler='sobol' supports up to {_SOBOL_MAX_DIM // _NOISE_BLOCKS} "
+                    f"features; got {n_features}. Use sampler='random'."
+                )
+            with warnings.catch_warnings():  # any num_samples, not only 2**m
+                warnings.simplefilter("ignore", UserWarning)
+                engine = qmc.Sobol(dims, scramble=True, seed=seed)
+                uniform = engine.random(num_samples)
+        else:
+            uniform = np.random.default_rng(seed).random((num_samples, dims))
+        uniform = np.clip(uniform, _TINY, 1.0 - _TINY)
+        normal, group, value, keep = np.split(uniform, _NOISE_BLOCKS, axis=1)
         return cls(
-            normal=rng.standard_normal(shape),
-            group=rng.random(shape),
-            value=rng.random(shape),
-            keep=rng.random(shape) < KEEP_PROBABILITY,
+            normal=ndtri(normal),
+            group=group,
+            value=value,
+            keep=keep < KEEP_PROBABILITY,
         )
+
+
+#: Blocks of uniforms per feature: normal, group, value, keep.
+_NOISE_BLOCKS = 4
+#: Largest dimension of scipy's Sobol sequence.
+_SOBOL_MAX_DIM = 21201
+#: Keeps uniforms strictly inside (0, 1) so that inverse CDFs stay finite.
+_TINY = 1e-12
 
 
 @dataclass
