@@ -49,6 +49,12 @@ class Moments:
 def weighted_moments(X, w, Y):
     """Centred weighted moments, broadcasting shared designs, weights or responses.
 
+    Raw weighted sums are taken first and centred afterwards, so a design
+    shared by every row (marginal z-scores, local noise, mask) costs one
+    matrix product of the weights with the samples' outer products, and no
+    per-row copy of the samples is made. Design and response are shifted by
+    their unweighted sample means beforehand, which keeps the centring exact.
+
     Parameters
     ----------
     X : ndarray of shape (n_rows or 1, n_samples, n_features)
@@ -62,19 +68,40 @@ def weighted_moments(X, w, Y):
     -------
     moments : Moments
     """
+    if X.shape[0] == 1:
+        x_shift = X.mean(axis=1)
+        X = X - x_shift[:, None]
+    else:  # indicators and standard noise: bounded, no shift needed
+        x_shift = np.zeros((1, X.shape[2]))
+    y_shift = Y.mean(axis=1)
+    Y = Y - y_shift[:, None]
     total_w = w.sum(axis=-1)[:, None]
-    x_mean = (w[:, None, :] @ X)[:, 0] / total_w
-    y_mean = (w[:, None, :] @ Y)[:, 0] / total_w
-    Xc = X - x_mean[:, None, :]
-    Xw = Xc * w[:, :, None]
-    gram = Xw.transpose(0, 2, 1) @ Xc
-    Yc = Y - y_mean[:, None, :]
-    cross = (Xw.transpose(0, 2, 1) @ Yc).transpose(0, 2, 1)
-    total = np.einsum("is,isk->ik", np.broadcast_to(w, Yc.shape[:2]), Yc**2)
+    if X.shape[0] == 1:
+        x = X[0]
+        outer = (x[:, :, None] * x[:, None, :]).reshape(len(x), -1)
+        second = (w @ outer).reshape(len(w), x.shape[1], x.shape[1])
+        x_sum = w @ x
+        weighted_y = Y * w[:, :, None]
+        x_y = np.swapaxes(x.T @ weighted_y, 1, 2)
+    else:
+        weighted_x = X * w[:, :, None]
+        second = weighted_x.transpose(0, 2, 1) @ X
+        x_sum = weighted_x.sum(axis=1)
+        x_y = np.swapaxes(weighted_x.transpose(0, 2, 1) @ Y, 1, 2)
+        weighted_y = Y * w[:, :, None]
+    y_sum = weighted_y.sum(axis=1)
+    y_squares = (weighted_y * Y).sum(axis=1)
+    x_mean, y_mean = x_sum / total_w, y_sum / total_w
+    gram = second - total_w[:, :, None] * x_mean[:, :, None] * x_mean[:, None, :]
+    cross = x_y - total_w[:, :, None] * y_mean[:, :, None] * x_mean[:, None, :]
+    total = y_squares - total_w * y_mean**2
     n = max(cross.shape[0], total.shape[0])
-    cross = np.broadcast_to(cross, (n, *cross.shape[1:]))
     return Moments(
-        gram, cross, np.broadcast_to(total, (n, total.shape[1])), x_mean, y_mean
+        gram,
+        np.broadcast_to(cross, (n, *cross.shape[1:])),
+        np.broadcast_to(total, (n, total.shape[1])),
+        x_mean + x_shift,
+        y_mean + y_shift,
     )
 
 
