@@ -142,6 +142,8 @@ class TableSchema:
 
     def _mask_from_spec(self, spec, X):
         """Boolean mask from indices, names or a boolean mask."""
+        if spec.size == 0:  # an empty list, whatever dtype NumPy gave it
+            return np.zeros(self.n_features, dtype=bool)
         if spec.dtype == bool:
             if spec.shape != (self.n_features,):
                 raise ValueError(

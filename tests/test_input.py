@@ -118,6 +118,17 @@ def test_integer_coded_categoricals_by_index_and_name():
     assert by_name.explain(X.iloc[:1]).descriptions(0)[1] == f"sex={X['sex'].iloc[0]}"
 
 
+@pytest.mark.parametrize("spec", [[], None, np.zeros(10, dtype=bool)])
+def test_no_categorical_features(spec):
+    X, y = load_diabetes(return_X_y=True)
+    lime = LimeExplainer(
+        FrozenEstimator(LinearRegression().fit(X, y)),
+        categorical_features=spec,
+        num_samples=200,
+    ).fit(X)
+    assert not lime.categorical_.any()
+
+
 def test_frozen_model_queried_with_its_frame_columns(recwarn):
     X, y = load_diabetes(return_X_y=True, as_frame=True)
     model = LinearRegression().fit(X, y)
