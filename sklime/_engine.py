@@ -25,7 +25,12 @@ from ._compat import get_chunk_n_rows
 from ._kernels import exponential_kernel, sample_weights
 from ._progress import Progress
 from ._sampling import Noise
-from ._surrogate import fit_surrogates, standard_errors, weighted_moments
+from ._surrogate import (
+    SharedDesign,
+    fit_surrogates,
+    standard_errors,
+    weighted_moments,
+)
 from ._tabular import OWN_VALUE
 
 
@@ -83,6 +88,8 @@ def explain_rows(explainer, rows, *, with_errors=False, evaluation=None):
         explainer.sampler,
     )
     shared = _marginal_outputs(explainer, noise, rows)
+    design = _sampling.shared_design(explainer.space_, noise, explainer.sampling)
+    prepared = None if design is None else SharedDesign.from_design(design)
     fresh = (
         None if evaluation is None else _marginal_outputs(explainer, evaluation, rows)
     )
@@ -92,6 +99,7 @@ def explain_rows(explainer, rows, *, with_errors=False, evaluation=None):
             explainer,
             rows.take(batch),
             (noise, _take(shared, batch)),
+            prepared,
             with_errors,
             None if evaluation is None else (evaluation, _take(fresh, batch)),
         )
@@ -149,11 +157,13 @@ def _chunk_rows(explainer, n_rows):
     return get_chunk_n_rows(row_bytes, max_n_rows=n_rows)
 
 
-def _explain_chunk(explainer, rows, sample, with_errors, evaluation):
+def _explain_chunk(explainer, rows, sample, prepared, with_errors, evaluation):
     """Explain one chunk of rows: perturb, query the model, fit surrogates.
 
     ``sample`` and ``evaluation`` (or None) are pairs of the noise and, under
-    marginal sampling, the :class:`_Shared` model outputs on it.
+    marginal sampling, the :class:`_Shared` model outputs on it. ``prepared``
+    is the :class:`~sklime._surrogate.SharedDesign` when no design column
+    depends on the row, else None.
 
     Returns
     -------
@@ -169,7 +179,7 @@ def _explain_chunk(explainer, rows, sample, with_errors, evaluation):
     weights = sample_weights(
         kernel, np.sqrt(neighbourhood.sq_distance), explainer.kernel_width_
     )
-    moments = weighted_moments(neighbourhood.design, weights, output)
+    moments = weighted_moments(neighbourhood.design, weights, output, prepared)
     x_rep = space.representation(rows)
     fits = fit_surrogates(
         moments,

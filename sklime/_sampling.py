@@ -255,6 +255,39 @@ def marginal_points(space, noise):
     return values[None], codes[None]
 
 
+def base_design(space, noise, sampling):
+    """The part of the design that every row shares.
+
+    It is the whole design under mask sampling, under local sampling without
+    binned features and under marginal sampling without grouped features;
+    otherwise the per-row indicator columns replace some of its columns.
+
+    Returns
+    -------
+    design : ndarray of shape (n_samples, n_features)
+        The noise (z-scored features), or the keep mask (mask sampling, and
+        categorical features under local sampling); zero for constant
+        features.
+    """
+    if sampling == "mask":
+        design = noise.keep
+    elif sampling == "local":
+        design = np.where(space.kind == CATEGORICAL, noise.keep, noise.normal)
+    else:
+        design = noise.normal
+    return _only_active(space, design)
+
+
+def shared_design(space, noise, sampling):
+    """The design when no column depends on the row, else None."""
+    per_row = {
+        "marginal": space.kind != ZSCORE,
+        "local": space.kind == BINNED,
+        "mask": np.zeros(space.n_features, dtype=bool),
+    }[sampling]
+    return None if per_row.any() else base_design(space, noise, sampling)
+
+
 def marginal(space, noise, points, rows):
     """Neighbourhoods of marginal sampling (lime's default).
 
@@ -263,13 +296,13 @@ def marginal(space, noise, points, rows):
     """
     values, codes = points
     grouped = space.kind != ZSCORE
-    design = np.broadcast_to(noise.normal, (1, *noise.normal.shape))
+    design = base_design(space, noise, "marginal")[None]
     sq_distance = _zscore_sq_distance(space, noise.normal, space.zscore(rows.values))
     if grouped.any():
         same = codes == space.group_codes(rows)[:, None, :]
-        design = np.where(grouped, same, design)
+        design = _only_active(space, np.where(grouped, same, design))
         sq_distance = sq_distance + ((~same) & grouped & space.active).sum(axis=-1)
-    return Neighbourhood(values, codes, _only_active(space, design), None, sq_distance)
+    return Neighbourhood(values, codes, design, None, sq_distance)
 
 
 def local(space, noise, rows):
@@ -285,7 +318,7 @@ def local(space, noise, rows):
     categorical = space.kind == CATEGORICAL
     values = rows.values[:, None, :] + noise.normal * space.std
     codes = _other_groups(space, noise, rows, keep, codes_only=True)
-    design = np.where(categorical, keep, noise.normal)[None]
+    design = base_design(space, noise, "local")[None]
     mismatch = np.where(categorical, ~keep, noise.normal**2)[None]
     binned = space.kind == BINNED
     if binned.any():
@@ -293,13 +326,11 @@ def local(space, noise, rows):
         same = np.zeros(values.shape, dtype=bool)
         for j in np.flatnonzero(binned):
             same[..., j] = space.bins[j].code(values[..., j]) == row_codes[:, None, j]
-        design = np.where(binned, same, design)
+        design = _only_active(space, np.where(binned, same, design))
         mismatch = np.where(binned, ~same, mismatch)
     sq_distance = np.where(space.active, mismatch, 0.0).sum(axis=-1)
     offset = np.where(space.kind == ZSCORE, space.zscore(rows.values), 0.0)
-    return Neighbourhood(
-        values, codes, _only_active(space, design), offset, sq_distance
-    )
+    return Neighbourhood(values, codes, design, offset, sq_distance)
 
 
 def mask(space, noise, rows):
@@ -314,9 +345,9 @@ def mask(space, noise, rows):
     replaced = space.mean + noise.normal * space.std
     values = np.where(keep, rows.values[:, None, :], replaced)
     codes = _other_groups(space, noise, rows, keep, codes_only=False, values=values)
-    design = keep[None].astype(float)
+    design = base_design(space, noise, "mask")[None]
     sq_distance = ((~keep) & space.active).sum(axis=-1)[None].astype(float)
-    return Neighbourhood(values, codes, _only_active(space, design), None, sq_distance)
+    return Neighbourhood(values, codes, design, None, sq_distance)
 
 
 def _other_groups(space, noise, rows, keep, *, codes_only, values=None):
@@ -346,8 +377,10 @@ def _other_groups(space, noise, rows, keep, *, codes_only, values=None):
 def _zscore_sq_distance(space, normal, x_zscore):
     """Squared distance over active z-scored features, per row and sample."""
     zs = (space.kind == ZSCORE) & space.active
-    diff = normal[None, :, zs] - x_zscore[:, None, zs]
-    return np.einsum("isj,isj->is", diff, diff)
+    noise, rows = normal[:, zs], x_zscore[:, zs]
+    # |n - x|^2 = |n|^2 - 2 n.x + |x|^2: one matrix product, no per-row copy.
+    sq = (noise**2).sum(axis=1) - 2.0 * rows @ noise.T + (rows**2).sum(axis=1)[:, None]
+    return np.maximum(sq, 0.0)
 
 
 def _only_active(space, design):

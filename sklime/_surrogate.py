@@ -46,14 +46,52 @@ class Moments:
     y_mean: np.ndarray
 
 
-def weighted_moments(X, w, Y):
+@dataclass
+class SharedDesign:
+    """A design shared by every row, prepared once for all chunks.
+
+    Attributes
+    ----------
+    shift : ndarray of shape (n_features,)
+        Unweighted column means, subtracted for accurate centring.
+    x : ndarray of shape (n_samples, n_features)
+        The shifted design.
+    products : ndarray of shape (n_samples, n_features * (n_features + 1) / 2)
+        Products of pairs of shifted columns (upper triangle, row-major), so
+        that the Gram matrices of any weights are one matrix product.
+    """
+
+    shift: np.ndarray
+    x: np.ndarray
+    products: np.ndarray
+
+    @classmethod
+    def from_design(cls, design):
+        """Prepare a (n_samples, n_features) design."""
+        shift = design.mean(axis=0)
+        x = design - shift
+        upper_i, upper_j = np.triu_indices(x.shape[1])
+        return cls(shift, x, x[:, upper_i] * x[:, upper_j])
+
+    def second_moments(self, w):
+        """``sum_s w[i, s] x[s] x[s]^T`` for every row ``i`` of weights."""
+        n_features = self.x.shape[1]
+        upper_i, upper_j = np.triu_indices(n_features)
+        triangle = w @ self.products
+        second = np.empty((len(w), n_features, n_features))
+        second[:, upper_i, upper_j] = triangle
+        second[:, upper_j, upper_i] = triangle
+        return second
+
+
+def weighted_moments(X, w, Y, shared=None):
     """Centred weighted moments, broadcasting shared designs, weights or responses.
 
-    Raw weighted sums are taken first and centred afterwards, so a design
-    shared by every row (marginal z-scores, local noise, mask) costs one
-    matrix product of the weights with the samples' outer products, and no
-    per-row copy of the samples is made. Design and response are shifted by
-    their unweighted sample means beforehand, which keeps the centring exact.
+    Raw weighted sums are taken first and centred afterwards. A design shared
+    by every row (marginal z-scores, local noise, the mask) costs one matrix
+    product of the weights with the samples' column products, and no per-row
+    copy of the samples is made. Design and response are shifted by their
+    unweighted sample means beforehand, which keeps the centring accurate.
 
     Parameters
     ----------
@@ -63,32 +101,29 @@ def weighted_moments(X, w, Y):
         Kernel weights.
     Y : ndarray of shape (n_rows or 1, n_samples, n_outputs)
         Model output on the perturbed points.
+    shared : SharedDesign or None, default=None
+        ``X[0]`` prepared in advance, when ``X`` is shared.
 
     Returns
     -------
     moments : Moments
     """
-    if X.shape[0] == 1:
-        x_shift = X.mean(axis=1)
-        X = X - x_shift[:, None]
-    else:  # indicators and standard noise: bounded, no shift needed
-        x_shift = np.zeros((1, X.shape[2]))
     y_shift = Y.mean(axis=1)
     Y = Y - y_shift[:, None]
+    weighted_y = Y * w[:, :, None]
     total_w = w.sum(axis=-1)[:, None]
     if X.shape[0] == 1:
-        x = X[0]
-        outer = (x[:, :, None] * x[:, None, :]).reshape(len(x), -1)
-        second = (w @ outer).reshape(len(w), x.shape[1], x.shape[1])
-        x_sum = w @ x
-        weighted_y = Y * w[:, :, None]
-        x_y = np.swapaxes(x.T @ weighted_y, 1, 2)
-    else:
+        shared = shared or SharedDesign.from_design(X[0])
+        x_shift = shared.shift
+        second = shared.second_moments(w)
+        x_sum = w @ shared.x
+        x_y = np.swapaxes(shared.x.T @ weighted_y, 1, 2)
+    else:  # indicators and standard noise: bounded, no shift needed
+        x_shift = 0.0
         weighted_x = X * w[:, :, None]
         second = weighted_x.transpose(0, 2, 1) @ X
         x_sum = weighted_x.sum(axis=1)
         x_y = np.swapaxes(weighted_x.transpose(0, 2, 1) @ Y, 1, 2)
-        weighted_y = Y * w[:, :, None]
     y_sum = weighted_y.sum(axis=1)
     y_squares = (weighted_y * Y).sum(axis=1)
     x_mean, y_mean = x_sum / total_w, y_sum / total_w
@@ -167,12 +202,7 @@ def fit_surrogates(moments, x_rep, offset, active, *, alpha, num_features, metho
     intercept = moments.y_mean - np.einsum(
         "ikj,ij->ik", coef, np.broadcast_to(x_mean, (n_rows, n_features))
     )
-    explained = 2 * np.einsum("ikj,ikj->ik", coef, cross) - np.einsum(
-        "ikj,ijl,ikl->ik",
-        coef,
-        np.broadcast_to(gram, (n_rows, n_features, n_features)),
-        coef,
-    )
+    explained = ((2 * cross - coef @ gram) * coef).sum(axis=-1)
     total = moments.total
     with np.errstate(divide="ignore", invalid="ignore"):
         score = np.where(total > 0, explained / total, 1.0)
