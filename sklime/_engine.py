@@ -17,6 +17,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+from joblib import effective_n_jobs
 from sklearn.utils import gen_batches
 from sklearn.utils.parallel import Parallel, delayed
 
@@ -151,10 +152,22 @@ def _marginal_outputs(explainer, noise, rows):
 
 
 def _chunk_rows(explainer, n_rows):
-    """Rows per chunk, from scikit-learn's ``working_memory``."""
+    """Rows per chunk, from scikit-learn's ``working_memory`` and ``n_jobs``.
+
+    Chunks fit in ``working_memory``; with several workers, there are also at
+    least ``_CHUNKS_PER_WORKER`` chunks per worker, so that all of them work.
+    """
     d, k, s = explainer.n_features_in_, len(explainer.outputs_), explainer.num_samples
     row_bytes = 8 * (s * (8 * d + 4 * k + 4) + 4 * k * d * d)
-    return get_chunk_n_rows(row_bytes, max_n_rows=n_rows)
+    n_chunk = get_chunk_n_rows(row_bytes, max_n_rows=n_rows)
+    n_workers = effective_n_jobs(explainer.n_jobs)
+    if n_workers > 1:
+        n_chunk = min(n_chunk, max(1, -(-n_rows // (_CHUNKS_PER_WORKER * n_workers))))
+    return n_chunk
+
+
+#: With several workers, the least number of chunks each should get.
+_CHUNKS_PER_WORKER = 4
 
 
 def _explain_chunk(explainer, rows, sample, prepared, with_errors, evaluation):
