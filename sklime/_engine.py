@@ -276,9 +276,12 @@ def _query_with_rows(explainer, rows, neighbourhood):
     output : ndarray of shape (n_rows, n_samples, n_outputs)
     """
     n_rows, n_samples, n_features = neighbourhood.values.shape
-    own = np.full((n_rows, 1, n_features), OWN_VALUE)
-    values = np.concatenate([rows.values[:, None, :], neighbourhood.values], axis=1)
-    codes = np.concatenate([own, neighbourhood.codes], axis=1)
+    values = np.empty((n_rows, n_samples + 1, n_features))
+    values[:, 0], values[:, 1:] = rows.values, neighbourhood.values
+    codes = None
+    if explainer.categorical_.any():
+        codes = np.full((n_rows, n_samples + 1, n_features), OWN_VALUE)
+        codes[:, 1:] = neighbourhood.codes
     model_input = explainer.schema_.model_input(values, codes, rows.raw)
     output = explainer.black_box_(model_input).reshape(n_rows, n_samples + 1, -1)
     return output[:, 0], output[:, 1:]

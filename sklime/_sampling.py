@@ -300,8 +300,15 @@ def marginal(space, noise, points, rows):
     sq_distance = _zscore_sq_distance(space, noise.normal, space.zscore(rows.values))
     if grouped.any():
         same = codes == space.group_codes(rows)[:, None, :]
-        design = _only_active(space, np.where(grouped, same, design))
-        sq_distance = sq_distance + ((~same) & grouped & space.active).sum(axis=-1)
+        same &= space.active  # constant features: zero columns, no distance
+        counted = grouped & space.active
+        if grouped.all():
+            design = same.astype(float)
+            matches = np.count_nonzero(same, axis=-1)
+        else:
+            design = np.where(grouped, same, design)
+            matches = np.count_nonzero(same[..., counted], axis=-1)
+        sq_distance = sq_distance + (np.count_nonzero(counted) - matches)
     return Neighbourhood(values, codes, design, None, sq_distance)
 
 
@@ -377,6 +384,8 @@ def _other_groups(space, noise, rows, keep, *, codes_only, values=None):
 def _zscore_sq_distance(space, normal, x_zscore):
     """Squared distance over active z-scored features, per row and sample."""
     zs = (space.kind == ZSCORE) & space.active
+    if not zs.any():
+        return np.zeros((1, normal.shape[0]))
     noise, rows = normal[:, zs], x_zscore[:, zs]
     # |n - x|^2 = |n|^2 - 2 n.x + |x|^2: one matrix product, no per-row copy.
     sq = (noise**2).sum(axis=1) - 2.0 * rows @ noise.T + (rows**2).sum(axis=1)[:, None]

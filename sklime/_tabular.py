@@ -216,8 +216,9 @@ class TableSchema:
         ----------
         values : ndarray of shape (n_blocks, n_points, n_features)
             Continuous values.
-        codes : ndarray of shape (n_blocks, n_points, n_features)
+        codes : ndarray of shape (n_blocks, n_points, n_features) or None
             Category codes; ``OWN_VALUE`` takes the block's own row value.
+            Ignored (and may be None) without categorical columns.
         own : ndarray of shape (n_blocks, n_features) or None
             The raw row behind each block (None when no code is ``OWN_VALUE``).
 
@@ -225,46 +226,40 @@ class TableSchema:
         -------
         X : ndarray or DataFrame of shape (n_blocks * n_points, n_features)
         """
-        n_points = values.shape[0] * values.shape[1]
-        columns = []
-        for j in range(self.n_features):
-            if not self.categorical[j]:
-                columns.append(values[:, :, j].reshape(-1))
-                continue
+        flat = values.reshape(-1, self.n_features)
+        numeric = self.array_dtype.kind in "fiu" if not self.is_frame else False
+        if self.categorical.any() and not numeric:
+            flat = flat.astype(object)
+        else:
+            flat = flat.astype(float, copy=True)
+        for j in np.flatnonzero(self.categorical):
             column = self.categories[j][np.maximum(codes[:, :, j], 0)]
             if own is not None:
                 kept = codes[:, :, j] == OWN_VALUE
                 column = np.where(kept, own[:, None, j], column)
-            columns.append(column.reshape(-1))
+            flat[:, j] = column.reshape(-1)
         if self.query_columns is not None:
-            return self._frame(columns)
-        if not self.categorical.any() or self.array_dtype.kind in "fiu":
-            return (
-                np.column_stack(columns).astype(float)
-                if columns
-                else np.empty((n_points, 0))
-            )
-        out = np.empty((n_points, self.n_features), dtype=object)
-        for j, column in enumerate(columns):
-            out[:, j] = column
-        return out
+            return self._frame(flat)
+        return flat
 
     def rows_input(self, rows):
         """Model input for the rows themselves (their own, unperturbed values)."""
         codes = np.full((len(rows), 1, self.n_features), OWN_VALUE)
         return self.model_input(rows.values[:, None], codes, rows.raw)
 
-    def _frame(self, columns):
+    def _frame(self, flat):
         """A DataFrame with the model's column names and the categorical dtypes."""
         import pandas as pd
 
-        data = {}
-        for j, name in enumerate(self.query_columns):
-            series = pd.Series(columns[j], copy=False)
-            if self.is_frame and self.categorical[j]:
-                series = series.astype(self.frame_dtypes[j])
-            data[name] = series
-        return pd.DataFrame(data, columns=self.query_columns)
+        frame = pd.DataFrame(flat, columns=self.query_columns, copy=False)
+        if not self.is_frame:
+            return frame
+        if flat.dtype == object:  # continuous columns back to floats
+            for j in np.flatnonzero(~self.categorical):
+                frame.isetitem(j, flat[:, j].astype(float))
+        for j in np.flatnonzero(self.categorical):
+            frame.isetitem(j, frame.iloc[:, j].astype(self.frame_dtypes[j]))
+        return frame
 
 
 def _columns(X):
