@@ -250,3 +250,67 @@ class Explanation:
         used = np.flatnonzero(self.selected[row, k])
         order = used[np.argsort(-np.abs(weights[used]), kind="stable")]
         return [(labels[j], float(weights[j])) for j in order]
+
+    def to_frame(self, layout="long"):
+        """The explanations as a pandas DataFrame.
+
+        Parameters
+        ----------
+        layout : {"long", "wide"}, default="long"
+            "long": one line per row, output and selected feature, with the
+            columns ``row``, ``output``, ``feature``, ``feature_value``,
+            ``description``, ``weight``, ``standard_error``,
+            ``model_prediction``, ``local_prediction`` and ``score`` (the
+            surrogate's in-sample R^2), features by decreasing absolute
+            weight. "wide": the coefficient matrix with
+            :attr:`feature_names_out` columns, as ``transform`` returns it.
+
+        Returns
+        -------
+        frame : pandas.DataFrame
+        """
+        import pandas as pd
+
+        if layout == "wide":
+            return pd.DataFrame(self.coef, columns=list(self.feature_names_out))
+        if layout != "long":
+            raise ValueError(f"layout must be 'long' or 'wide'; got {layout!r}.")
+        d = len(self.feature_names)
+        records = []
+        for row in range(len(self)):
+            labels = self.descriptions(row)
+            for k, output in enumerate(self.outputs):
+                weights = self.coef[row, k * d : (k + 1) * d]
+                errors = self.standard_error[row, k * d : (k + 1) * d]
+                used = np.flatnonzero(self.selected[row, k])
+                for j in used[np.argsort(-np.abs(weights[used]), kind="stable")]:
+                    records.append(
+                        (
+                            row,
+                            output,
+                            self.feature_names[j],
+                            self._rows[row][j],
+                            labels[j],
+                            weights[j],
+                            errors[j],
+                            self.model_prediction[row, k],
+                            self.local_prediction[row, k],
+                            self.score[row, k],
+                        )
+                    )
+        return pd.DataFrame.from_records(records, columns=_LONG_COLUMNS)
+
+
+#: Columns of the long table of :meth:`Explanation.to_frame`.
+_LONG_COLUMNS = [
+    "row",
+    "output",
+    "feature",
+    "feature_value",
+    "description",
+    "weight",
+    "standard_error",
+    "model_prediction",
+    "local_prediction",
+    "score",
+]
