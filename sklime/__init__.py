@@ -6,6 +6,7 @@ returns an :class:`Explanation`.
 
 from ._explainer import LimeExplainer
 from ._explanation import Explanation
+from ._pick import submodular_pick
 
-__all__ = ["Explanation", "LimeExplainer"]
+__all__ = ["Explanation", "LimeExplainer", "submodular_pick"]
 __version__ = "0.1.0.dev0"
