@@ -80,14 +80,13 @@ class TableSchema:
         self.n_features = len(columns)
         if self.is_frame:
             self.names = np.asarray([str(c) for c in X.columns], dtype=object)
-            self.frame_columns = list(X.columns)
             self.frame_dtypes = list(X.dtypes)
         else:
             self.names = np.asarray(
                 [f"x{j}" for j in range(self.n_features)], dtype=object
             )
             self.array_dtype = np.asarray(X).dtype
-        self.query_columns = self.frame_columns if self.is_frame else None
+        self.query_columns = list(X.columns) if self.is_frame else None
         self.categorical = self._resolve_categorical(categorical_features, X, columns)
         _check_finite(
             columns, self.categorical, self.names, X if self.is_frame else None
