@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from . import _plotting
+from ._html import explanation_html, save_html
 from ._sampling import BINNED, CATEGORICAL
 
 
@@ -250,6 +252,80 @@ class Explanation:
         used = np.flatnonzero(self.selected[row, k])
         order = used[np.argsort(-np.abs(weights[used]), kind="stable")]
         return [(labels[j], float(weights[j])) for j in order]
+
+    def plot(self, row, output=None, *, top=10, ax=None):
+        """Bar chart of one row's explanation (needs matplotlib).
+
+        Bars are the selected features' weights, largest at the top, green
+        where the feature pushes the output up and red where it pushes it
+        down; the title gives the model's and the surrogate's predictions.
+
+        Parameters
+        ----------
+        row : int
+            Position of the row in the explained batch.
+        output : label or None, default=None
+            Output (class) to show; None for the only one or the predicted class.
+        top : int, default=10
+            Number of features shown.
+        ax : matplotlib Axes or None, default=None
+            Where to draw; None makes a new figure.
+
+        Returns
+        -------
+        ax : matplotlib Axes
+        """
+        return _plotting.plot_row(self, row, output, top=top, ax=ax)
+
+    def plot_heatmap(self, output=None, *, ax=None):
+        """Heatmap of the coefficients of all rows, rows x features.
+
+        Parameters
+        ----------
+        output : label or None, default=None
+            Output (class) to show; None for the first.
+        ax : matplotlib Axes or None, default=None
+
+        Returns
+        -------
+        ax : matplotlib Axes
+        """
+        return _plotting.plot_heatmap(self, output, ax=ax)
+
+    def plot_summary(self, output=None, *, top=20, ax=None):
+        """Bar chart of each feature's mean absolute coefficient over the rows.
+
+        Parameters
+        ----------
+        output : label or None, default=None
+            Output (class) to show; None for the first.
+        top : int, default=20
+            Number of features shown.
+        ax : matplotlib Axes or None, default=None
+
+        Returns
+        -------
+        ax : matplotlib Axes
+        """
+        return _plotting.plot_summary(self, output, top=top, ax=ax)
+
+    def _repr_html_(self):
+        """Tables of the first rows' explanations, for notebooks."""
+        return explanation_html(self)
+
+    def save_html(self, path, rows=None, *, top=10):
+        """Write a small self-contained HTML page of the explanations.
+
+        Parameters
+        ----------
+        path : str or path-like
+            File to write.
+        rows : sequence of int or None, default=None
+            Rows to show; None shows the first five.
+        top : int, default=10
+            Features per row.
+        """
+        save_html(self, path, rows, top=top)
 
     def to_frame(self, layout="long"):
         """The explanations as a pandas DataFrame.

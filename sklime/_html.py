@@ -1,0 +1,74 @@
+"""A small, self-contained HTML view of explanations (no scripts)."""
+
+from html import escape
+
+from ._plotting import NEGATIVE, POSITIVE
+
+_STYLE = (
+    "<style>"
+    ".sklime{font-family:sans-serif;font-size:13px;border-collapse:collapse}"
+    ".sklime td,.sklime th{padding:2px 8px;text-align:left}"
+    ".sklime .bar{display:inline-block;height:10px}"
+    "</style>"
+)
+
+
+def explanation_html(explanation, rows=None, *, top=10):
+    """HTML tables of rows' explanations, with inline bars.
+
+    Every feature name, description and class label is escaped, so values
+    that contain markup are shown as text.
+
+    Parameters
+    ----------
+    explanation : Explanation
+    rows : sequence of int or None, default=None
+        Rows to show; None shows the first five.
+    top : int, default=10
+        Features per row, by decreasing absolute weight.
+
+    Returns
+    -------
+    html : str
+    """
+    rows = range(min(len(explanation), 5)) if rows is None else rows
+    return _STYLE + "".join(_row_table(explanation, row, top) for row in rows)
+
+
+def _row_table(explanation, row, top):
+    k = explanation.output_index(row)
+    output = explanation.outputs[k]
+    pairs = explanation.as_list(row, output)[:top]
+    scale = max((abs(w) for _, w in pairs), default=1.0) or 1.0
+    caption = (
+        f"Row {row}"
+        + ("" if output is None else f", output {escape(str(output))}")
+        + f": model {explanation.model_prediction[row, k]:.4g}, "
+        f"surrogate {explanation.local_prediction[row, k]:.4g}, "
+        f"fit R\N{SUPERSCRIPT TWO} {explanation.score[row, k]:.2f}"
+    )
+    lines = [
+        f'<table class="sklime"><caption>{caption}</caption>',
+        "<tr><th>feature</th><th>weight</th><th></th></tr>",
+    ]
+    for label, weight in pairs:
+        width = int(round(100 * abs(weight) / scale))
+        colour = POSITIVE if weight >= 0 else NEGATIVE
+        lines.append(
+            f"<tr><td>{escape(label)}</td><td>{weight:+.4g}</td>"
+            f'<td><span class="bar" style="width:{width}px;background:{colour}">'
+            "</span></td></tr>"
+        )
+    lines.append("</table>")
+    return "".join(lines)
+
+
+def save_html(explanation, path, rows=None, *, top=10):
+    """Write a standalone HTML page of the explanations to ``path``."""
+    body = explanation_html(explanation, rows, top=top)
+    page = (
+        '<!DOCTYPE html><html><head><meta charset="utf-8">'
+        f"<title>sklime explanations</title></head><body>{body}</body></html>"
+    )
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(page)

@@ -1,0 +1,111 @@
+"""Figures and HTML of explanations: what is drawn and what is written."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_diabetes, load_iris
+from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LinearRegression, LogisticRegression
+
+from sklime import LimeExplainer
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+plt = pytest.importorskip("matplotlib.pyplot")
+
+
+@pytest.fixture(scope="module")
+def diabetes():
+    X, y = load_diabetes(return_X_y=True, as_frame=True)
+    lime = LimeExplainer(
+        FrozenEstimator(LinearRegression().fit(X, y)),
+        discretizer="quartile",
+        num_features=4,
+        num_samples=500,
+        random_state=0,
+    ).fit(X)
+    return lime.explain(X.iloc[:12])
+
+
+def test_row_bar_chart(diabetes):
+    ax = diabetes.plot(0)
+    pairs = diabetes.as_list(0)
+    bars = ax.patches
+    assert len(bars) == 4
+    # Largest absolute weight at the top (last bar drawn).
+    np.testing.assert_allclose(
+        [b.get_width() for b in bars], [w for _, w in pairs][::-1]
+    )
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == [d for d, _ in pairs][::-1]
+    for bar in bars:
+        green = bar.get_facecolor()[1] > bar.get_facecolor()[0]
+        assert green == (bar.get_width() >= 0)
+    title = ax.get_title()
+    assert f"{diabetes.model_prediction[0, 0]:.3g}" in title
+    assert f"{diabetes.local_prediction[0, 0]:.3g}" in title
+    plt.close("all")
+
+
+def test_heatmap_shows_the_coefficient_matrix(diabetes):
+    ax = diabetes.plot_heatmap()
+    image = ax.get_images()[0]
+    np.testing.assert_array_equal(image.get_array(), diabetes.coef)
+    low, high = image.get_clim()
+    assert low == -high == -np.abs(diabetes.coef).max()
+    assert [t.get_text() for t in ax.get_xticklabels()] == list(diabetes.feature_names)
+    plt.close("all")
+
+
+def test_summary_ranks_mean_absolute_coefficients(diabetes):
+    ax = diabetes.plot_summary(top=3)
+    importance = np.abs(diabetes.coef).mean(axis=0)
+    expected = np.sort(importance)[::-1][:3][::-1]
+    np.testing.assert_allclose([b.get_width() for b in ax.patches], expected)
+    top_name = diabetes.feature_names[np.argmax(importance)]
+    assert ax.get_yticklabels()[-1].get_text() == top_name
+    plt.close("all")
+
+
+def test_multiclass_plots_choose_the_output():
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    exp = (
+        LimeExplainer(LogisticRegression(max_iter=500), num_samples=300, random_state=0)
+        .fit(X, y)
+        .explain(X.iloc[:5])
+    )
+    ax = exp.plot(0, output=2)
+    assert "output 2" in ax.get_title()
+    heat = exp.plot_heatmap(output=1)
+    np.testing.assert_array_equal(heat.get_images()[0].get_array(), exp.coefficients(1))
+    plt.close("all")
+
+
+def test_html_is_small_escaped_and_saved(tmp_path):
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame(
+        {
+            "<b>size</b>": np.linspace(0, 1, 60),
+            "kind": ["<script>alert(1)</script>", "plain"] * 30,
+        }
+    )
+    y = X["<b>size</b>"] + (X["kind"] == "plain")
+    from sklearn.compose import make_column_transformer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    model = make_pipeline(
+        make_column_transformer((OneHotEncoder(), ["kind"]), remainder="passthrough"),
+        LinearRegression(),
+    ).fit(X, y)
+    exp = LimeExplainer(FrozenEstimator(model), num_samples=300, random_state=0)
+    exp = exp.fit(X).explain(X.iloc[:3])
+    html = exp._repr_html_()
+    assert "<script>" not in html and "<b>size" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;b&gt;size&lt;/b&gt;" in html
+    assert html.count("<table") == 3
+    path = tmp_path / "explanations.html"
+    exp.save_html(path, rows=[1])
+    page = path.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and page.count("<table") == 1
+    assert len(page) < 5000 and "<script" not in page
