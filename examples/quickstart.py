@@ -1,4 +1,8 @@
-"""Quickstart: explain a random forest on the diabetes data with sklime.
+"""
+Quickstart
+==========
+
+Explain a random forest on the diabetes data with sklime.
 
 Run with ``python examples/quickstart.py``; it takes a few seconds.
 """

@@ -1,4 +1,6 @@
-"""Tune LIME's kernel width honestly with GridSearchCV.
+"""
+Tune LIME's kernel width honestly with GridSearchCV
+===================================================
 
 ``LimeExplainer.score`` measures how well each row's surrogate predicts the
 model on fresh perturbations from a fixed evaluation neighbourhood, so a grid
@@ -7,7 +9,9 @@ narrow: few effective samples) against bias (too wide: a global linear fit).
 The figure shows the score and the stability of the top-5 features against
 the width. Needs matplotlib (``pip install sklime[plots]``).
 
-Run with ``python examples/tune_kernel_width.py [--output figure.png]``.
+Run with ``python examples/tune_kernel_width.py [--output figure.png]``: with
+``--output`` the figure is written to that file, without it the figure is shown
+(and, in the documentation's gallery, rendered below the output).
 """
 
 import argparse
@@ -56,15 +60,17 @@ def main(output):
         pairs = ", ".join(f"{d} {w:+.2f}" for d, w in explanation.as_list(0)[:5])
         print(f"row 0, {label} width: {pairs}")
 
+    _plot(scores, stability, best, default, output)
     if output:
-        _plot(scores, stability, best, default, output)
         print(f"figure written to {output}")
 
 
 def _plot(scores, stability, best, default, output):
+    """Plot score and stability against the width; save to ``output`` or show."""
     import matplotlib
 
-    matplotlib.use("Agg")
+    if output:
+        matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
@@ -74,11 +80,19 @@ def _plot(scores, stability, best, default, output):
     ax.axvline(default, color="grey", lw=1, ls=":", label=f"default {default:.2f}")
     ax.set(xscale="log", xlabel="kernel_width", ylim=(-0.55, 1.05))
     ax.legend(loc="lower right", fontsize=8)
-    fig.savefig(output, dpi=120)
-    plt.close(fig)
+    if output:
+        fig.savefig(output, dpi=120)
+        plt.close(fig)
+    else:
+        plt.show()  # under sphinx-gallery the open figure is scraped instead
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--output", default="tune_kernel_width.png")
+    # Not __doc__: sphinx-gallery runs the code without the module docstring.
+    parser = argparse.ArgumentParser(
+        description="Tune LIME's kernel width honestly with GridSearchCV."
+    )
+    parser.add_argument(
+        "--output", default=None, help="write the figure to this file (PNG, ...)"
+    )
     main(parser.parse_args().output)

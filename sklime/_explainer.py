@@ -121,13 +121,13 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         Pseudo-random number generator to control the perturbations, the
         default discretizer's trees and the nested ``random_state`` of the
         cloned estimator. Pass an int for reproducible output across multiple
-        function calls. See :term:`Glossary <random_state>`.
+        function calls. See scikit-learn's glossary entry for ``random_state``.
 
     n_jobs : int or None, default=None
         Number of jobs to run in parallel over chunks of rows.
         ``None`` means 1 unless in a :obj:`joblib.parallel_backend` context.
-        ``-1`` means using all processors. See :term:`Glossary <n_jobs>`
-        for more details.
+        ``-1`` means using all processors. See scikit-learn's glossary entry for
+        ``n_jobs``.
 
     verbose : int, default=0
         Progress of long transforms, per chunk of rows (rows done, rate, time
@@ -147,13 +147,13 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         binary classifier, each class of a multiclass one, None for a single
         regression target.
 
-    categorical_ : ndarray of shape (n_features_in_,), dtype bool
+    categorical_ : ndarray of shape (`n_features_in_`,), dtype bool
         Which features are treated as categorical.
 
     n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit. Defined only when `X` has feature
         names that are all strings.
 
