@@ -25,21 +25,8 @@ def _output_label(output):
 def plot_row(explanation, row, output=None, *, top=10, ax=None):
     """Horizontal bar chart of one row's explanation.
 
-    Parameters
-    ----------
-    explanation : Explanation
-    row : int
-        Position of the row in the explained batch.
-    output : label or None, default=None
-        Output (class) to show; None for the only one or the predicted class.
-    top : int, default=10
-        Number of features shown, by decreasing absolute weight.
-    ax : matplotlib Axes or None, default=None
-        Where to draw; None makes a new figure.
-
-    Returns
-    -------
-    ax : matplotlib Axes
+    The public entry point, with the parameters, is
+    :meth:`sklime.Explanation.plot`.
     """
     k = explanation.output_index(row, output)
     pairs = explanation.as_list(row, explanation.outputs[k])[:top][::-1]
@@ -65,16 +52,8 @@ def plot_row(explanation, row, output=None, *, top=10, ax=None):
 def plot_heatmap(explanation, output=None, *, ax=None):
     """Heatmap of the coefficients of many rows (rows x features).
 
-    Parameters
-    ----------
-    explanation : Explanation
-    output : label or None, default=None
-        Output (class) to show; None for the first.
-    ax : matplotlib Axes or None, default=None
-
-    Returns
-    -------
-    ax : matplotlib Axes
+    The public entry point, with the parameters, is
+    :meth:`sklime.Explanation.plot_heatmap`.
     """
     coef = explanation.coefficients(output)
     n_rows, n_features = coef.shape
@@ -99,18 +78,8 @@ def plot_heatmap(explanation, output=None, *, ax=None):
 def plot_summary(explanation, output=None, *, top=20, ax=None):
     """Global summary: mean absolute coefficient of each feature over the rows.
 
-    Parameters
-    ----------
-    explanation : Explanation
-    output : label or None, default=None
-        Output (class) to show; None for the first.
-    top : int, default=20
-        Number of features shown, by decreasing mean absolute coefficient.
-    ax : matplotlib Axes or None, default=None
-
-    Returns
-    -------
-    ax : matplotlib Axes
+    The public entry point, with the parameters, is
+    :meth:`sklime.Explanation.plot_summary`.
     """
     importance = np.abs(explanation.coefficients(output)).mean(axis=0)
     order = np.argsort(-importance, kind="stable")[:top][::-1]
