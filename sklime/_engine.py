@@ -91,9 +91,9 @@ def explain_rows(explainer, rows, *, with_errors=False, evaluation=None):
     shared = _marginal_outputs(explainer, noise, rows)
     design = _sampling.shared_design(explainer.space_, noise, explainer.sampling)
     prepared = None if design is None else SharedDesign.from_design(design)
-    fresh = (
-        None if evaluation is None else _marginal_outputs(explainer, evaluation, rows)
-    )
+    fresh = None
+    if evaluation is not None:
+        fresh = _marginal_outputs(explainer, evaluation, rows, shared)
     batches = gen_batches(len(rows), _chunk_rows(explainer, len(rows)))
     chunks = Parallel(n_jobs=explainer.n_jobs, return_as="generator")(
         delayed(_explain_chunk)(
@@ -141,14 +141,19 @@ def _warn_small_samples(explainer, ess):
         )
 
 
-def _marginal_outputs(explainer, noise, rows):
-    """Marginal sampling's model calls, made once for all rows (else None)."""
+def _marginal_outputs(explainer, noise, rows, known=None):
+    """Marginal sampling's model calls, made once for all rows (else None).
+
+    ``known`` is another :class:`_Shared` of the same rows, whose predictions
+    of the rows are reused.
+    """
     if explainer.sampling != "marginal":
         return None
     schema, box = explainer.schema_, explainer.black_box_
     values, codes = _sampling.marginal_points(explainer.space_, noise)
     output = box(schema.model_input(values, codes, None))
-    return _Shared((values, codes), output[None], box(schema.rows_input(rows)))
+    prediction = box(schema.rows_input(rows)) if known is None else known.prediction
+    return _Shared((values, codes), output[None], prediction)
 
 
 def _chunk_rows(explainer, n_rows):

@@ -141,6 +141,10 @@ class Explanation:
     >>> label, weight = explanation.as_list(0)[0]  # the largest effect first
     >>> label
     'petal length (cm) <= 1.60'
+    >>> explanation.to_frame().columns[:4].tolist()
+    ['row', 'output', 'feature', 'feature_value']
+    >>> explanation.to_frame("wide").shape
+    (2, 12)
     """
 
     def __init__(
