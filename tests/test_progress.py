@@ -4,6 +4,7 @@ import logging
 import sys
 
 import numpy as np
+import pytest
 from sklearn import config_context
 from sklearn.datasets import load_diabetes
 from sklearn.frozen import FrozenEstimator
@@ -41,6 +42,7 @@ def test_logs_each_chunk_without_tqdm(caplog, monkeypatch):
 
 
 def test_progress_bar_with_tqdm(capsys):
+    pytest.importorskip("tqdm")
     X, lime = _explainer(1)
     coef = lime.transform(X[:30])
     assert "30/30" in capsys.readouterr().err
