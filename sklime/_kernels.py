@@ -35,7 +35,7 @@ def exponential_kernel(distances, width):
     """
     log_weights = -(np.asarray(distances, dtype=float) ** 2) / (2.0 * width**2)
     weights = np.exp(log_weights)
-    if weights.ndim and not weights.size == 0:
+    if weights.ndim and weights.size:
         vanished = weights.max(axis=-1, keepdims=True) == 0
         if vanished.any():
             shift = np.where(vanished, log_weights.max(axis=-1, keepdims=True), 0.0)

@@ -23,17 +23,8 @@ class Progress:
         self.n_rows = n_rows
         self.done = 0
         self.start = time.perf_counter()
-        self.bar = None
-        if verbose:
-            try:
-                from tqdm.auto import tqdm
-            except ImportError:
-                self.enabled = True
-            else:
-                self.bar = tqdm(total=n_rows, unit="row", desc="sklime")
-                self.enabled = False
-        else:
-            self.enabled = False
+        self.bar = _progress_bar(n_rows) if verbose else None
+        self.log = bool(verbose) and self.bar is None
 
     def update(self, n_done):
         """Record ``n_done`` more rows explained."""
@@ -42,7 +33,7 @@ class Progress:
             self.bar.update(n_done)
             if self.done >= self.n_rows:
                 self.bar.close()
-        if not self.enabled:
+        if not self.log:
             return
         elapsed = time.perf_counter() - self.start
         rate = self.done / elapsed if elapsed > 0 else float("inf")
@@ -55,3 +46,12 @@ class Progress:
             rate,
             left,
         )
+
+
+def _progress_bar(n_rows):
+    """A tqdm bar over ``n_rows`` rows, or None when tqdm is not installed."""
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=n_rows, unit="row", desc="sklime")
