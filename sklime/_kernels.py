@@ -9,16 +9,20 @@ def default_kernel_width(n_features):
 
 
 def exponential_kernel(distances, width):
-    """lime's kernel, ``exp(-d**2 / (2 * width**2))``.
+    """lime's kernel, ``exp(-d**2 / (2 * width**2))``, scaled per row.
 
-    Where a width is so narrow that every weight of a row underflows to zero,
-    that row's weights are rescaled so that the nearest perturbation weighs 1
-    (a common factor per row, which changes only the ridge penalty's relative
-    strength), rather than leaving nothing to fit.
+    Each row's weights (last axis) are divided by their largest value, so
+    that the row's nearest perturbation weighs 1, as the explained row itself
+    (at distance 0) does in lime. The factor is common to the row: it leaves
+    the weighted fit unchanged except for the ridge penalty's relative
+    strength, and it keeps the weights meaningful for any width and for rows
+    far from the training data, where the unscaled weights would all
+    underflow. The computation never squares the width, so it does not
+    overflow for huge or tiny widths.
 
     Parameters
     ----------
-    distances : ndarray
+    distances : array-like
         Euclidean distances from the explained row's representation.
     width : float
         Kernel width.
@@ -26,21 +30,25 @@ def exponential_kernel(distances, width):
     Returns
     -------
     weights : ndarray of the shape of ``distances``
+        In (0, 1], the largest of each row equal to 1.
 
     Examples
     --------
     >>> from sklime._kernels import exponential_kernel
     >>> exponential_kernel([0.0, 1.0], 1.0).round(4).tolist()
     [1.0, 0.6065]
+    >>> exponential_kernel([1.0, 2.0], 1.0).round(4).tolist()  # nearest weighs 1
+    [1.0, 0.2231]
     """
-    log_weights = -(np.asarray(distances, dtype=float) ** 2) / (2.0 * width**2)
-    weights = np.exp(log_weights)
-    if weights.ndim and weights.size:
-        vanished = weights.max(axis=-1, keepdims=True) == 0
-        if vanished.any():
-            shift = np.where(vanished, log_weights.max(axis=-1, keepdims=True), 0.0)
-            weights = np.exp(log_weights - shift)
-    return weights
+    distances = np.asarray(distances, dtype=float)
+    if not distances.size:
+        return np.ones_like(distances)
+    nearest = distances.min(axis=-1, keepdims=True)
+    with np.errstate(over="ignore", invalid="ignore"):
+        # d**2 - nearest**2, divided by the width before multiplying.
+        exponent = ((distances - nearest) / width) * ((distances + nearest) / width)
+    exponent = np.where(distances == nearest, 0.0, exponent)
+    return np.exp(-0.5 * exponent)
 
 
 def sample_weights(kernel, distances, width):
@@ -68,10 +76,37 @@ def sample_weights(kernel, distances, width):
             "The kernel returned negative, NaN or infinite weights; it must return "
             "finite non-negative weights."
         )
-    if (weights.sum(axis=-1) <= 0).any():
+    if (weights.max(axis=-1) <= 0).any():
         raise ValueError(
             f"The kernel gave zero weight to every perturbation of a row "
             f"(kernel_width={width:.3g} is too narrow for these distances). Use a "
             "larger kernel_width."
         )
     return weights
+
+
+def effective_sample_size(weights):
+    """Kish's effective sample size ``(sum w)**2 / sum w**2`` of each row.
+
+    The weights are divided by the row's largest one first, so the result
+    does not underflow for tiny weights (it is scale-free).
+
+    Parameters
+    ----------
+    weights : ndarray of shape (n_rows, n_samples)
+        Non-negative weights, at least one positive per row.
+
+    Returns
+    -------
+    ess : ndarray of shape (n_rows,)
+        Between 1 and ``n_samples``.
+
+    Examples
+    --------
+    >>> from sklime._kernels import effective_sample_size
+    >>> effective_sample_size([[1e-300, 1e-300, 0.0]]).tolist()
+    [2.0]
+    """
+    weights = np.asarray(weights, dtype=float)
+    scaled = weights / weights.max(axis=-1, keepdims=True)
+    return scaled.sum(axis=-1) ** 2 / (scaled**2).sum(axis=-1)
