@@ -13,6 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._kernels import effective_sample_size
+from ._linalg import inverse, rowwise_matmul, solve
+
 #: Relative diagonal loading that keeps exactly collinear designs solvable.
 _JITTER = 1e-10
 #: Ridge penalty lime uses to rank features for "highest_weights".
@@ -77,7 +80,7 @@ class SharedDesign:
         """``sum_s w[i, s] x[s] x[s]^T`` for every row ``i`` of weights."""
         n_features = self.x.shape[1]
         upper_i, upper_j = np.triu_indices(n_features)
-        triangle = w @ self.products
+        triangle = rowwise_matmul(w, self.products)
         second = np.empty((len(w), n_features, n_features))
         second[:, upper_i, upper_j] = triangle
         second[:, upper_j, upper_i] = triangle
@@ -102,7 +105,8 @@ def weighted_moments(X, w, Y, shared=None):
     Y : ndarray of shape (n_rows or 1, n_samples, n_outputs)
         Model output on the perturbed points.
     shared : SharedDesign or None, default=None
-        ``X[0]`` prepared in advance, when ``X`` is shared.
+        ``X[0]`` prepared in advance, when every row shares the design
+        (``X`` then has one entry); None when the design is per row.
 
     Returns
     -------
@@ -112,11 +116,10 @@ def weighted_moments(X, w, Y, shared=None):
     Y = Y - y_shift[:, None]
     weighted_y = Y * w[:, :, None]
     total_w = w.sum(axis=-1)[:, None]
-    if X.shape[0] == 1:
-        shared = shared or SharedDesign.from_design(X[0])
+    if shared is not None:
         x_shift = shared.shift
         second = shared.second_moments(w)
-        x_sum = w @ shared.x
+        x_sum = rowwise_matmul(w, shared.x)
         x_y = np.swapaxes(shared.x.T @ weighted_y, 1, 2)
     else:  # indicators and standard noise: bounded, no shift needed
         x_shift = 0.0
@@ -189,8 +192,10 @@ def fit_surrogates(moments, x_rep, offset, active, *, alpha, num_features, metho
     -------
     surrogates : Surrogates
     """
-    gram, cross = moments.gram, moments.cross
-    n_rows, n_outputs, n_features = cross.shape
+    gram = moments.gram
+    n_rows = x_rep.shape[0]
+    cross = np.broadcast_to(moments.cross, (n_rows, *moments.cross.shape[1:]))
+    n_outputs, n_features = cross.shape[1:]
     if num_features is None or method == "none":
         support = np.broadcast_to(active, cross.shape)
     else:
@@ -203,7 +208,7 @@ def fit_surrogates(moments, x_rep, offset, active, *, alpha, num_features, metho
         "ikj,ij->ik", coef, np.broadcast_to(x_mean, (n_rows, n_features))
     )
     explained = ((2 * cross - coef @ gram) * coef).sum(axis=-1)
-    total = moments.total
+    total = np.broadcast_to(moments.total, explained.shape)
     with np.errstate(divide="ignore", invalid="ignore"):
         score = np.where(total > 0, explained / total, 1.0)
     return Surrogates(coef, intercept, np.ascontiguousarray(support), score)
@@ -219,21 +224,31 @@ def _masked_system(gram, support, alpha):
     """
     eye = np.eye(support.shape[-1])
     pair = support[..., :, None] & support[..., None, :]
-    scale = np.maximum(np.trace(gram, axis1=-2, axis2=-1) / gram.shape[-1], 1e-300)
-    loading = alpha + _JITTER * scale[..., None, None]
+    loading = alpha + _JITTER * _scale(gram)[..., None, None]
     return np.where(pair, gram + loading * eye, eye)
+
+
+def _scale(gram):
+    """Typical size of a Gram matrix's diagonal, for the relative loading.
+
+    At least 1, the weight of a row's nearest perturbation under the default
+    kernel, so that the loading stays a normal number when the weighted
+    design hardly varies.
+    """
+    diagonal = np.abs(np.diagonal(gram, axis1=-2, axis2=-1))
+    return np.maximum(diagonal.mean(axis=-1), 1.0)
 
 
 def _masked_solve(gram, cross, support, alpha):
     """Ridge coefficients restricted to ``support``, zero elsewhere."""
     rhs = np.where(support, cross, 0.0)
-    return np.linalg.solve(_masked_system(gram, support, alpha), rhs[..., None])[..., 0]
+    return solve(_masked_system(gram, support, alpha), rhs)
 
 
 def _masked_inverse(gram, support, alpha):
     """Inverse of the restricted ridge matrix, zero outside ``support``."""
-    inverse = np.linalg.inv(_masked_system(gram, support, alpha))
-    return np.where(support[..., :, None] & support[..., None, :], inverse, 0.0)
+    inv = inverse(_masked_system(gram, support, alpha))
+    return np.where(support[..., :, None] & support[..., None, :], inv, 0.0)
 
 
 def select_features(gram, cross, x_rep, active, *, num_features, method):
@@ -300,9 +315,7 @@ def _forward_selection(gram, b, active, num_features):
     chosen = np.empty((n, 0), dtype=np.intp)
     available = np.broadcast_to(active, (n, p)).copy()
     n_steps = min(num_features, int(active.sum()))
-    scale = np.maximum(np.trace(gram, axis1=1, axis2=2) / p, 1e-300)[
-        :, None, None, None
-    ]
+    scale = _scale(gram)[:, None, None, None]
     for step in range(n_steps):
         sets = np.concatenate(
             [
@@ -314,9 +327,7 @@ def _forward_selection(gram, b, active, num_features):
         sub_gram = gram[problems[..., None], sets[..., :, None], sets[..., None, :]]
         sub_b = b[problems, sets]
         sub_gram = sub_gram + _JITTER * scale * np.eye(step + 1)
-        explained = np.einsum(
-            "npi,npi->np", sub_b, np.linalg.solve(sub_gram, sub_b[..., None])[..., 0]
-        )
+        explained = np.einsum("npi,npi->np", sub_b, solve(sub_gram, sub_b))
         best = np.argmax(np.where(available, explained, -np.inf), axis=1)
         available[np.arange(n), best] = False
         chosen = np.concatenate([chosen, best[:, None]], axis=1)
@@ -397,7 +408,9 @@ def standard_errors(design, weights, output, moments, fits, alpha):
     ``B = (G_SS + alpha I)^-1`` on the selected features and meat
     ``M = sum_s w_s^2 r_s^2 x_s x_s^T`` (``r`` the residuals, ``x`` the
     centred design): the heteroscedasticity-consistent (HC0) estimate, valid
-    although the linear surrogate is misspecified. Selection is taken as given.
+    although the linear surrogate is misspecified, scaled by HC1's
+    degrees-of-freedom factor with the effective sample size (see
+    :func:`_small_sample_inflation`). Selection is taken as given.
 
     Parameters
     ----------
@@ -412,7 +425,10 @@ def standard_errors(design, weights, output, moments, fits, alpha):
     Returns
     -------
     se : ndarray of shape (n_rows, n_outputs, n_features)
-        Zero outside the selected features.
+        Zero outside the selected features; infinite where the data do not
+        determine the coefficient: the effective sample size does not exceed
+        the number of fitted parameters, or the feature's representation
+        does not vary over the weighted perturbations.
     """
     centred = design - moments.x_mean[:, None, :]
     residual = (
@@ -426,4 +442,41 @@ def standard_errors(design, weights, output, moments, fits, alpha):
         meat[:, k] = scaled.transpose(0, 2, 1) @ scaled
     bread = _masked_inverse(moments.gram[:, None], fits.support, alpha)
     variance = np.einsum("nkij,nkjl,nkil->nki", bread, meat, bread)
-    return np.sqrt(np.maximum(variance, 0.0))
+    inflation = _small_sample_inflation(weights, fits.support)[..., None]
+    determined = np.isfinite(inflation) & _varies(moments.gram, weights)[:, None, :]
+    se = np.sqrt(np.maximum(variance, 0.0) * np.where(determined, inflation, 1.0))
+    return np.where(fits.support, np.where(determined, se, np.inf), 0.0)
+
+
+def _varies(gram, weights):
+    """Whether each design column varies over the weighted perturbations.
+
+    A column whose weighted variance is below ``_JITTER`` (in representation
+    units: training standard deviations or indicators) does not determine its
+    coefficient, whatever the ridge penalty makes of it.
+
+    Returns
+    -------
+    varies : ndarray of shape (n_rows or 1, n_features), dtype bool
+    """
+    variance = np.diagonal(gram, axis1=-2, axis2=-1) / weights.sum(axis=-1)[:, None]
+    return variance > _JITTER
+
+
+def _small_sample_inflation(weights, support):
+    """HC1's degrees-of-freedom factor ``n / (n - k)``, with the effective sample size.
+
+    ``n`` is the kernel weights' effective sample size and ``k`` the number of
+    fitted parameters (selected features and the intercept). It is close to 1
+    for thousands of effective samples and infinite when there are no more
+    effective samples than parameters: the data then do not determine the
+    coefficients, and their standard error must not look small.
+
+    Returns
+    -------
+    factor : ndarray of shape (n_rows, n_outputs)
+    """
+    ess = effective_sample_size(weights)[:, None]
+    k = support.sum(axis=-1) + 1
+    with np.errstate(divide="ignore"):
+        return np.where(ess > k, ess / np.maximum(ess - k, 0.0), np.inf)

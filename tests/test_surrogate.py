@@ -4,7 +4,12 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LinearRegression, Ridge, lars_path
 
-from sklime._surrogate import fit_surrogates, select_features, weighted_moments
+from sklime._surrogate import (
+    SharedDesign,
+    fit_surrogates,
+    select_features,
+    weighted_moments,
+)
 
 
 def _problems(n_rows=4, n_samples=300, n_features=5, n_outputs=2, seed=0):
@@ -57,7 +62,7 @@ def test_ridge_matches_sklearn_with_sample_weight():
 
 def test_shared_design_broadcasts_like_per_row_design():
     X, w, Y = _problems()
-    shared = weighted_moments(X[:1], w[:1], Y)
+    shared = weighted_moments(X[:1], w[:1], Y, SharedDesign.from_design(X[0]))
     per_row = weighted_moments(np.repeat(X[:1], 4, axis=0), np.repeat(w[:1], 4, 0), Y)
     assert shared.gram.shape[0] == 1
     np.testing.assert_allclose(shared.cross, per_row.cross)
@@ -147,3 +152,26 @@ def test_constant_response_gives_zero_coefficients_and_full_selection():
         np.testing.assert_allclose(fits.coef, 0.0, atol=1e-12)
         np.testing.assert_allclose(fits.intercept, 3.0)
         assert (fits.support.sum(axis=-1) == 3).all()
+
+
+@pytest.mark.parametrize(
+    "method", ["forward_selection", "highest_weights", "lasso_path", "none"]
+)
+def test_singular_gram_matrices_are_solved(method):
+    """All weight on one sample: the centred Gram matrices are zero (or slightly
+    negative from rounding). Selection and the fit still give finite answers."""
+    X, w, Y = _problems(n_features=6)
+    w = np.zeros_like(w)
+    w[:, 0] = 1.0
+    w[:, 1] = 1e-17
+    moments = weighted_moments(X, w, Y)
+    fits = fit_surrogates(
+        moments,
+        X[:, 0],
+        None,
+        np.ones(6, bool),
+        alpha=0.0,
+        num_features=3,
+        method=method,
+    )
+    assert np.isfinite(fits.coef).all() and np.isfinite(fits.intercept).all()

@@ -1,0 +1,81 @@
+"""Small linear-algebra helpers whose results do not depend on the batch.
+
+A row's explanation must be the same number whatever other rows share its
+batch. A matrix product ``A @ B`` computed by BLAS can round a row of the
+result differently depending on how many rows ``A`` has (different kernels
+for different shapes), so products over explained rows go through
+:func:`rowwise_matmul`, which always multiplies blocks of the same shape.
+Stacked solves go through LAPACK one matrix at a time and are already
+independent of the batch.
+"""
+
+import numpy as np
+
+#: Rows per block in :func:`rowwise_matmul`: every product has this shape.
+ROW_BLOCK = 16
+
+
+def rowwise_matmul(a, b):
+    """``a @ b`` with each row of the result independent of the other rows of ``a``.
+
+    The rows of ``a`` are multiplied in blocks of exactly ``ROW_BLOCK`` rows
+    (the last block padded with zeros), so every row meets the same BLAS
+    kernel in the same position of a block of the same shape.
+
+    Parameters
+    ----------
+    a : ndarray of shape (n_rows, k)
+    b : ndarray of shape (k, m)
+
+    Returns
+    -------
+    product : ndarray of shape (n_rows, m)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklime._linalg import rowwise_matmul
+    >>> a, b = np.arange(6.0).reshape(3, 2), np.ones((2, 4))
+    >>> rowwise_matmul(a, b)[:, 0].tolist()
+    [1.0, 5.0, 9.0]
+    """
+    a = np.asarray(a, dtype=float)
+    n_rows = a.shape[0]
+    out = np.empty((n_rows, b.shape[1]))
+    block = np.zeros((ROW_BLOCK, a.shape[1]))
+    for start in range(0, n_rows, ROW_BLOCK):
+        stop = min(start + ROW_BLOCK, n_rows)
+        block[: stop - start] = a[start:stop]
+        block[stop - start :] = 0.0
+        out[start:stop] = (block @ b)[: stop - start]
+    return out
+
+
+def solve(a, b):
+    """Solve a stack of symmetric systems ``a x = b``.
+
+    Falls back to the pseudo-inverse (the minimum-norm least-squares solution)
+    when a matrix of the stack is numerically singular, as happens when a
+    kernel is so narrow that only a few perturbations carry weight.
+
+    Parameters
+    ----------
+    a : ndarray of shape (..., p, p)
+    b : ndarray of shape (..., p)
+
+    Returns
+    -------
+    x : ndarray of shape (..., p)
+    """
+    try:
+        return np.linalg.solve(a, b[..., None])[..., 0]
+    except np.linalg.LinAlgError:
+        return (np.linalg.pinv(a, hermitian=True) @ b[..., None])[..., 0]
+
+
+def inverse(a):
+    """Inverse of a stack of symmetric matrices (pseudo-inverse when singular)."""
+    try:
+        return np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        return np.linalg.pinv(a, hermitian=True)
