@@ -17,13 +17,13 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from joblib import effective_n_jobs
+from joblib import effective_n_jobs, parallel_config
 from sklearn.utils import gen_batches
 from sklearn.utils.parallel import Parallel, delayed
 
 from . import _sampling
 from ._compat import get_chunk_n_rows
-from ._kernels import exponential_kernel, sample_weights
+from ._kernels import effective_sample_size, exponential_kernel, sample_weights
 from ._progress import Progress
 from ._sampling import Noise
 from ._surrogate import (
@@ -95,8 +95,9 @@ def explain_rows(explainer, rows, *, with_errors=False, evaluation=None):
     if evaluation is not None:
         fresh = _marginal_outputs(explainer, evaluation, rows, shared)
     batches = gen_batches(len(rows), _chunk_rows(explainer, len(rows)))
+    in_parallel = effective_n_jobs(explainer.n_jobs) > 1
     chunks = Parallel(n_jobs=explainer.n_jobs, return_as="generator")(
-        delayed(_explain_chunk)(
+        delayed(_explain_chunk_alone if in_parallel else _explain_chunk)(
             explainer,
             rows.take(batch),
             (noise, _take(shared, batch)),
@@ -175,6 +176,18 @@ def _chunk_rows(explainer, n_rows):
 _CHUNKS_PER_WORKER = 4
 
 
+def _explain_chunk_alone(*args):
+    """:func:`_explain_chunk` with the model's own joblib calls run sequentially.
+
+    Used when the chunks themselves run in parallel. A model with its own
+    ``n_jobs`` (a random forest, say) would otherwise start a second level of
+    workers inside each chunk's worker: with the dask backend these wait for
+    the very workers that run the chunks, which can hang.
+    """
+    with parallel_config(backend="sequential"):
+        return _explain_chunk(*args)
+
+
 def _explain_chunk(explainer, rows, sample, prepared, with_errors, evaluation):
     """Explain one chunk of rows: perturb, query the model, fit surrogates.
 
@@ -198,7 +211,7 @@ def _explain_chunk(explainer, rows, sample, prepared, with_errors, evaluation):
         kernel, np.sqrt(neighbourhood.sq_distance), explainer.kernel_width_
     )
     moments = weighted_moments(neighbourhood.design, weights, output, prepared)
-    x_rep = space.representation(rows)
+    x_rep = space.representation(rows, explainer.sampling)
     fits = fit_surrogates(
         moments,
         x_rep,
@@ -208,7 +221,7 @@ def _explain_chunk(explainer, rows, sample, prepared, with_errors, evaluation):
         num_features=explainer.num_features,
         method=explainer.feature_selection,
     )
-    ess = weights.sum(axis=1) ** 2 / (weights**2).sum(axis=1)
+    ess = effective_sample_size(weights)
     parts = {
         "coef": fits.coef,
         "intercept": fits.intercept,

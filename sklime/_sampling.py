@@ -1,4 +1,4 @@
-"""Perturbations and their interpretable representation (DESIGN.md section 4).
+"""Perturbations and their interpretable representation.
 
 Each feature has one of three representations:
 
@@ -21,6 +21,7 @@ from scipy.special import ndtri
 from scipy.stats import qmc
 
 from ._discretize import Bins
+from ._linalg import rowwise_matmul
 from ._tabular import OWN_VALUE
 
 ZSCORE, BINNED, CATEGORICAL = 0, 1, 2
@@ -64,8 +65,9 @@ class FeatureSpace:
 
     def __init__(self, values, categorical, frequencies, edges):
         n_features = values.shape[1]
-        self.mean = np.where(categorical, 0.0, values.mean(axis=0))
-        self.std = np.where(categorical, 1.0, values.std(axis=0))
+        mean, std = _mean_std(values)
+        self.mean = np.where(categorical, 0.0, mean)
+        self.std = np.where(categorical, 1.0, std)
         self.kind = np.where(
             categorical, CATEGORICAL, ZSCORE if edges is None else BINNED
         )
@@ -108,9 +110,28 @@ class FeatureSpace:
             codes[:, j] = self.bins[j].code(rows.values[:, j])
         return codes
 
-    def representation(self, rows):
-        """Interpretable representation of the rows themselves."""
+    def representation(self, rows, sampling):
+        """Interpretable representation of the rows themselves.
+
+        Z-scores of continuous features under marginal and local sampling;
+        1 (the row's own bin, category or, under mask sampling, value) for
+        every other feature.
+        """
+        if sampling == "mask":
+            return np.ones(rows.values.shape)
         return np.where(self.kind == ZSCORE, self.zscore(rows.values), 1.0)
+
+
+def _mean_std(values):
+    """Column means and standard deviations that do not overflow.
+
+    Each column is divided by its largest absolute value first, so that
+    values up to the largest float give finite statistics.
+    """
+    scale = np.abs(values).max(axis=0, initial=0.0)
+    scale = np.where(scale > 0, scale, 1.0)
+    scaled = values / scale
+    return scale * scaled.mean(axis=0), scale * scaled.std(axis=0)
 
 
 @dataclass
@@ -388,7 +409,8 @@ def _zscore_sq_distance(space, normal, x_zscore):
         return np.zeros((1, normal.shape[0]))
     noise, rows = normal[:, zs], x_zscore[:, zs]
     # |n - x|^2 = |n|^2 - 2 n.x + |x|^2: one matrix product, no per-row copy.
-    sq = (noise**2).sum(axis=1) - 2.0 * rows @ noise.T + (rows**2).sum(axis=1)[:, None]
+    cross = rowwise_matmul(rows, noise.T)
+    sq = (noise**2).sum(axis=1) - 2.0 * cross + (rows**2).sum(axis=1)[:, None]
     return np.maximum(sq, 0.0)
 
 

@@ -4,6 +4,7 @@ import pickle
 
 import numpy as np
 import pytest
+from sklearn import config_context
 from sklearn.base import clone
 from sklearn.datasets import load_diabetes, load_iris
 from sklearn.ensemble import RandomForestClassifier
@@ -121,6 +122,7 @@ class _FunctionModel:
 @pytest.mark.parametrize("sampling", SAMPLINGS)
 @pytest.mark.parametrize("discretizer", [None, "quartile"])
 def test_row_results_do_not_depend_on_batch(diabetes, sampling, discretizer):
+    """Bit-identical rows whatever the batch, order, chunking and n_jobs."""
     X, y, _ = diabetes
     lime = LimeExplainer(
         make_pipeline(StandardScaler(), LinearRegression()),
@@ -130,19 +132,21 @@ def test_row_results_do_not_depend_on_batch(diabetes, sampling, discretizer):
         num_features=3,
         random_state=0,
     ).fit(X, y)
-    full = lime.transform(X[:20])
-    reversed_rows = lime.transform(X[:20][::-1])[::-1]
-    np.testing.assert_allclose(reversed_rows, full, rtol=1e-10, atol=1e-10)
-    np.testing.assert_allclose(
-        lime.transform(X[5:6]), full[5:6], rtol=1e-10, atol=1e-10
-    )
-    from sklearn import config_context
+    full = lime.explain(X[:20])
 
+    def assert_same_rows(explanation, rows):
+        for name in ("coef", "standard_error", "intercept", "local_prediction"):
+            np.testing.assert_array_equal(
+                getattr(explanation, name), getattr(full, name)[rows], err_msg=name
+            )
+
+    assert_same_rows(lime.explain(X[:20][::-1]), slice(None, None, -1))
+    for rows in (slice(5, 6), slice(3, 10), slice(17, 20)):
+        assert_same_rows(lime.explain(X[rows]), rows)
     with config_context(working_memory=1):  # chunks of a few rows
-        np.testing.assert_allclose(lime.transform(X[:20]), full, rtol=1e-10, atol=1e-10)
-    lime.set_params(n_jobs=2)
-    with config_context(working_memory=1):
-        np.testing.assert_allclose(lime.transform(X[:20]), full, rtol=1e-10, atol=1e-10)
+        np.testing.assert_array_equal(lime.transform(X[:20]), full.coef)
+        lime.set_params(n_jobs=2)
+        np.testing.assert_array_equal(lime.transform(X[:20]), full.coef)
 
 
 def test_same_random_state_same_matrix_other_state_differs(diabetes):
@@ -351,3 +355,68 @@ def test_sobol_noise_varies_less_than_its_standard_errors_say(diabetes, sampling
     # draws) standard errors are conservative under the default sampler.
     assert np.median(observed / random_observed) < 0.85
     assert np.median(observed / predicted) < 0.85
+
+
+@pytest.mark.parametrize("sampling", SAMPLINGS)
+def test_local_prediction_is_the_surrogate_at_the_row(diabetes, sampling):
+    """intercept + coef . representation(row): all ones under mask sampling."""
+    X, _, model = diabetes
+    lime = LimeExplainer(
+        FrozenEstimator(model), sampling=sampling, num_samples=4000, random_state=0
+    ).fit(X)
+    explanation = lime.explain(X[:4])
+    if sampling == "mask":
+        representation = np.ones((4, X.shape[1]))
+    else:
+        representation = (X[:4] - X.mean(axis=0)) / X.std(axis=0)
+    np.testing.assert_allclose(
+        explanation.local_prediction[:, 0],
+        explanation.intercept[:, 0] + (explanation.coef * representation).sum(axis=1),
+    )
+    # For a linear model the surrogate reproduces the model at the row (the
+    # mask coefficients tend to w_j (x_j - mean_j), which add up to f(x) - f(mean)).
+    scale = np.abs(model.predict(X)).std()
+    np.testing.assert_allclose(
+        explanation.local_prediction, explanation.model_prediction, atol=0.02 * scale
+    )
+
+
+def test_highest_weights_under_mask_ranks_by_the_coefficient(diabetes):
+    """Under mask sampling the row's representation is all ones, so
+    highest_weights keeps the features with the largest |coefficient|."""
+    X, _, model = diabetes
+    full = LimeExplainer(
+        FrozenEstimator(model), sampling="mask", num_samples=4000, random_state=0
+    ).fit(X)
+    top = LimeExplainer(
+        FrozenEstimator(model),
+        sampling="mask",
+        num_samples=4000,
+        num_features=3,
+        feature_selection="highest_weights",
+        random_state=0,
+    ).fit(X)
+    coef = full.transform(X[:6])
+    expected = np.argsort(-np.abs(coef), axis=1)[:, :3]
+    selected = top.explain(X[:6]).selected[:, 0]
+    for row in range(6):
+        assert set(np.flatnonzero(selected[row])) == set(expected[row])
+
+
+@pytest.mark.parametrize("sampling", SAMPLINGS)
+def test_constant_training_data_gives_one_coefficient_per_feature(sampling):
+    rng = np.random.default_rng(0)
+    model = FrozenEstimator(
+        LinearRegression().fit(rng.normal(size=(30, 3)), rng.normal(size=30))
+    )
+    for X in (np.ones((5, 3)), rng.normal(size=(1, 3))):
+        lime = LimeExplainer(model, sampling=sampling, num_samples=50).fit(X)
+        rows = rng.normal(size=(4, 3))
+        explanation = lime.explain(rows)
+        assert lime.transform(rows).shape == (4, 3)
+        # Nothing varies in the training data: no feature can be explained.
+        np.testing.assert_array_equal(explanation.coef, 0.0)
+        if sampling != "marginal":  # constant features keep the row's value
+            np.testing.assert_allclose(
+                explanation.local_prediction, explanation.model_prediction
+            )
