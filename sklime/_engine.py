@@ -80,7 +80,8 @@ def explain_rows(explainer, rows, *, with_errors=False, evaluation=None):
     Returns
     -------
     results : dict of ndarray
-        Per-row arrays (see :func:`_explain_chunk`), stacked over chunks.
+        Per-row arrays (see :func:`_explain_chunk`), stacked over chunks;
+        with ``with_errors``, also ``abs_influence`` summed over all rows.
     """
     noise = Noise.draw(
         explainer.num_samples,
@@ -108,11 +109,14 @@ def explain_rows(explainer, rows, *, with_errors=False, evaluation=None):
         for batch in batches
     )
     progress = Progress(len(rows), explainer.verbose)
-    parts = []
+    parts, abs_influence = [], 0.0
     for part in chunks:
+        abs_influence = abs_influence + part.pop("abs_influence", 0.0)
         parts.append(part)
         progress.update(len(part["coef"]))
     results = {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
+    if with_errors:
+        results["abs_influence"] = abs_influence
     _warn_small_samples(explainer, results["effective_sample_size"])
     return results
 
@@ -200,7 +204,9 @@ def _explain_chunk(explainer, rows, sample, prepared, with_errors, evaluation):
     -------
     parts : dict of ndarray
         ``coef`` and ``selected`` of shape (n_rows, n_outputs, n_features),
-        (``standard_error`` too when asked); ``intercept``, ``score``,
+        (``standard_error`` too when asked, with ``abs_influence`` of shape
+        (num_samples, n_outputs, n_features), summed over the chunk's rows:
+        see :class:`~sklime._surrogate.Errors`); ``intercept``, ``score``,
         ``local_prediction`` and ``model_prediction`` of shape
         (n_rows, n_outputs); ``effective_sample_size`` of shape (n_rows,).
     """
@@ -232,8 +238,11 @@ def _explain_chunk(explainer, rows, sample, prepared, with_errors, evaluation):
         "selected": fits.support,
     }
     if with_errors:
-        parts["standard_error"] = standard_errors(
+        errors = standard_errors(
             neighbourhood.design, weights, output, moments, fits, explainer.alpha
+        )
+        parts.update(
+            standard_error=errors.standard_error, abs_influence=errors.abs_influence
         )
     if evaluation is not None:
         sse, sst = _fidelity(explainer, rows, evaluation, fits)

@@ -22,6 +22,7 @@ from ._explanation import Explanation, FeatureDescriber
 from ._kernels import default_kernel_width
 from ._model import BlackBox, fit_black_box
 from ._sampling import FeatureSpace, Noise
+from ._surrogate import mean_abs_coefficients
 from ._tabular import TableSchema, is_dataframe
 
 #: Training rows queried in fit to learn the shape of the model's output.
@@ -377,6 +378,12 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         rows = self.schema_.encode(self._validate(X, reset=False))
         merged = explain_rows(self, rows, with_errors=True)
         n_rows = len(rows)
+        shape = merged["selected"].shape
+        mean_abs, mean_abs_error = mean_abs_coefficients(
+            merged["coef"].reshape(shape),
+            merged["standard_error"].reshape(shape),
+            merged["abs_influence"],
+        )
         return Explanation(
             coef=merged["coef"].reshape(n_rows, -1),
             standard_error=merged["standard_error"].reshape(n_rows, -1),
@@ -386,6 +393,8 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
             score=merged["score"],
             effective_sample_size=merged["effective_sample_size"],
             selected=merged["selected"],
+            mean_abs_coef=mean_abs.reshape(-1),
+            mean_abs_coef_error=mean_abs_error.reshape(-1),
             feature_names=self.schema_.names.copy(),
             outputs=self.outputs_,
             feature_names_out=self.get_feature_names_out(),

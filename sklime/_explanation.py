@@ -115,6 +115,16 @@ class Explanation:
         ``(sum w)^2 / sum w^2`` of each row's kernel weights.
     selected : ndarray of shape (n_rows, n_outputs, n_features), dtype bool
         Features each surrogate uses.
+    mean_abs_coef : ndarray of shape (n_outputs * n_features,)
+        Mean absolute coefficient over the explained rows, a global
+        importance of each coefficient column.
+    mean_abs_coef_error : ndarray of shape (n_outputs * n_features,)
+        Standard error of ``mean_abs_coef`` over the draw of perturbations.
+        All rows share the same perturbation noise, so their Monte Carlo
+        errors are correlated and do not average out over rows: this error
+        accounts for that correlation (for independent draws, like
+        ``standard_error``), where ``standard_error / sqrt(n_rows)`` would be
+        several times too small.
     feature_names : ndarray of shape (n_features,)
         Names of the explained features.
     outputs : ndarray of shape (n_outputs,)
@@ -158,6 +168,8 @@ class Explanation:
         score,
         effective_sample_size,
         selected,
+        mean_abs_coef,
+        mean_abs_coef_error,
         feature_names,
         outputs,
         feature_names_out,
@@ -172,6 +184,8 @@ class Explanation:
         self.score = score
         self.effective_sample_size = effective_sample_size
         self.selected = selected
+        self.mean_abs_coef = mean_abs_coef
+        self.mean_abs_coef_error = mean_abs_coef_error
         self.feature_names = feature_names
         self.outputs = outputs
         self.feature_names_out = feature_names_out

@@ -54,9 +54,10 @@ def rowwise_matmul(a, b):
 def solve(a, b):
     """Solve a stack of symmetric systems ``a x = b``.
 
-    Falls back to the pseudo-inverse (the minimum-norm least-squares solution)
-    when a matrix of the stack is numerically singular, as happens when a
-    kernel is so narrow that only a few perturbations carry weight.
+    A numerically singular matrix of the stack (as when a kernel is so narrow
+    that only a few perturbations carry weight) gets the minimum-norm
+    least-squares solution, through its pseudo-inverse. Each system's answer
+    is the same whatever the other systems of the stack.
 
     Parameters
     ----------
@@ -70,11 +71,32 @@ def solve(a, b):
     try:
         return np.linalg.solve(a, b[..., None])[..., 0]
     except np.linalg.LinAlgError:
-        return (np.linalg.pinv(a, hermitian=True) @ b[..., None])[..., 0]
+        a, b = np.broadcast_arrays(a, b[..., None])
+        flat_a = a.reshape(-1, *a.shape[-2:])
+        flat_b = b.reshape(-1, *b.shape[-2:])
+        x = np.stack([_solve_one(m, v) for m, v in zip(flat_a, flat_b, strict=True)])
+        return x.reshape(b.shape)[..., 0]
+
+
+def _solve_one(a, b):
+    """One system: LU where it works, else the pseudo-inverse."""
+    try:
+        return np.linalg.solve(a, b)
+    except np.linalg.LinAlgError:
+        return np.linalg.pinv(a, hermitian=True) @ b
 
 
 def inverse(a):
-    """Inverse of a stack of symmetric matrices (pseudo-inverse when singular)."""
+    """Inverse of a stack of symmetric matrices (pseudo-inverse where singular)."""
+    try:
+        return np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        flat = a.reshape(-1, *a.shape[-2:])
+        return np.stack([_inverse_one(m) for m in flat]).reshape(a.shape)
+
+
+def _inverse_one(a):
+    """One matrix: its inverse, else its pseudo-inverse."""
     try:
         return np.linalg.inv(a)
     except np.linalg.LinAlgError:

@@ -400,17 +400,38 @@ def _entry_steps(top, corr, norm, along, free):
     return np.where(free, steps.min(axis=0), np.inf)
 
 
+@dataclass
+class Errors:
+    """Sampling uncertainty of a stack of surrogates.
+
+    Attributes
+    ----------
+    standard_error : ndarray of shape (n_rows, n_outputs, n_features)
+        Standard error of each coefficient (see :func:`standard_errors`).
+    abs_influence : ndarray of shape (n_samples, n_outputs, n_features)
+        Sum over rows of ``sign(coef) * influence``: each perturbation's
+        first-order contribution to the rows' summed absolute coefficients.
+        With noise shared by every row, the rows' errors are correlated; the
+        variance of an average over rows is the sum over perturbations of the
+        squared averaged influences, which this makes exact to first order.
+    """
+
+    standard_error: np.ndarray
+    abs_influence: np.ndarray
+
+
 def standard_errors(design, weights, output, moments, fits, alpha):
     """Standard errors of the surrogates' coefficients over the perturbation draw.
 
     The coefficients are an M-estimate from independent perturbations, so
-    their sampling variance is the sandwich ``B M B`` with bread
-    ``B = (G_SS + alpha I)^-1`` on the selected features and meat
-    ``M = sum_s w_s^2 r_s^2 x_s x_s^T`` (``r`` the residuals, ``x`` the
-    centred design): the heteroscedasticity-consistent (HC0) estimate, valid
-    although the linear surrogate is misspecified, scaled by HC1's
-    degrees-of-freedom factor with the effective sample size (see
-    :func:`_small_sample_inflation`). Selection is taken as given.
+    their sampling error is, to first order, ``sum_s B psi_s`` with bread
+    ``B = (G_SS + alpha I)^-1`` on the selected features and influence
+    ``psi_s = w_s r_s x_s`` (``r`` the residuals, ``x`` the centred design).
+    The variance ``sum_s (B psi_s)^2`` is the heteroscedasticity-consistent
+    (HC0) sandwich estimate, valid although the linear surrogate is
+    misspecified, here scaled by HC1's degrees-of-freedom factor with the
+    effective sample size (see :func:`_small_sample_inflation`). Selection is
+    taken as given.
 
     Parameters
     ----------
@@ -424,11 +445,12 @@ def standard_errors(design, weights, output, moments, fits, alpha):
 
     Returns
     -------
-    se : ndarray of shape (n_rows, n_outputs, n_features)
-        Zero outside the selected features; infinite where the data do not
-        determine the coefficient: the effective sample size does not exceed
-        the number of fitted parameters, or the feature's representation
-        does not vary over the weighted perturbations.
+    errors : Errors
+        ``standard_error`` is zero outside the selected features and infinite
+        where the data do not determine the coefficient: the effective sample
+        size does not exceed the number of fitted parameters, or the
+        feature's representation does not vary over the weighted
+        perturbations.
     """
     centred = design - moments.x_mean[:, None, :]
     residual = (
@@ -436,16 +458,45 @@ def standard_errors(design, weights, output, moments, fits, alpha):
     )
     weighted = centred * weights[:, :, None]
     n_rows, n_outputs, n_features = fits.coef.shape
-    meat = np.empty((n_rows, n_outputs, n_features, n_features))
-    for k in range(n_outputs):
-        scaled = weighted * residual[:, :, k : k + 1]
-        meat[:, k] = scaled.transpose(0, 2, 1) @ scaled
     bread = _masked_inverse(moments.gram[:, None], fits.support, alpha)
-    variance = np.einsum("nkij,nkjl,nkil->nki", bread, meat, bread)
+    variance = np.empty((n_rows, n_outputs, n_features))
+    abs_influence = np.empty((weights.shape[1], n_outputs, n_features))
+    sign = np.sign(fits.coef)
+    for k in range(n_outputs):
+        influence = (weighted * residual[:, :, k : k + 1]) @ bread[:, k]
+        variance[:, k] = (influence**2).sum(axis=1)
+        abs_influence[:, k] = np.einsum("nsj,nj->sj", influence, sign[:, k])
     inflation = _small_sample_inflation(weights, fits.support)[..., None]
     determined = np.isfinite(inflation) & _varies(moments.gram, weights)[:, None, :]
-    se = np.sqrt(np.maximum(variance, 0.0) * np.where(determined, inflation, 1.0))
-    return np.where(fits.support, np.where(determined, se, np.inf), 0.0)
+    se = np.sqrt(variance * np.where(determined, inflation, 1.0))
+    se = np.where(fits.support, np.where(determined, se, np.inf), 0.0)
+    return Errors(se, abs_influence)
+
+
+def mean_abs_coefficients(coef, standard_error, abs_influence):
+    """Mean absolute coefficient over rows, with its standard error.
+
+    The rows share the perturbation noise, so their Monte Carlo errors are
+    correlated and the error of an average over rows does not shrink like
+    ``1 / sqrt(n_rows)``. The standard error here sums each perturbation's
+    averaged influence (see :class:`Errors`) before squaring, which accounts
+    for that correlation.
+
+    Parameters
+    ----------
+    coef, standard_error : ndarray of shape (n_rows, n_outputs, n_features)
+    abs_influence : ndarray of shape (n_samples, n_outputs, n_features)
+        Summed over the same rows.
+
+    Returns
+    -------
+    mean, error : ndarray of shape (n_outputs, n_features)
+        ``error`` is infinite where a row's coefficient is undetermined.
+    """
+    n_rows = coef.shape[0]
+    error = np.sqrt(((abs_influence / n_rows) ** 2).sum(axis=0))
+    undetermined = np.isinf(standard_error).any(axis=0)
+    return np.abs(coef).mean(axis=0), np.where(undetermined, np.inf, error)
 
 
 def _varies(gram, weights):

@@ -7,7 +7,7 @@ import pytest
 from sklearn import config_context
 from sklearn.base import clone
 from sklearn.datasets import load_diabetes, load_iris
-from sklearn.ensemble import RandomForestClassifier
+from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.model_selection import GridSearchCV
@@ -420,3 +420,37 @@ def test_constant_training_data_gives_one_coefficient_per_feature(sampling):
             np.testing.assert_allclose(
                 explanation.local_prediction, explanation.model_prediction
             )
+
+
+@pytest.mark.parametrize("sampling", ["marginal", "local"])
+def test_mean_abs_coef_error_accounts_for_shared_noise(sampling):
+    """Rows share the noise, so the error of an average over rows does not
+    shrink like 1/sqrt(n_rows); mean_abs_coef_error must match the spread
+    over seeds where the naive SE/sqrt(n) is far too small."""
+    X, y = load_diabetes(return_X_y=True)
+    model = FrozenEstimator(RandomForestRegressor(20, random_state=0).fit(X, y))
+    means, errors, naive = [], [], []
+    for seed in range(30):
+        explanation = (
+            LimeExplainer(
+                model,
+                sampler="random",
+                sampling=sampling,
+                num_samples=500,
+                random_state=seed,
+            )
+            .fit(X)
+            .explain(X[:40])
+        )
+        np.testing.assert_allclose(
+            explanation.mean_abs_coef, np.abs(explanation.coef).mean(axis=0)
+        )
+        means.append(explanation.mean_abs_coef)
+        errors.append(explanation.mean_abs_coef_error)
+        naive.append(np.sqrt((explanation.standard_error**2).sum(axis=0)) / 40)
+    observed = np.std(means, axis=0, ddof=1)
+    ratio = observed / np.mean(errors, axis=0)
+    # 30 seeds estimate a standard deviation to about 13%.
+    assert 0.8 < np.median(ratio) < 1.2
+    assert 0.5 < ratio.min() and ratio.max() < 1.7
+    assert np.median(observed / np.mean(naive, axis=0)) > 1.4
