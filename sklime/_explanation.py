@@ -124,13 +124,25 @@ class Explanation:
         Names of the explained features.
     outputs : ndarray of shape (n_outputs,)
         What each block explains: the positive class of a binary classifier,
-        each class of a multiclass one, None for a single regression target.
+        each class of a multiclass one, None for a single regression target,
+        ``0, 1, ...`` for the targets of a multi-output regressor.
     feature_names_out : ndarray of shape (n_outputs * n_features,)
         Names of the columns of ``coef``.
 
     See Also
     --------
     sklime.LimeExplainer.explain : Builds it.
+    sklime.submodular_pick : A few representative rows of an explanation.
+
+    Notes
+    -----
+    Methods that take a ``row`` index the explained batch like a Python list:
+    an int or numpy integer, negative positions counting from the end; a
+    position out of range raises an IndexError. ``output=None`` means the
+    only output or, for one row of a classifier, its predicted class; with
+    several regression outputs, and in the methods over all rows
+    (:meth:`coefficients`, :meth:`plot_heatmap`, :meth:`plot_summary`) with
+    several outputs of any kind, name the output.
 
     Examples
     --------
