@@ -362,7 +362,9 @@ class Explanation:
     def plot_summary(self, output=None, *, top=20, ax=None):
         """Bar chart of each feature's mean absolute coefficient over the rows.
 
-        Needs matplotlib: ``pip install "sklime[plots]"``.
+        All rows share one draw of perturbations, so that draw's Monte Carlo
+        error does not average out over the rows. Needs matplotlib:
+        ``pip install "sklime[plots]"``.
 
         Parameters
         ----------
