@@ -5,7 +5,9 @@ Looking at explanations
 Explain a random forest on the diabetes data, then look at the explanations:
 one row as a bar chart, many rows as a heatmap, the whole model as a summary of
 coefficient magnitudes, and a few representative rows chosen by submodular
-pick (SP-LIME). Needs matplotlib (``pip install sklime[plots]``).
+pick (SP-LIME). Needs the ``plots`` and ``pandas`` extras (matplotlib and
+pandas): ``pip install "sklime[pandas,plots]"``, or from a checkout
+``pip install -e ".[pandas,plots]"``.
 
 Run with ``python examples/plot_explanations.py [--output-dir DIR]`` to also
 write the figures as PNG files.

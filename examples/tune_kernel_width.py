@@ -7,7 +7,8 @@ model on fresh perturbations from a fixed evaluation neighbourhood, so a grid
 search over ``kernel_width`` finds the width that balances variance (too
 narrow: few effective samples) against bias (too wide: a global linear fit).
 The figure shows the score and the stability of the top-5 features against
-the width. Needs matplotlib (``pip install sklime[plots]``).
+the width. Needs the ``plots`` extra (matplotlib): ``pip install "sklime[plots]"``,
+or from a checkout ``pip install -e ".[plots]"``.
 
 Run with ``python examples/tune_kernel_width.py [--output figure.png]``: with
 ``--output`` the figure is written to that file, without it the figure is shown
@@ -17,6 +18,7 @@ Run with ``python examples/tune_kernel_width.py [--output figure.png]``: with
 import argparse
 import warnings
 
+import matplotlib  # the plots extra; imported first to fail before the work
 import numpy as np
 from sklearn.datasets import make_friedman1
 from sklearn.ensemble import GradientBoostingRegressor
@@ -67,8 +69,6 @@ def main(output):
 
 def _plot(scores, stability, best, default, output):
     """Plot score and stability against the width; save to ``output`` or show."""
-    import matplotlib
-
     if output:
         matplotlib.use("Agg")
     import matplotlib.pyplot as plt

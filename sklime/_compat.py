@@ -6,8 +6,18 @@ means a rename touches one file.
 
 from sklearn.base import _fit_context
 from sklearn.utils._chunking import get_chunk_n_rows
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import _check_feature_names_in, validate_data
+from sklearn.utils._indexing import _safe_indexing
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    validate_params,
+)
+from sklearn.utils.validation import (
+    _check_feature_names_in,
+    _num_samples,
+    validate_data,
+)
 
 __all__ = [
     "HasMethods",
@@ -15,6 +25,9 @@ __all__ = [
     "StrOptions",
     "_check_feature_names_in",
     "_fit_context",
+    "_num_samples",
+    "_safe_indexing",
     "get_chunk_n_rows",
     "validate_data",
+    "validate_params",
 ]

@@ -400,6 +400,7 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
             feature_names_out=self.get_feature_names_out(),
             rows=rows.raw,
             describer=self.describer_,
+            classifier=self.black_box_.classifier,
         )
 
     def score(self, X, y=None):

@@ -1,9 +1,14 @@
 """The batch explanation object returned by ``LimeExplainer.explain``."""
 
+import os
+from numbers import Integral
+
 import numpy as np
 
 from . import _plotting
+from ._compat import HasMethods, Interval, StrOptions, validate_params
 from ._html import explanation_html, save_html
+from ._optional import import_optional
 from ._sampling import BINNED, CATEGORICAL
 
 
@@ -129,13 +134,25 @@ class Explanation:
         Names of the explained features.
     outputs : ndarray of shape (n_outputs,)
         What each block explains: the positive class of a binary classifier,
-        each class of a multiclass one, None for a single regression target.
+        each class of a multiclass one, None for a single regression target,
+        ``0, 1, ...`` for the targets of a multi-output regressor.
     feature_names_out : ndarray of shape (n_outputs * n_features,)
         Names of the columns of ``coef``.
 
     See Also
     --------
     sklime.LimeExplainer.explain : Builds it.
+    sklime.submodular_pick : A few representative rows of an explanation.
+
+    Notes
+    -----
+    Methods that take a ``row`` index the explained batch like a Python list:
+    an int or numpy integer, negative positions counting from the end; a
+    position out of range raises an IndexError. ``output=None`` means the
+    only output or, for one row of a classifier, its predicted class; with
+    several regression outputs, and in the methods over all rows
+    (:meth:`coefficients`, :meth:`plot_heatmap`, :meth:`plot_summary`) with
+    several outputs of any kind, name the output.
 
     Examples
     --------
@@ -175,6 +192,7 @@ class Explanation:
         feature_names_out,
         rows,
         describer,
+        classifier,
     ):
         self.coef = coef
         self.standard_error = standard_error
@@ -191,6 +209,7 @@ class Explanation:
         self.feature_names_out = feature_names_out
         self._rows = rows
         self._describer = describer
+        self._classifier = classifier
 
     def __len__(self):
         return self.coef.shape[0]
@@ -201,89 +220,115 @@ class Explanation:
             f"n_features={len(self.feature_names)})"
         )
 
+    @validate_params(
+        {"row": [Integral], "output": "no_validation"},
+        prefer_skip_nested_validation=True,
+    )
     def output_index(self, row, output=None):
-        """Position of ``output`` among :attr:`outputs`.
+        """Position of an output among :attr:`outputs`, for one row.
 
-        ``None`` means the only output, or with several outputs the one the
-        model predicts highest for the row (the predicted class).
+        Parameters
+        ----------
+        row : int
+            Position of the row in the explained batch (negative positions
+            count from the end).
+        output : label or None, default=None
+            An entry of :attr:`outputs`. None means the only output or, for a
+            classifier, the row's predicted class (the class the model gives
+            the highest score). A regressor with several outputs has no
+            default: name the output.
+
+        Returns
+        -------
+        index : int
+            Position of the output's block of coefficients.
         """
-        if output is None:
-            return int(np.argmax(self.model_prediction[row]))
-        matches = [k for k, name in enumerate(self.outputs) if name == output]
-        if not matches:
-            raise ValueError(
-                f"Unknown output {output!r}; the explained outputs are "
-                f"{list(self.outputs)}."
-            )
-        return matches[0]
+        return self._output_for_row(self._position(row), output)
 
+    @validate_params({"output": "no_validation"}, prefer_skip_nested_validation=True)
     def coefficients(self, output=None):
         """Coefficients of one output as an (n_rows, n_features) array.
 
         Parameters
         ----------
-        output : label or None
-            An entry of :attr:`outputs`; None for the first.
+        output : label or None, default=None
+            An entry of :attr:`outputs`; None for the only one. With several
+            outputs (classes or regression targets) name the output.
 
         Returns
         -------
         coef : ndarray of shape (n_rows, n_features)
         """
-        k = 0 if output is None else self.output_index(0, output)
-        d = len(self.feature_names)
-        return self.coef[:, k * d : (k + 1) * d]
+        return self._block(self.coef, self._batch_output(output))
 
+    @validate_params({"row": [Integral]}, prefer_skip_nested_validation=True)
     def descriptions(self, row):
         """What each coefficient of ``row`` means, e.g. ``0.03 < bmi <= 0.06``.
 
         Parameters
         ----------
         row : int
-            Position of the row in the explained batch.
+            Position of the row in the explained batch (negative positions
+            count from the end).
 
         Returns
         -------
         descriptions : list of str
+            One description per feature, in the order of :attr:`feature_names`.
         """
-        return self._describer(self._rows[row])
+        return self._describer(self._rows[self._position(row)])
 
+    @validate_params(
+        {"row": [Integral], "output": "no_validation"},
+        prefer_skip_nested_validation=True,
+    )
     def as_list(self, row, output=None):
         """One row's explanation as (description, weight) pairs.
 
         Parameters
         ----------
         row : int
-            Position of the row in the explained batch.
-        output : label or None
-            Which output to explain (an entry of :attr:`outputs`); None for the
-            only one, or the row's predicted class.
+            Position of the row in the explained batch (negative positions
+            count from the end).
+        output : label or None, default=None
+            Which output to explain (an entry of :attr:`outputs`). None means
+            the only output or, for a classifier, the row's predicted class.
+            A regressor with several outputs has no default: name the output.
 
         Returns
         -------
         pairs : list of (str, float)
             The surrogate's selected features, by decreasing absolute weight.
         """
-        k = self.output_index(row, output)
-        d = len(self.feature_names)
-        weights = self.coef[row, k * d : (k + 1) * d]
-        labels = self.descriptions(row)
-        used = np.flatnonzero(self.selected[row, k])
-        order = used[np.argsort(-np.abs(weights[used]), kind="stable")]
-        return [(labels[j], float(weights[j])) for j in order]
+        row = self._position(row)
+        return self._pairs(row, self._output_for_row(row, output))
 
+    @validate_params(
+        {
+            "row": [Integral],
+            "output": "no_validation",
+            "top": [Interval(Integral, 1, None, closed="left")],
+            "ax": [HasMethods(["barh"]), None],
+        },
+        prefer_skip_nested_validation=True,
+    )
     def plot(self, row, output=None, *, top=10, ax=None):
         """Bar chart of one row's explanation (needs matplotlib).
 
         Bars are the selected features' weights, largest at the top, green
         where the feature pushes the output up and red where it pushes it
         down; the title gives the model's and the surrogate's predictions.
+        Install matplotlib with ``pip install "sklime[plots]"``.
 
         Parameters
         ----------
         row : int
-            Position of the row in the explained batch.
+            Position of the row in the explained batch (negative positions
+            count from the end).
         output : label or None, default=None
-            Output (class) to show; None for the only one or the predicted class.
+            Output (class) to show; None for the only one or, for a classifier,
+            the row's predicted class. A regressor with several outputs has no
+            default: name the output.
         top : int, default=10
             Number of features shown.
         ax : matplotlib Axes or None, default=None
@@ -293,60 +338,104 @@ class Explanation:
         -------
         ax : matplotlib Axes
         """
-        return _plotting.plot_row(self, row, output, top=top, ax=ax)
+        row = self._position(row)
+        k = self._output_for_row(row, output)
+        return _plotting.plot_row(self, row, k, top=top, ax=ax)
 
+    @validate_params(
+        {"output": "no_validation", "ax": [HasMethods(["imshow"]), None]},
+        prefer_skip_nested_validation=True,
+    )
     def plot_heatmap(self, output=None, *, ax=None):
         """Heatmap of the coefficients of all rows, rows x features.
 
+        Needs matplotlib: ``pip install "sklime[plots]"``.
+
         Parameters
         ----------
         output : label or None, default=None
-            Output (class) to show; None for the first.
+            Output (class) to show; None for the only one. With several
+            outputs name the output.
         ax : matplotlib Axes or None, default=None
+            Where to draw; None makes a new figure.
 
         Returns
         -------
         ax : matplotlib Axes
         """
-        return _plotting.plot_heatmap(self, output, ax=ax)
+        return _plotting.plot_heatmap(self, self._batch_output(output), ax=ax)
 
+    @validate_params(
+        {
+            "output": "no_validation",
+            "top": [Interval(Integral, 1, None, closed="left")],
+            "ax": [HasMethods(["barh"]), None],
+        },
+        prefer_skip_nested_validation=True,
+    )
     def plot_summary(self, output=None, *, top=20, ax=None):
         """Bar chart of each feature's mean absolute coefficient over the rows.
 
+        All rows share one draw of perturbations, so that draw's Monte Carlo
+        error does not average out over the rows. Needs matplotlib:
+        ``pip install "sklime[plots]"``.
+
         Parameters
         ----------
         output : label or None, default=None
-            Output (class) to show; None for the first.
+            Output (class) to show; None for the only one. With several
+            outputs name the output.
         top : int, default=20
             Number of features shown.
         ax : matplotlib Axes or None, default=None
+            Where to draw; None makes a new figure.
 
         Returns
         -------
         ax : matplotlib Axes
         """
-        return _plotting.plot_summary(self, output, top=top, ax=ax)
+        return _plotting.plot_summary(self, self._batch_output(output), top=top, ax=ax)
 
     def _repr_html_(self):
         """Tables of the first rows' explanations, for notebooks."""
         return explanation_html(self)
 
-    def save_html(self, path, rows=None, *, top=10):
+    @validate_params(
+        {
+            "path": [str, os.PathLike],
+            "rows": ["array-like", None],
+            "output": "no_validation",
+            "top": [Interval(Integral, 1, None, closed="left")],
+        },
+        prefer_skip_nested_validation=True,
+    )
+    def save_html(self, path, rows=None, *, output=None, top=10):
         """Write a small self-contained HTML page of the explanations.
 
         Parameters
         ----------
         path : str or path-like
             File to write.
-        rows : sequence of int or None, default=None
-            Rows to show; None shows the first five.
+        rows : array-like of int or None, default=None
+            Positions of the rows to show (negative positions count from the
+            end); None shows the first five.
+        output : label or None, default=None
+            Output to show. None shows the only output, each row's predicted
+            class for a classifier, or every output of a regressor with
+            several outputs.
         top : int, default=10
             Features per row.
         """
-        save_html(self, path, rows, top=top)
+        if rows is not None:
+            rows = [self._position(row) for row in rows]
+        save_html(self, path, rows, output, top=top)
 
+    @validate_params(
+        {"layout": [StrOptions({"long", "wide"})]},
+        prefer_skip_nested_validation=True,
+    )
     def to_frame(self, layout="long"):
-        """The explanations as a pandas DataFrame.
+        """The explanations as a pandas DataFrame (needs pandas).
 
         Parameters
         ----------
@@ -363,21 +452,16 @@ class Explanation:
         -------
         frame : pandas.DataFrame
         """
-        import pandas as pd
-
+        pd = import_optional("pandas", "pandas", "Explanation.to_frame")
         if layout == "wide":
             return pd.DataFrame(self.coef, columns=list(self.feature_names_out))
-        if layout != "long":
-            raise ValueError(f"layout must be 'long' or 'wide'; got {layout!r}.")
-        d = len(self.feature_names)
         records = []
         for row in range(len(self)):
-            labels = self.descriptions(row)
+            labels = self._describer(self._rows[row])
             for k, output in enumerate(self.outputs):
-                weights = self.coef[row, k * d : (k + 1) * d]
-                errors = self.standard_error[row, k * d : (k + 1) * d]
-                used = np.flatnonzero(self.selected[row, k])
-                for j in used[np.argsort(-np.abs(weights[used]), kind="stable")]:
+                weights = self._block(self.coef, k)[row]
+                errors = self._block(self.standard_error, k)[row]
+                for j in self._ranked(row, k):
                     records.append(
                         (
                             row,
@@ -393,6 +477,70 @@ class Explanation:
                         )
                     )
         return pd.DataFrame.from_records(records, columns=_LONG_COLUMNS)
+
+    def _position(self, row):
+        """``row`` as a position in ``range(len(self))``, checked like a list index."""
+        if not isinstance(row, Integral) or isinstance(row, bool):
+            raise TypeError(
+                f"A row must be an integer position in the explained batch; got "
+                f"{row!r}. Pass an int such as 0 (the first row) or -1 (the last)."
+            )
+        n_rows = len(self)
+        if not -n_rows <= row < n_rows:
+            raise IndexError(
+                f"Row {row} is out of range: the explanation has {n_rows} rows. "
+                f"Pass a position from 0 to {n_rows - 1}, or from {-n_rows} to -1 "
+                "to count from the end."
+            )
+        return int(row) % n_rows
+
+    def _output_for_row(self, row, output):
+        """Block of ``output`` for ``row``: None is the predicted class if any."""
+        if output is None and self._classifier and len(self.outputs) > 1:
+            return int(np.argmax(self.model_prediction[row]))
+        return self._batch_output(output)
+
+    def _batch_output(self, output):
+        """Block of ``output``; None only where there is a single output."""
+        if output is None:
+            if len(self.outputs) == 1:
+                return 0
+            kind = "classes" if self._classifier else "regression outputs"
+            raise ValueError(
+                f"This explanation has {len(self.outputs)} {kind} "
+                f"{self.outputs.tolist()}; pass output= one of them to choose which "
+                "to show."
+            )
+        matches = [k for k, name in enumerate(self.outputs) if name == output]
+        if not matches:
+            raise ValueError(
+                f"Unknown output {output!r}; the explained outputs are "
+                f"{self.outputs.tolist()}. Pass one of them as output=."
+            )
+        return matches[0]
+
+    def _outputs_shown(self, row, output):
+        """Blocks to show for ``row``: every output where None names none."""
+        if output is None and not self._classifier and len(self.outputs) > 1:
+            return list(range(len(self.outputs)))
+        return [self._output_for_row(row, output)]
+
+    def _block(self, matrix, k):
+        """Columns of block ``k`` of an (n_rows, n_outputs * n_features) matrix."""
+        d = len(self.feature_names)
+        return matrix[:, k * d : (k + 1) * d]
+
+    def _ranked(self, row, k):
+        """Selected features of ``row`` and block ``k``, by decreasing |weight|."""
+        weights = self._block(self.coef, k)[row]
+        used = np.flatnonzero(self.selected[row, k])
+        return used[np.argsort(-np.abs(weights[used]), kind="stable")]
+
+    def _pairs(self, row, k):
+        """(description, weight) pairs of ``row`` and block ``k``, largest first."""
+        weights = self._block(self.coef, k)[row]
+        labels = self._describer(self._rows[row])
+        return [(labels[j], float(weights[j])) for j in self._ranked(row, k)]
 
 
 #: Columns of the long table of :meth:`Explanation.to_frame`.

@@ -13,7 +13,7 @@ _STYLE = (
 )
 
 
-def explanation_html(explanation, rows=None, *, top=10):
+def explanation_html(explanation, rows=None, output=None, *, top=10):
     """HTML tables of rows' explanations, with inline bars.
 
     Every feature name, description and class label is escaped, so values
@@ -23,7 +23,10 @@ def explanation_html(explanation, rows=None, *, top=10):
     ----------
     explanation : Explanation
     rows : sequence of int or None, default=None
-        Rows to show; None shows the first five.
+        Positions of the rows to show, already checked; None shows the first
+        five.
+    output : label or None, default=None
+        Output to show; None as in :meth:`Explanation.save_html`.
     top : int, default=10
         Features per row, by decreasing absolute weight.
 
@@ -32,13 +35,16 @@ def explanation_html(explanation, rows=None, *, top=10):
     html : str
     """
     rows = range(min(len(explanation), 5)) if rows is None else rows
-    return _STYLE + "".join(_row_table(explanation, row, top) for row in rows)
+    return _STYLE + "".join(
+        _row_table(explanation, row, k, top)
+        for row in rows
+        for k in explanation._outputs_shown(row, output)
+    )
 
 
-def _row_table(explanation, row, top):
-    k = explanation.output_index(row)
+def _row_table(explanation, row, k, top):
     output = explanation.outputs[k]
-    pairs = explanation.as_list(row, output)[:top]
+    pairs = explanation._pairs(row, k)[:top]
     scale = max((abs(w) for _, w in pairs), default=1.0) or 1.0
     caption = (
         f"Row {row}"
@@ -63,9 +69,9 @@ def _row_table(explanation, row, top):
     return "".join(lines)
 
 
-def save_html(explanation, path, rows=None, *, top=10):
+def save_html(explanation, path, rows=None, output=None, *, top=10):
     """Write a standalone HTML page of the explanations to ``path``."""
-    body = explanation_html(explanation, rows, top=top)
+    body = explanation_html(explanation, rows, output, top=top)
     page = (
         '<!DOCTYPE html><html><head><meta charset="utf-8">'
         f"<title>sklime explanations</title></head><body>{body}</body></html>"

@@ -1,33 +1,52 @@
 """Submodular pick (SP-LIME): a few rows that show the model as a whole."""
 
+from numbers import Integral
+
 import numpy as np
-from sklearn.utils import check_random_state
+from sklearn.utils import check_array, check_random_state
+
+from ._compat import Interval, _num_samples, _safe_indexing, validate_params
+from ._explainer import LimeExplainer
+from ._explanation import Explanation
 
 
+@validate_params(
+    {
+        "explanations": [LimeExplainer, Explanation, "array-like"],
+        "n_picks": [Interval(Integral, 1, None, closed="left")],
+        "X": ["array-like", None],
+        "sample_size": [Interval(Integral, 1, None, closed="left"), None],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def submodular_pick(
     explanations, n_picks, *, X=None, sample_size=None, random_state=None
 ):
     """Choose representative rows whose explanations cover the important features.
 
-    The global importance of a coefficient column is ``sqrt(sum_i |W_ij|)``
-    over the explained rows; a set of rows covers a column when one of its
-    rows has a non-zero coefficient there. Rows are added greedily, each time
-    the one that most increases the importance covered (the submodular pick of
-    the LIME article); ties go to the earlier row.
+    The importance of a coefficient column (one feature of one output) is
+    ``sqrt(sum_i |W_ij|)``, summed over the candidate rows ``i``; a set of rows
+    covers a column when one of its rows has a non-zero coefficient there.
+    Rows are added greedily, each time the one that most increases the
+    importance covered (the submodular pick of the LIME article); ties go to
+    the earlier row.
 
     Parameters
     ----------
     explanations : LimeExplainer, Explanation or array-like of shape \
             (n_rows, n_columns)
-        A fitted explainer (then ``X`` is required), an explanation, or a
-        coefficient matrix such as ``LimeExplainer.transform`` returns.
+        A fitted :class:`LimeExplainer` (then ``X`` is required), an
+        :class:`Explanation`, or a coefficient matrix such as
+        :meth:`LimeExplainer.transform` returns.
     n_picks : int
-        Number of rows to choose (at most the number of candidate rows).
+        Number of rows to choose, from 1 to the number of candidate rows.
     X : array-like or DataFrame of shape (n_rows, n_features), default=None
-        Rows to explain, with a fitted explainer.
+        Rows to explain; only with a fitted explainer.
     sample_size : int or None, default=None
-        With a fitted explainer, explain only this many rows of ``X`` drawn
-        without replacement (None: all).
+        Only with a fitted explainer: explain only this many rows of ``X``,
+        drawn without replacement (None, or a value of at least the number of
+        rows of ``X``: all of them).
     random_state : int, RandomState instance or None, default=None
         Draws the ``sample_size`` rows. Pass an int for reproducible output
         across multiple function calls.
@@ -35,8 +54,19 @@ def submodular_pick(
     Returns
     -------
     picks : ndarray of shape (n_picks,)
-        Positions of the chosen rows in ``X`` (or in the coefficient matrix),
-        in the order they were chosen.
+        Positions of the chosen rows in ``X`` (or in the explanation or
+        coefficient matrix), in the order they were chosen.
+
+    See Also
+    --------
+    sklime.LimeExplainer.explain : Explanations of many rows.
+
+    Notes
+    -----
+    sklime explains every row with the same draw of perturbations, so the
+    Monte Carlo error of that draw is shared by the rows and does not average
+    out in the importance. Check that the picks persist with another
+    ``random_state`` of the explainer before relying on them.
 
     Examples
     --------
@@ -46,29 +76,42 @@ def submodular_pick(
     >>> submodular_pick(coef, 2).tolist()
     [0, 2]
     """
-    candidates = None
-    if hasattr(explanations, "transform"):
-        if X is None:
-            raise ValueError("With a fitted explainer, pass the rows X to explain.")
-        n_rows = X.shape[0]
-        candidates = np.arange(n_rows)
-        if sample_size is not None and sample_size < n_rows:
-            rng = check_random_state(random_state)
-            candidates = np.sort(rng.choice(n_rows, size=sample_size, replace=False))
-        rows = X.iloc[candidates] if hasattr(X, "iloc") else np.asarray(X)[candidates]
-        coef = explanations.transform(rows)
+    if isinstance(explanations, LimeExplainer):
+        candidates, coef = _explain_candidates(
+            explanations, X, sample_size, random_state
+        )
     else:
+        if X is not None or sample_size is not None:
+            raise ValueError(
+                "X and sample_size apply only when explanations is a fitted "
+                "LimeExplainer; an Explanation or a coefficient matrix already "
+                "holds its rows. Drop X and sample_size, or pass the explainer."
+            )
+        candidates = None
         coef = getattr(explanations, "coef", explanations)
-    coef = np.asarray(coef, dtype=float)
-    if coef.ndim != 2:
-        raise ValueError(f"Expected a 2-d coefficient matrix; got shape {coef.shape}.")
-    if not 1 <= n_picks <= coef.shape[0]:
+    coef = check_array(coef, dtype=float, input_name="explanations")
+    if n_picks > coef.shape[0]:
         raise ValueError(
-            f"n_picks={n_picks} must be between 1 and the number of candidate rows "
-            f"({coef.shape[0]})."
+            f"n_picks={n_picks} exceeds the {coef.shape[0]} candidate rows; "
+            f"choose n_picks between 1 and {coef.shape[0]}."
         )
     picks = _greedy_cover(coef != 0, np.sqrt(np.abs(coef).sum(axis=0)), n_picks)
     return picks if candidates is None else candidates[picks]
+
+
+def _explain_candidates(explainer, X, sample_size, random_state):
+    """Positions of the candidate rows of ``X`` and their coefficients."""
+    if X is None:
+        raise ValueError(
+            "With a fitted explainer, pass the rows to explain as X= (or pass "
+            "an Explanation or a coefficient matrix instead of the explainer)."
+        )
+    n_rows = _num_samples(X)
+    candidates = np.arange(n_rows)
+    if sample_size is not None and sample_size < n_rows:
+        rng = check_random_state(random_state)
+        candidates = np.sort(rng.choice(n_rows, size=sample_size, replace=False))
+    return candidates, explainer.transform(_safe_indexing(X, candidates))
 
 
 def _greedy_cover(used, importance, n_picks):

@@ -2,18 +2,19 @@
 
 import numpy as np
 
+from ._optional import import_optional
+
 #: Colour of features that push the output up, and down.
 POSITIVE, NEGATIVE = "#1a9850", "#d73027"
 #: Diverging colour map of coefficient heatmaps (blue negative, red positive).
 DIVERGING = "RdBu_r"
 
 
-def _axes(ax, size):
-    """The given Axes, or a new figure's."""
+def _axes(ax, size, feature):
+    """The given Axes, or a new figure's (``feature`` names the caller)."""
     if ax is not None:
         return ax
-    import matplotlib.pyplot as plt
-
+    plt = import_optional("matplotlib.pyplot", "plots", feature)
     _, ax = plt.subplots(figsize=size, layout="constrained")
     return ax
 
@@ -22,17 +23,16 @@ def _output_label(output):
     return "prediction" if output is None else f"output {output}"
 
 
-def plot_row(explanation, row, output=None, *, top=10, ax=None):
-    """Horizontal bar chart of one row's explanation.
+def plot_row(explanation, row, k, *, top=10, ax=None):
+    """Horizontal bar chart of one row's explanation, output block ``k``.
 
     The public entry point, with the parameters, is
     :meth:`sklime.Explanation.plot`.
     """
-    k = explanation.output_index(row, output)
-    pairs = explanation.as_list(row, explanation.outputs[k])[:top][::-1]
+    pairs = explanation._pairs(row, k)[:top][::-1]
     labels = [label for label, _ in pairs]
     weights = np.array([weight for _, weight in pairs])
-    ax = _axes(ax, (6, 0.4 * len(pairs) + 1.2))
+    ax = _axes(ax, (6, 0.4 * len(pairs) + 1.2), "Explanation.plot")
     ax.barh(
         np.arange(len(pairs)),
         weights,
@@ -49,15 +49,16 @@ def plot_row(explanation, row, output=None, *, top=10, ax=None):
     return ax
 
 
-def plot_heatmap(explanation, output=None, *, ax=None):
-    """Heatmap of the coefficients of many rows (rows x features).
+def plot_heatmap(explanation, k, *, ax=None):
+    """Heatmap of the coefficients of many rows (rows x features), block ``k``.
 
     The public entry point, with the parameters, is
     :meth:`sklime.Explanation.plot_heatmap`.
     """
-    coef = explanation.coefficients(output)
+    coef = explanation._block(explanation.coef, k)
     n_rows, n_features = coef.shape
-    ax = _axes(ax, (0.5 * n_features + 2.5, 0.25 * n_rows + 1.8))
+    size = (0.5 * n_features + 2.5, 0.25 * n_rows + 1.8)
+    ax = _axes(ax, size, "Explanation.plot_heatmap")
     limit = np.abs(coef).max() or 1.0
     image = ax.imshow(
         coef,
@@ -70,20 +71,19 @@ def plot_heatmap(explanation, output=None, *, ax=None):
     ax.set_xticks(np.arange(n_features), explanation.feature_names, rotation=90)
     ax.set_ylabel("explained row")
     ax.figure.colorbar(image, ax=ax, label="coefficient")
-    first = explanation.outputs[0] if output is None else output
-    ax.set_title(f"Local coefficients, {_output_label(first)}")
+    ax.set_title(f"Local coefficients, {_output_label(explanation.outputs[k])}")
     return ax
 
 
-def plot_summary(explanation, output=None, *, top=20, ax=None):
-    """Global summary: mean absolute coefficient of each feature over the rows.
+def plot_summary(explanation, k, *, top=20, ax=None):
+    """Global summary: mean absolute coefficient of each feature, block ``k``.
 
     The public entry point, with the parameters, is
     :meth:`sklime.Explanation.plot_summary`.
     """
-    importance = np.abs(explanation.coefficients(output)).mean(axis=0)
+    importance = np.abs(explanation._block(explanation.coef, k)).mean(axis=0)
     order = np.argsort(-importance, kind="stable")[:top][::-1]
-    ax = _axes(ax, (6, 0.4 * len(order) + 1.2))
+    ax = _axes(ax, (6, 0.4 * len(order) + 1.2), "Explanation.plot_summary")
     ax.barh(
         np.arange(len(order)),
         importance[order],
@@ -91,6 +91,6 @@ def plot_summary(explanation, output=None, *, top=20, ax=None):
         tick_label=[str(explanation.feature_names[j]) for j in order],
     )
     ax.set_xlabel("mean |coefficient| over explained rows")
-    first = explanation.outputs[0] if output is None else output
-    ax.set_title(f"Global importance, {_output_label(first)} ({len(explanation)} rows)")
+    label = _output_label(explanation.outputs[k])
+    ax.set_title(f"Global importance, {label} ({len(explanation)} rows)")
     return ax

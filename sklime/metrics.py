@@ -7,10 +7,14 @@ explain.
 import copy
 from dataclasses import dataclass
 from itertools import combinations
+from numbers import Integral
 
 import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
+
+from ._compat import Interval, validate_params
+from ._explainer import LimeExplainer
 
 __all__ = [
     "Stability",
@@ -19,7 +23,11 @@ __all__ = [
     "neighborhood_fidelity",
 ]
 
+#: Constraints shared by every function taking a fitted explainer and rows.
+_EXPLAINER_AND_ROWS = {"explainer": [LimeExplainer], "X": ["array-like"]}
 
+
+@validate_params(_EXPLAINER_AND_ROWS, prefer_skip_nested_validation=True)
 def neighborhood_fidelity(explainer, X):
     """Local fidelity of the explanations on fresh perturbations.
 
@@ -60,6 +68,7 @@ def neighborhood_fidelity(explainer, X):
     return explainer.score(X)
 
 
+@validate_params(_EXPLAINER_AND_ROWS, prefer_skip_nested_validation=True)
 def effective_sample_size(explainer, X):
     """Effective number of perturbations behind each row's explanation.
 
@@ -116,6 +125,15 @@ class Stability:
     row_spread: np.ndarray
 
 
+@validate_params(
+    {
+        **_EXPLAINER_AND_ROWS,
+        "n_seeds": [Interval(Integral, 2, None, closed="left")],
+        "top_k": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def explanation_stability(explainer, X, *, n_seeds=5, top_k=5, random_state=None):
     """Agreement of explanations over repeated draws of the perturbations.
 
@@ -131,9 +149,10 @@ def explanation_stability(explainer, X, *, n_seeds=5, top_k=5, random_state=None
     X : array-like or DataFrame of shape (n_rows, n_features)
         Rows to explain.
     n_seeds : int, default=5
-        Number of perturbation seeds.
+        Number of perturbation seeds, at least 2 (the seeds are compared in
+        pairs).
     top_k : int, default=5
-        Size of the compared feature sets.
+        Size of the compared feature sets, from 1 to the number of features.
     random_state : int, RandomState instance or None, default=None
         Draws the seeds. Pass an int for reproducible output across multiple
         function calls.
@@ -156,6 +175,11 @@ def explanation_stability(explainer, X, *, n_seeds=5, top_k=5, random_state=None
     1.0
     """
     check_is_fitted(explainer)
+    if top_k > explainer.n_features_in_:
+        raise ValueError(
+            f"top_k={top_k} exceeds the {explainer.n_features_in_} explained "
+            f"features; choose top_k between 1 and {explainer.n_features_in_}."
+        )
     seeds = check_random_state(random_state).randint(
         np.iinfo(np.int32).max, size=n_seeds
     )

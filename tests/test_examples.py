@@ -1,15 +1,43 @@
-"""The quickstart example runs and prints an explanation."""
+"""The examples and the README's code run and print what they say."""
 
+import contextlib
+import io
+import re
 import runpy
 from pathlib import Path
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
 
 
 def test_quickstart_prints_five_features(capsys):
+    pytest.importorskip("pandas")
     runpy.run_path(str(EXAMPLES / "quickstart.py"), run_name="__main__")
     out = capsys.readouterr().out
     assert "Explained 100 rows; coefficient matrix (100, 10)" in out
     feature_lines = [line for line in out.splitlines() if line.startswith("  ")]
     assert len(feature_lines) == 5
     assert any("bmi" in line for line in feature_lines)
+    # It says why the surrogate's prediction at the row is not the model's.
+    assert "not an interpolation through the row" in out
+
+
+def test_readme_example_prints_what_its_comment_shows():
+    """The README's first code block prints what its ``print(...)  # ...`` says.
+
+    In the comment, ``...`` stands for any text (the rest of a number, or
+    more pairs).
+    """
+    pytest.importorskip("pandas")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    code = re.search(r"```python\n(.*?)```", readme, re.DOTALL).group(1)
+    shown = re.search(r"^print\(.*\)  # (.*)$", code, re.MULTILINE).group(1)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "README.md", "exec"), {})
+    pattern = ".*?".join(re.escape(part) for part in shown.split("..."))
+    assert re.fullmatch(pattern, out.getvalue().strip()), (
+        f"README shows {shown!r}; the code prints {out.getvalue()!r}"
+    )

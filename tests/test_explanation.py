@@ -1,9 +1,12 @@
-"""The explanation object: lists and tables."""
+"""The explanation object: lists and tables, and how rows and outputs are chosen."""
+
+import sys
 
 import numpy as np
 import pytest
 from sklearn.datasets import load_iris
-from sklearn.linear_model import LogisticRegression
+from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LinearRegression, LogisticRegression
 
 from sklime import LimeExplainer
 
@@ -44,7 +47,7 @@ def test_long_table_lists_selected_features(explanation):
     ).all()
     np.testing.assert_allclose(first.model_prediction, exp.model_prediction[1, 2])
     assert (long.standard_error > 0).all()
-    with pytest.raises(ValueError, match="layout must be"):
+    with pytest.raises(ValueError, match="'layout' parameter .* among"):
         exp.to_frame("tall")
 
 
@@ -54,3 +57,74 @@ def test_as_list_defaults_to_the_predicted_class(explanation):
     assert exp.as_list(2) == exp.as_list(2, output=predicted)
     with pytest.raises(ValueError, match="Unknown output 7"):
         exp.as_list(0, output=7)
+
+
+def test_rows_are_indexed_like_a_python_list(explanation):
+    _, _, exp = explanation
+    assert exp.as_list(np.int64(2)) == exp.as_list(2) == exp.as_list(-1)
+    assert exp.descriptions(np.int32(-3)) == exp.descriptions(0)
+    assert exp.output_index(-1) == exp.output_index(2)
+    for method in (exp.as_list, exp.descriptions, exp.output_index):
+        with pytest.raises(IndexError, match="Row 3 is out of range: .* 3 rows"):
+            method(3)
+        with pytest.raises(IndexError, match="from -3 to -1"):
+            method(-4)
+        with pytest.raises(ValueError, match="'row' parameter .* must be an instance"):
+            method(1.0)
+        with pytest.raises(TypeError, match="integer position .* got True"):
+            method(True)
+
+
+def test_save_html_checks_rows_and_top(explanation, tmp_path):
+    _, _, exp = explanation
+    with pytest.raises(IndexError, match="Row 5 is out of range"):
+        exp.save_html(tmp_path / "page.html", rows=[0, 5])
+    with pytest.raises(ValueError, match="'top' parameter .* range \\[1, inf\\)"):
+        exp.save_html(tmp_path / "page.html", top=0)
+    exp.save_html(tmp_path / "page.html", rows=[-1], top=1)
+    page = (tmp_path / "page.html").read_text(encoding="utf-8")
+    assert page.count("<table") == 1 and "Row 2," in page
+
+
+def test_several_classes_need_an_output_for_the_whole_batch(explanation):
+    _, _, exp = explanation
+    with pytest.raises(ValueError, match=r"3 classes \[0, 1, 2\]; pass output="):
+        exp.coefficients()
+    np.testing.assert_array_equal(exp.coefficients(1), exp.coef[:, 4:8])
+
+
+@pytest.fixture(scope="module")
+def two_targets():
+    """A regressor with two outputs: y and -y."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 3))
+    y = X @ [1.0, -2.0, 0.5]
+    model = FrozenEstimator(LinearRegression().fit(X, np.c_[y, -y]))
+    lime = LimeExplainer(model, num_samples=300, random_state=0).fit(X)
+    return lime.explain(X[:4])
+
+
+def test_several_regression_outputs_need_an_output(two_targets, tmp_path):
+    exp = two_targets
+    assert exp.outputs.tolist() == [0, 1]
+    for call in (
+        lambda: exp.as_list(0),
+        lambda: exp.output_index(0),
+        lambda: exp.coefficients(),
+    ):
+        with pytest.raises(ValueError, match=r"2 regression outputs \[0, 1\]"):
+            call()
+    # Each output is explained on its own; the second mirrors the first.
+    first, second = exp.as_list(0, output=0), exp.as_list(0, output=1)
+    assert [d for d, _ in first] == [d for d, _ in second]
+    np.testing.assert_allclose([w for _, w in first], [-w for _, w in second])
+    # The HTML view shows every output when none is named.
+    exp.save_html(tmp_path / "page.html", rows=[0])
+    assert (tmp_path / "page.html").read_text(encoding="utf-8").count("<table") == 2
+
+
+def test_to_frame_without_pandas_names_the_extra(explanation, monkeypatch):
+    _, _, exp = explanation
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    with pytest.raises(ModuleNotFoundError, match=r'pip install "sklime\[pandas\]"'):
+        exp.to_frame()

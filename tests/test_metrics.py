@@ -126,3 +126,33 @@ def test_effective_sample_size_shrinks_with_the_kernel():
     ess_wide = effective_sample_size(wide, X[:4])
     ess_narrow = effective_sample_size(narrow, X[:4])
     assert (ess_narrow < ess_wide).all() and (ess_wide <= 500).all()
+
+
+def test_metrics_accept_lists_and_check_their_arguments():
+    X, y = load_diabetes(return_X_y=True)
+    model = FrozenEstimator(LinearRegression().fit(X, y))
+    lime = LimeExplainer(model, num_samples=200, random_state=0).fit(X)
+    rows = X[:3]
+    assert neighborhood_fidelity(lime, rows.tolist()) == neighborhood_fidelity(
+        lime, rows
+    )
+    np.testing.assert_array_equal(
+        effective_sample_size(lime, rows.tolist()), effective_sample_size(lime, rows)
+    )
+    kwargs = {"n_seeds": 2, "random_state": 0}
+    assert (
+        explanation_stability(lime, rows.tolist(), **kwargs).row_spread.tolist()
+        == explanation_stability(lime, rows, **kwargs).row_spread.tolist()
+    )
+    for n_seeds in (0, 1):  # seeds are compared in pairs
+        with pytest.raises(ValueError, match="'n_seeds' parameter .* \\[2, inf\\)"):
+            explanation_stability(lime, rows, n_seeds=n_seeds)
+    with pytest.raises(ValueError, match="'top_k' parameter .* \\[1, inf\\)"):
+        explanation_stability(lime, rows, top_k=0)
+    with pytest.raises(ValueError, match="top_k=11 exceeds the 10 explained"):
+        explanation_stability(lime, rows, top_k=11)
+    for metric in (neighborhood_fidelity, effective_sample_size):
+        with pytest.raises(ValueError, match="'explainer' parameter .*LimeExplainer"):
+            metric(model, rows)
+        with pytest.raises(ValueError, match="'X' parameter .* array-like"):
+            metric(lime, 3)

@@ -1,8 +1,9 @@
-"""Submodular pick on cases whose right answer is known."""
+"""Submodular pick on cases whose right answer is known, and its arguments."""
 
 import numpy as np
 import pytest
 from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LinearRegression
 
 from sklime import LimeExplainer, submodular_pick
 
@@ -20,8 +21,13 @@ def test_greedy_cover_on_a_coefficient_matrix():
     # 2 covers 2 + 1.41; then row 2 adds the most to row 1's coverage.
     assert submodular_pick(coef, 2).tolist() == [1, 2]
     assert submodular_pick(coef, 4).tolist() == [1, 2, 0, 3]
-    with pytest.raises(ValueError, match="n_picks=5 must be between 1"):
+    assert submodular_pick(coef.tolist(), 2).tolist() == [1, 2]
+    with pytest.raises(ValueError, match="n_picks=5 exceeds the 4 candidate rows"):
         submodular_pick(coef, 5)
+    with pytest.raises(ValueError, match="'n_picks' parameter .* range \\[1, inf\\)"):
+        submodular_pick(coef, 0)
+    with pytest.raises(ValueError, match="Expected 2D array"):
+        submodular_pick(coef[0], 1)
 
 
 class _SwitchModel:
@@ -62,3 +68,41 @@ def test_pick_finds_one_row_of_each_regime():
         again, submodular_pick(lime, 2, X=X[:40], sample_size=20, random_state=0)
     )
     assert sorted(X[again, 2].tolist()) == [-2.0, 2.0]
+
+
+@pytest.fixture(scope="module")
+def linear():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    model = FrozenEstimator(LinearRegression().fit(X, X @ [1.0, 2.0, 3.0]))
+    lime = LimeExplainer(model, num_features=1, num_samples=200, random_state=0)
+    return lime.fit(X), X
+
+
+def test_pick_accepts_an_explainer_an_explanation_or_a_matrix(linear):
+    lime, X = linear
+    rows = X[:10]
+    picks = submodular_pick(lime, 2, X=rows)
+    assert submodular_pick(lime, 2, X=rows.tolist()).tolist() == picks.tolist()
+    assert submodular_pick(lime.explain(rows), 2).tolist() == picks.tolist()
+    assert submodular_pick(lime.transform(rows), 2).tolist() == picks.tolist()
+
+
+def test_pick_arguments_are_checked(linear):
+    lime, X = linear
+    for size in (0, -1):
+        with pytest.raises(ValueError, match="'sample_size' parameter .* Got"):
+            submodular_pick(lime, 2, X=X, sample_size=size)
+    with pytest.raises(ValueError, match="pass the rows to explain as X="):
+        submodular_pick(lime, 2)
+    with pytest.raises(ValueError, match="X and sample_size apply only"):
+        submodular_pick(lime.transform(X[:5]), 2, sample_size=3)
+    with pytest.raises(ValueError, match="X and sample_size apply only"):
+        submodular_pick(lime.explain(X[:5]), 2, X=X[:5])
+    with pytest.raises(ValueError, match="'explanations' parameter"):
+        submodular_pick("rows", 1)
+    # A sample larger than X takes every row.
+    np.testing.assert_array_equal(
+        submodular_pick(lime, 2, X=X[:10], sample_size=50),
+        submodular_pick(lime, 2, X=X[:10]),
+    )

@@ -1,5 +1,7 @@
 """Figures and HTML of explanations: what is drawn and what is written."""
 
+import sys
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_diabetes, load_iris
@@ -8,14 +10,20 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 
 from sklime import LimeExplainer
 
-matplotlib = pytest.importorskip("matplotlib")
-matplotlib.use("Agg")
-plt = pytest.importorskip("matplotlib.pyplot")
+
+@pytest.fixture
+def plt():
+    """matplotlib.pyplot on a non-interactive backend; figures closed after."""
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    pyplot = pytest.importorskip("matplotlib.pyplot")
+    yield pyplot
+    pyplot.close("all")
 
 
 @pytest.fixture(scope="module")
 def diabetes():
-    X, y = load_diabetes(return_X_y=True, as_frame=True)
+    X, y = load_diabetes(return_X_y=True)
     lime = LimeExplainer(
         FrozenEstimator(LinearRegression().fit(X, y)),
         discretizer="quartile",
@@ -23,10 +31,10 @@ def diabetes():
         num_samples=500,
         random_state=0,
     ).fit(X)
-    return lime.explain(X.iloc[:12])
+    return lime.explain(X[:12])
 
 
-def test_row_bar_chart(diabetes):
+def test_row_bar_chart(diabetes, plt):
     ax = diabetes.plot(0)
     pairs = diabetes.as_list(0)
     bars = ax.patches
@@ -43,41 +51,66 @@ def test_row_bar_chart(diabetes):
     title = ax.get_title()
     assert f"{diabetes.model_prediction[0, 0]:.3g}" in title
     assert f"{diabetes.local_prediction[0, 0]:.3g}" in title
-    plt.close("all")
 
 
-def test_heatmap_shows_the_coefficient_matrix(diabetes):
+def test_heatmap_shows_the_coefficient_matrix(diabetes, plt):
     ax = diabetes.plot_heatmap()
     image = ax.get_images()[0]
     np.testing.assert_array_equal(image.get_array(), diabetes.coef)
     low, high = image.get_clim()
     assert low == -high == -np.abs(diabetes.coef).max()
     assert [t.get_text() for t in ax.get_xticklabels()] == list(diabetes.feature_names)
-    plt.close("all")
 
 
-def test_summary_ranks_mean_absolute_coefficients(diabetes):
+def test_summary_ranks_mean_absolute_coefficients(diabetes, plt):
     ax = diabetes.plot_summary(top=3)
     importance = np.abs(diabetes.coef).mean(axis=0)
     expected = np.sort(importance)[::-1][:3][::-1]
     np.testing.assert_allclose([b.get_width() for b in ax.patches], expected)
     top_name = diabetes.feature_names[np.argmax(importance)]
     assert ax.get_yticklabels()[-1].get_text() == top_name
-    plt.close("all")
 
 
-def test_multiclass_plots_choose_the_output():
-    X, y = load_iris(return_X_y=True, as_frame=True)
+def test_multiclass_plots_choose_the_output(plt):
+    X, y = load_iris(return_X_y=True)
     exp = (
         LimeExplainer(LogisticRegression(max_iter=500), num_samples=300, random_state=0)
         .fit(X, y)
-        .explain(X.iloc[:5])
+        .explain(X[:5])
     )
     ax = exp.plot(0, output=2)
     assert "output 2" in ax.get_title()
     heat = exp.plot_heatmap(output=1)
     np.testing.assert_array_equal(heat.get_images()[0].get_array(), exp.coefficients(1))
-    plt.close("all")
+    assert "output 1" in heat.get_title()
+    with pytest.raises(ValueError, match="3 classes .*; pass output="):
+        exp.plot_summary()
+
+
+def test_plot_arguments_are_checked(diabetes, plt):
+    ax = diabetes.plot(np.int64(-1), top=2)
+    assert ax.get_title().startswith("Row 11,") and len(ax.patches) == 2
+    with pytest.raises(IndexError, match="Row 12 is out of range: .* 12 rows"):
+        diabetes.plot(12)
+    with pytest.raises(ValueError, match="'top' parameter of Explanation.plot"):
+        diabetes.plot(0, top=0)
+    with pytest.raises(ValueError, match="'ax' parameter of Explanation.plot_heatmap"):
+        diabetes.plot_heatmap(ax="left")
+    with pytest.raises(ValueError, match="Unknown output 'up'"):
+        diabetes.plot_summary(output="up")
+
+
+@pytest.mark.parametrize("method", ["plot", "plot_heatmap", "plot_summary"])
+def test_plots_without_matplotlib_name_the_extra(diabetes, monkeypatch, method):
+    # Make matplotlib unimportable, as on an installation without the extra.
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    call = {"plot": lambda: diabetes.plot(0)}.get(method, getattr(diabetes, method))
+    with pytest.raises(
+        ModuleNotFoundError,
+        match=rf'Explanation.{method} needs matplotlib.*pip install "sklime\[plots\]"',
+    ):
+        call()
 
 
 def test_html_is_small_escaped_and_saved(tmp_path):
