@@ -49,6 +49,12 @@ class Moments:
     y_mean: np.ndarray
 
 
+#: Largest table of column products :class:`SharedDesign` keeps (bytes). It
+#: does not follow ``working_memory``, so that the algorithm, and with it the
+#: last bits of the results, do not change with the chunk size.
+PRODUCTS_MAX_BYTES = 128 * 2**20
+
+
 @dataclass
 class SharedDesign:
     """A design shared by every row, prepared once for all chunks.
@@ -59,25 +65,33 @@ class SharedDesign:
         Unweighted column means, subtracted for accurate centring.
     x : ndarray of shape (n_samples, n_features)
         The shifted design.
-    products : ndarray of shape (n_samples, n_features * (n_features + 1) / 2)
+    products : ndarray of shape (n_samples, n_features * (n_features + 1) / 2)             or None
         Products of pairs of shifted columns (upper triangle, row-major), so
-        that the Gram matrices of any weights are one matrix product.
+        that the Gram matrices of any weights are one matrix product; None
+        when the table would exceed ``PRODUCTS_MAX_BYTES`` (wide designs),
+        where each row's Gram matrix is one product of the weighted design
+        with the design instead.
     """
 
     shift: np.ndarray
     x: np.ndarray
-    products: np.ndarray
+    products: np.ndarray | None
 
     @classmethod
     def from_design(cls, design):
         """Prepare a (n_samples, n_features) design."""
         shift = design.mean(axis=0)
         x = design - shift
-        upper_i, upper_j = np.triu_indices(x.shape[1])
+        n_samples, n_features = x.shape
+        if 8 * n_samples * n_features * (n_features + 1) // 2 > PRODUCTS_MAX_BYTES:
+            return cls(shift, x, None)
+        upper_i, upper_j = np.triu_indices(n_features)
         return cls(shift, x, x[:, upper_i] * x[:, upper_j])
 
     def second_moments(self, w):
         """``sum_s w[i, s] x[s] x[s]^T`` for every row ``i`` of weights."""
+        if self.products is None:
+            return (self.x.T * w[:, None, :]) @ self.x
         n_features = self.x.shape[1]
         upper_i, upper_j = np.triu_indices(n_features)
         triangle = rowwise_matmul(w, self.products)

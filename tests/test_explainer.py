@@ -454,3 +454,21 @@ def test_mean_abs_coef_error_accounts_for_shared_noise(sampling):
     assert 0.8 < np.median(ratio) < 1.2
     assert 0.5 < ratio.min() and ratio.max() < 1.7
     assert np.median(observed / np.mean(naive, axis=0)) > 1.4
+
+
+@pytest.mark.parametrize("sampling", SAMPLINGS)
+def test_wide_table_algorithm_gives_the_same_coefficients(
+    diabetes, sampling, monkeypatch
+):
+    X, _, model = diabetes
+    lime = LimeExplainer(
+        FrozenEstimator(model), sampling=sampling, num_samples=300, random_state=0
+    ).fit(X)
+    expected = lime.explain(X[:7])
+    monkeypatch.setattr("sklime._surrogate.PRODUCTS_MAX_BYTES", 0)
+    with config_context(working_memory=1):
+        wide = lime.explain(X[:7])
+    np.testing.assert_allclose(wide.coef, expected.coef, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(
+        wide.standard_error, expected.standard_error, rtol=1e-10, atol=1e-10
+    )

@@ -175,3 +175,17 @@ def test_singular_gram_matrices_are_solved(method):
         method=method,
     )
     assert np.isfinite(fits.coef).all() and np.isfinite(fits.intercept).all()
+
+
+def test_wide_designs_give_the_products_answer(monkeypatch):
+    """Without the table of column products (too large for wide designs), each
+    row's Gram matrix is a product of the weighted design: same numbers."""
+    X, w, Y = _problems(n_features=7)
+    with_products = SharedDesign.from_design(X[0])
+    monkeypatch.setattr("sklime._surrogate.PRODUCTS_MAX_BYTES", 0)
+    without = SharedDesign.from_design(X[0])
+    assert with_products.products is not None and without.products is None
+    a = weighted_moments(X[:1], w, Y, with_products)
+    b = weighted_moments(X[:1], w, Y, without)
+    np.testing.assert_allclose(b.gram, a.gram, rtol=1e-12, atol=1e-10)
+    np.testing.assert_allclose(b.cross, a.cross, rtol=1e-12, atol=1e-10)
