@@ -63,18 +63,18 @@ def missing_columns(X):
     return X.isna().to_numpy().any(axis=0)
 
 
-def make_frame(library, names, columns, dtypes):
-    """A frame of ``library`` from per-column arrays, cast to the given dtypes.
+def make_frame(library, names, block, dtypes):
+    """A frame of ``library`` from a 2-d block, labels cast to their dtypes.
 
     Parameters
     ----------
     library : {"pandas", "polars"}
     names : list
         Column names.
-    columns : list of ndarray
-        Column values.
+    block : ndarray of shape (n_rows, n_columns), dtype float or object
+        Column values; a float block becomes a frame without a copy (pandas).
     dtypes : list
-        Dtype of each column (None keeps the array's own dtype).
+        Dtype of each label column; None for a continuous (float) column.
 
     Returns
     -------
@@ -85,24 +85,20 @@ def make_frame(library, names, columns, dtypes):
 
         return pl.DataFrame(
             [
-                pl.Series(str(name), column)
+                pl.Series(str(name), block[:, j].astype(float))
                 if dtype is None
-                else pl.Series(str(name), column.tolist(), dtype=dtype)
-                for name, column, dtype in zip(names, columns, dtypes, strict=True)
+                else pl.Series(str(name), block[:, j].tolist(), dtype=dtype)
+                for j, (name, dtype) in enumerate(zip(names, dtypes, strict=True))
             ]
         )
     import pandas as pd
 
-    return pd.DataFrame(
-        {
-            j: column if dtype is None else pd.Series(column).astype(dtype)
-            for j, (column, dtype) in enumerate(zip(columns, dtypes, strict=True))
-        }
-    ).set_axis(names, axis=1)
-
-
-def select_columns(frame, names):
-    """The columns ``names`` of a frame, in that order."""
-    if frame_library(frame) == POLARS:
-        return frame.select([str(name) for name in names])
-    return frame.loc[:, list(names)]
+    frame = pd.DataFrame(block, columns=names, copy=False)
+    if block.dtype != object:
+        return frame
+    for j, dtype in enumerate(dtypes):
+        column = block[:, j]
+        frame.isetitem(
+            j, column.astype(float) if dtype is None else frame.iloc[:, j].astype(dtype)
+        )
+    return frame

@@ -76,8 +76,10 @@ class FeatureDescriber:
 
 
 def _distinguishing_digits(categories, least=3):
-    """Fewest significant digits (at least ``least``) that keep float categories
-    apart; None for categories that are not floats."""
+    """Fewest significant digits (at least ``least``) telling float categories apart.
+
+    None for categories that are not floats, which print as they are.
+    """
     if categories is None or np.asarray(categories).dtype.kind != "f":
         return None
     for digits in range(least, 17):

@@ -284,13 +284,12 @@ class TableSchema:
     def _frame(self, flat):
         """A frame of the model's columns, with the training dtypes of labels."""
         positions = self.query_positions
+        if positions != list(range(self.n_features)):
+            flat = flat[:, positions]
         return make_frame(
             self.library,
             [self.columns[j] for j in positions],
-            [
-                flat[:, j] if self.categorical[j] else flat[:, j].astype(float)
-                for j in positions
-            ],
+            flat,
             [self.frame_dtypes[j] if self.categorical[j] else None for j in positions],
         )
 
