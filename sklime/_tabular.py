@@ -65,8 +65,9 @@ class Rows:
 class TableSchema:
     """The columns of the training table: names, kinds, categories, dtypes.
 
-    pandas and polars frames are read column by column, by the same rules;
-    arrays have no names (``x0, x1, ...``).
+    pandas and polars frames are read column by column, by the same rules.
+    Features are named as scikit-learn names them (``feature_names_in_``): by
+    the frame's column names when they are all strings, else ``x0, x1, ...``.
 
     Parameters
     ----------
@@ -83,16 +84,17 @@ class TableSchema:
         self.library = frame_library(X)
         columns = _columns(X)
         self.n_features = len(columns)
-        if self.library is not None:
-            self.columns = column_names(X)
-            self.names = np.asarray([str(c) for c in self.columns], dtype=object)
-            self.frame_dtypes = column_dtypes(X)
-            labels = [holds_labels(dtype) for dtype in self.frame_dtypes]
+        self.columns = column_names(X) if self.library is not None else None
+        if self.columns is not None and all(isinstance(c, str) for c in self.columns):
+            self.names = np.asarray(self.columns, dtype=object)
         else:
-            self.columns = None
             self.names = np.asarray(
                 [f"x{j}" for j in range(self.n_features)], dtype=object
             )
+        if self.library is not None:
+            self.frame_dtypes = column_dtypes(X)
+            labels = [holds_labels(dtype) for dtype in self.frame_dtypes]
+        else:
             self.array_dtype = np.asarray(X).dtype
             labels = [holds_labels(dtype) for dtype in _col_dtypes(columns)]
         #: Positions of the columns the model is queried with, in its order
@@ -147,16 +149,16 @@ class TableSchema:
                 "DataFrame with the model's columns, e.g. "
                 "pd.DataFrame(X, columns=model.feature_names_in_)."
             )
-        position = {name: j for j, name in enumerate(self.names)}
-        missing = [name for name in model_names if str(name) not in position]
+        position = {name: j for j, name in enumerate(self.columns)}
+        missing = [str(name) for name in model_names if name not in position]
         if missing:
             raise ValueError(
                 f"The model needs column(s) {missing} that the X given to fit "
-                f"does not have (its columns are {_short_list(self.names)}). Fit "
-                "LimeExplainer on a DataFrame holding every column the model "
+                f"does not have (its columns are {_short_list(self.columns)}). "
+                "Fit LimeExplainer on a DataFrame holding every column the model "
                 "was fitted on."
             )
-        return [position[str(name)] for name in model_names]
+        return [position[name] for name in model_names]
 
     # -- column kinds ---------------------------------------------------
     def _resolve_categorical(self, spec, labels):
@@ -203,7 +205,7 @@ class TableSchema:
                 "categorical_features given as column names requires X to be a "
                 "DataFrame; pass column indices for arrays."
             )
-        positions = {name: j for j, name in enumerate(self.names)}
+        positions = {str(name): j for j, name in enumerate(self.columns)}
         unknown = [s for s in spec.tolist() if str(s) not in positions]
         if unknown:
             raise ValueError(

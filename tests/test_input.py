@@ -251,6 +251,16 @@ def test_polars_frames_are_read_like_pandas(frame):
     )
 
 
+def test_feature_names_agree_with_get_feature_names_out():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(100, 2)))  # integer column names
+    X[2] = rng.choice(["u", "v"], 100)
+    lime = LimeExplainer(num_samples=300, random_state=0).fit(X, X[0] * 2.0)
+    explanation = lime.explain(X.iloc[:1])
+    assert lime.get_feature_names_out().tolist() == ["coef_x0", "coef_x1", "coef_x2"]
+    assert explanation.descriptions(0) == ["x0", "x1", f"x2={X[2].iloc[0]}"]
+
+
 # -- errors ------------------------------------------------------------------
 
 
