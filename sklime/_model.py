@@ -74,7 +74,7 @@ def _default_estimator(y, categorical):
             (
                 "categories",
                 OneHotEncoder(handle_unknown="ignore", sparse_output=False),
-                np.flatnonzero(categorical),
+                np.flatnonzero(categorical).tolist(),
             )
         ],
         remainder="passthrough",
@@ -186,8 +186,9 @@ class BlackBox:
             raise ValueError(
                 f"The estimator's {self.method} raised {type(exc).__name__} on "
                 f"{n_points} perturbed points: {exc}. LimeExplainer queries the "
-                "model with data shaped like the X given to fit (same columns and "
-                "dtypes); check that the model accepts such data."
+                "model with data shaped like the X given to fit (the model's own "
+                "columns, by name, with X's dtypes); check that the model accepts "
+                "such data."
             ) from exc
         try:
             out = np.asarray(out, dtype=float)

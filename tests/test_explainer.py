@@ -318,7 +318,7 @@ def test_default_model_one_hot_encodes_string_columns(as_frame):
         X = X.to_numpy(dtype=object)
     lime = LimeExplainer(num_samples=500, random_state=0).fit(X, y)
     encoder = lime.estimator_.named_steps["encode"]
-    assert encoder.transformers_[0][2].tolist() == [0]  # the city column
+    assert encoder.transformers_[0][2] == [0]  # the city column
     explanation = lime.explain(X[:20] if not as_frame else X.iloc[:20])
     np.testing.assert_allclose(
         explanation.model_prediction[:, 0],

@@ -420,10 +420,18 @@ def test_y_of_another_length_is_refused(fitted):
         LimeExplainer(model, num_samples=300).fit(X, y[:5])
 
 
-def test_entropy_discretizer_refuses_missing_labels(fitted):
+@pytest.mark.parametrize(
+    "other, message",
+    [
+        (None, r"y holds \d+ missing value.*'entropy' needs a target value"),
+        (np.nan, r"y holds \d+ missing value.*'entropy' needs a target value"),
+        (0, r"'entropy' cannot read y.*labels of a single type"),
+    ],
+)
+def test_entropy_discretizer_refuses_unreadable_labels(fitted, other, message):
     X, y, _ = fitted
     model = FrozenEstimator(LinearRegression().fit(X, y))
-    labels = np.where(y > 150, "high", None)
+    labels = np.array(["high" if v > 150 else other for v in y], dtype=object)
     lime = LimeExplainer(model, discretizer="entropy", num_samples=300)
-    with pytest.raises(ValueError, match=r"y holds \d+ missing value.*'entropy'"):
+    with pytest.raises(ValueError, match=message):
         lime.fit(X, labels)
