@@ -15,6 +15,8 @@ from sklearn.base import clone
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils.multiclass import type_of_target
 
+from ._tabular import missing_values
+
 _PERCENTILES = {
     "quartile": [25, 50, 75],
     "decile": [10, 20, 30, 40, 50, 60, 70, 80, 90],
@@ -54,11 +56,28 @@ def _entropy_edges(values, y, random_state):
     """Split points of a depth-3 tree on each column (lime's entropy bins)."""
     if y is None:
         raise ValueError(
-            "discretizer='entropy' places bin edges where they best separate the "
-            "target, so fit needs y. Pass y to fit, or use discretizer='quartile'."
+            "This LimeExplainer estimator requires y to be passed, but the target "
+            "y is None: discretizer='entropy' places bin edges where they best "
+            "separate the target, so fit needs y. Pass y to fit, or use "
+            "discretizer='quartile'."
         )
     y = np.asarray(y)
-    if type_of_target(y) in ("binary", "multiclass"):
+    missing = missing_values(y.astype(object)).sum()
+    if missing:
+        raise ValueError(
+            f"y holds {missing} missing value(s) (None, NaN or infinite), but "
+            "discretizer='entropy' needs a target value for every row of X to "
+            "place its bin edges. Drop or fill those rows, or use "
+            "discretizer='quartile'."
+        )
+    try:
+        target = type_of_target(y)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"discretizer='entropy' cannot read y as a target ({exc}); pass "
+            "numbers or labels of a single type (e.g. y.astype(str))."
+        ) from exc
+    if target in ("binary", "multiclass"):
         tree = DecisionTreeClassifier(
             criterion="entropy", max_depth=3, random_state=random_state
         )

@@ -1,12 +1,13 @@
 """``LimeExplainer``: LIME for tabular data as a scikit-learn transformer."""
 
+import os
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.frozen import FrozenEstimator
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
 from ._compat import (
     HasMethods,
@@ -16,6 +17,7 @@ from ._compat import (
     _fit_context,
     validate_data,
 )
+from ._dataframe import is_dataframe
 from ._discretize import fit_bin_edges
 from ._engine import explain_rows
 from ._explanation import Explanation, FeatureDescriber
@@ -23,10 +25,14 @@ from ._kernels import default_kernel_width
 from ._model import BlackBox, fit_black_box
 from ._sampling import FeatureSpace, Noise
 from ._surrogate import mean_abs_coefficients
-from ._tabular import TableSchema, is_dataframe
+from ._tabular import TableSchema
 
 #: Training rows queried in fit to learn the shape of the model's output.
 _PROBE_ROWS = 5
+
+#: Float64 arrays of shape (num_samples, n_features) shared by every row: the
+#: four blocks of noise uniforms and the perturbed points.
+_SHARED_ARRAYS = 5
 
 
 class LimeExplainer(TransformerMixin, BaseEstimator):
@@ -48,8 +54,14 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
     estimator : estimator or None, default=None
         The model to explain. It is cloned and fitted on ``(X, y)`` in ``fit``.
         Wrap an already fitted model in :class:`~sklearn.frozen.FrozenEstimator`
-        to explain it as it is (then ``y`` is not needed). None fits a random
-        forest (a classifier when ``y`` holds class labels, else a regressor).
+        to explain it as it is (then ``y`` is not needed). A model fitted on a
+        DataFrame is always queried by column name, in its own column order,
+        so fit the explainer on a DataFrame holding the model's columns.
+        None fits a random forest (a classifier when ``y`` holds class labels,
+        else a regressor); when some columns are categorical, it is a pipeline
+        that one-hot encodes them first
+        (``OneHotEncoder(handle_unknown="ignore")``, the other columns passed
+        through), so string columns work out of the box.
 
     num_samples : int, default=8192
         Perturbations per explained row. The default (lime uses 5000) is a
@@ -98,8 +110,16 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
 
     categorical_features : "from_dtype", array-like or None, default="from_dtype"
         Categorical columns: "from_dtype" takes string, object, category and
-        bool columns; or indices, names (DataFrame input) or a boolean mask
-        (for integer-coded categories); None means none.
+        bool columns (pandas or polars); or indices, names (DataFrame input) or
+        a boolean mask (for integer-coded categories); None means none.
+
+    categorical_max_distinct : int or None, default=None
+        Also treat as categorical every numeric column that holds only
+        integer values, with at most this many distinct values in the
+        training data (LIME tutorials use 10 for integer-coded categories).
+        Columns with non-integer values stay continuous whatever their number
+        of distinct values; name them in ``categorical_features``. None adds
+        no column.
 
     num_features : int or None, default=None
         Number of features each surrogate keeps (exactly that many); None keeps
@@ -125,7 +145,7 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         function calls. See scikit-learn's glossary entry for ``random_state``.
 
     n_jobs : int or None, default=None
-        Number of jobs to run in parallel over chunks of rows.
+        Number of jobs to run in parallel over chunks of rows (not 0).
         ``None`` means 1 unless in a :obj:`joblib.parallel_backend` context.
         ``-1`` means using all processors. See scikit-learn's glossary entry for
         ``n_jobs``.
@@ -197,6 +217,7 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
             None,
         ],
         "categorical_features": [StrOptions({"from_dtype"}), "array-like", None],
+        "categorical_max_distinct": [Interval(Integral, 1, None, closed="left"), None],
         "num_features": [Interval(Integral, 1, None, closed="left"), None],
         "feature_selection": [
             StrOptions(
@@ -208,7 +229,11 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
             StrOptions({"auto", "predict_proba", "decision_function", "predict"})
         ],
         "random_state": ["random_state"],
-        "n_jobs": [Integral, None],
+        "n_jobs": [
+            Interval(Integral, None, -1, closed="right"),
+            Interval(Integral, 1, None, closed="left"),
+            None,
+        ],
         "verbose": ["verbose"],
     }
 
@@ -224,6 +249,7 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         sampler="sobol",
         discretizer=None,
         categorical_features="from_dtype",
+        categorical_max_distinct=None,
         num_features=None,
         feature_selection="auto",
         alpha=1.0,
@@ -241,6 +267,7 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         self.sampler = sampler
         self.discretizer = discretizer
         self.categorical_features = categorical_features
+        self.categorical_max_distinct = categorical_max_distinct
         self.num_features = num_features
         self.feature_selection = feature_selection
         self.alpha = alpha
@@ -269,17 +296,23 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         """
         X = self._validate(X, reset=True)
         self._check_sizes()
+        self._check_memory()
+        _check_target_length(X, y)
         seeds = check_random_state(self.random_state).randint(
             np.iinfo(np.int32).max, size=4
         )
-        self.schema_ = TableSchema(X, self.categorical_features)
+        self.schema_ = TableSchema(
+            X, self.categorical_features, self.categorical_max_distinct
+        )
         self.categorical_ = self.schema_.categorical.copy()
         rows = self.schema_.encode(X)
         edges = self._bin_edges(rows, y, int(seeds[1]))
         self.space_ = FeatureSpace(
             rows.values, self.categorical_, self.schema_.frequencies, edges
         )
-        self.estimator_ = fit_black_box(self.estimator, X, y, int(seeds[2]))
+        self.estimator_ = fit_black_box(
+            self.estimator, X, y, int(seeds[2]), self.categorical_
+        )
         self.schema_.adapt_to(self.estimator_)
         probe = self.schema_.rows_input(rows.take(slice(0, _PROBE_ROWS)))
         self.black_box_ = BlackBox(self.estimator_, self.response_method, probe)
@@ -294,7 +327,11 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
             default_width if self.fidelity_width is None else self.fidelity_width
         )
         self.describer_ = FeatureDescriber(
-            self.schema_.names, self.space_.kind, edges or [], self.sampling
+            self.schema_.names,
+            self.space_.kind,
+            edges or [],
+            self.sampling,
+            self.schema_.categories,
         )
         return self
 
@@ -316,8 +353,8 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         if self.num_features is not None and self.num_features > n_features:
             raise ValueError(
                 f"num_features={self.num_features} is larger than the number of "
-                f"features ({n_features}). Use num_features <= {n_features}, or "
-                "None to keep all features."
+                f"features: X has {n_features} feature(s). Use num_features <= "
+                f"{n_features}, or None to keep all features."
             )
         if self.num_samples < n_features + 2:
             raise ValueError(
@@ -326,6 +363,23 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
                 f"num_samples >= {n_features + 2} (thousands give stable "
                 "explanations)."
             )
+
+    def _check_memory(self):
+        """Refuse a num_samples whose shared perturbations cannot fit in memory."""
+        available = _physical_memory()
+        per_sample = self.n_features_in_ * _SHARED_ARRAYS * 8
+        needed = self.num_samples * per_sample
+        if available is None or needed <= available:
+            return
+        raise ValueError(
+            f"num_samples={self.num_samples} needs about {needed / 2**30:.1f} GiB "
+            "for the perturbation arrays shared by every row "
+            f"({self.num_samples} samples x {self.n_features_in_} features x "
+            f"{_SHARED_ARRAYS} float64 arrays), more than this machine's "
+            f"{available / 2**30:.1f} GiB of memory. Use a smaller num_samples "
+            f"(at most {available // per_sample}; a few thousand give stable "
+            "explanations)."
+        )
 
     def _bin_edges(self, rows, y, seed):
         """Bin edges of the continuous features, or None without discretizer."""
@@ -471,3 +525,24 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         tags.input_tags.string = True
         tags.input_tags.categorical = True
         return tags
+
+
+def _check_target_length(X, y):
+    """Raise a clear error when y does not have one entry per row of X."""
+    if y is None:
+        return
+    try:
+        check_consistent_length(X, y)
+    except ValueError as exc:
+        raise ValueError(
+            f"y must have one entry per row of X ({exc}). Pass the target of the "
+            "rows in X, or no y when explaining a FrozenEstimator."
+        ) from exc
+
+
+def _physical_memory():
+    """The machine's physical memory in bytes, or None where it is unknown."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return None

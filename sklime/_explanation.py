@@ -34,13 +34,20 @@ class FeatureDescriber:
     sampling : str
         Sampling scheme; under "mask" a z-scored feature's coefficient is the
         effect of keeping the row's value, so its description shows the value.
+    categories : list or None, default=None
+        Training categories of categorical features (None elsewhere). Float
+        categories are shown with the fewest significant digits (at least 3)
+        that tell the column's categories apart, e.g. ``sex=-0.0446``.
     """
 
-    def __init__(self, names, kind, edges, sampling):
+    def __init__(self, names, kind, edges, sampling, categories=None):
         self.names = [str(name) for name in names]
         self.kind = np.asarray(kind)
         self.edges = edges
         self.sampling = sampling
+        self.digits = [
+            _distinguishing_digits(c) for c in categories or [None] * len(self.names)
+        ]
 
     def __call__(self, raw_row):
         """Descriptions of one row's features, e.g. ``0.03 < bmi <= 0.06``.
@@ -62,12 +69,28 @@ class FeatureDescriber:
     def _describe(self, j, value):
         name = self.names[j]
         if self.kind[j] == CATEGORICAL:
+            digits = self.digits[j]
+            if digits is not None and isinstance(value, float | np.floating):
+                return f"{name}={value:.{digits}g}"
             return f"{name}={value}"
         if self.kind[j] == BINNED:
             return _bin_label(name, self.edges[j], float(value))
         if self.sampling == "mask":
             return f"{name}={format_number(value)}"
         return name
+
+
+def _distinguishing_digits(categories, least=3):
+    """Fewest significant digits (at least ``least``) telling float categories apart.
+
+    None for categories that are not floats, which print as they are.
+    """
+    if categories is None or np.asarray(categories).dtype.kind != "f":
+        return None
+    for digits in range(least, 17):
+        if len({f"{c:.{digits}g}" for c in categories}) == len(categories):
+            return digits
+    return 17
 
 
 def _bin_label(name, edges, value):

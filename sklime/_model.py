@@ -2,19 +2,24 @@
 
 import numpy as np
 from sklearn.base import clone, is_classifier
+from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
 
-def fit_black_box(estimator, X, y, seed):
+def fit_black_box(estimator, X, y, seed, categorical):
     """Return the fitted model to explain.
 
     ``None`` becomes a random forest fitted on ``(X, y)``: a classifier for
     class labels (a binary target, or a multiclass target that is not of a
-    float dtype), else a regressor; a :class:`~sklearn.frozen.FrozenEstimator`
+    float dtype), else a regressor, behind a one-hot encoder of the
+    categorical columns when there are any; a
+    :class:`~sklearn.frozen.FrozenEstimator`
     is used as it is; any other estimator is cloned, its unset nested
     ``random_state`` parameters are seeded from ``seed``, and it is fitted.
 
@@ -24,6 +29,8 @@ def fit_black_box(estimator, X, y, seed):
     X : ndarray or DataFrame of shape (n_samples, n_features)
     y : array-like of shape (n_samples,) or None
     seed : int
+    categorical : ndarray of shape (n_features,), dtype bool
+        The categorical columns, which the default model one-hot encodes.
 
     Returns
     -------
@@ -34,7 +41,7 @@ def fit_black_box(estimator, X, y, seed):
     if y is None:
         raise ValueError(_missing_y_message(estimator))
     if estimator is None:
-        estimator = _default_estimator(y)
+        estimator = _default_estimator(y, categorical)
     model = clone(estimator)
     rng = np.random.RandomState(seed)
     unset = {
@@ -45,17 +52,34 @@ def fit_black_box(estimator, X, y, seed):
     return model.set_params(**unset).fit(X, y)
 
 
-def _default_estimator(y):
+def _default_estimator(y, categorical):
     """A random forest classifier for class labels, else a regressor.
 
     Integer-valued floats (such as ``load_diabetes``'s target) are a
     regression target, although ``type_of_target`` calls them multiclass.
+    With categorical columns, the forest follows a one-hot encoder of them
+    that ignores categories unseen in fit (perturbations keep such a row's
+    own value); the other columns pass through.
     """
     target = type_of_target(y)
     is_float = np.asarray(y).dtype.kind == "f"
     if target == "binary" or (target == "multiclass" and not is_float):
-        return RandomForestClassifier()
-    return RandomForestRegressor()
+        forest = RandomForestClassifier()
+    else:
+        forest = RandomForestRegressor()
+    if not np.any(categorical):
+        return forest
+    encoder = ColumnTransformer(
+        [
+            (
+                "categories",
+                OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+                np.flatnonzero(categorical).tolist(),
+            )
+        ],
+        remainder="passthrough",
+    )
+    return Pipeline([("encode", encoder), ("forest", forest)])
 
 
 def _missing_y_message(estimator):
@@ -162,8 +186,9 @@ class BlackBox:
             raise ValueError(
                 f"The estimator's {self.method} raised {type(exc).__name__} on "
                 f"{n_points} perturbed points: {exc}. LimeExplainer queries the "
-                "model with data shaped like the X given to fit (same columns and "
-                "dtypes); check that the model accepts such data."
+                "model with data shaped like the X given to fit (the model's own "
+                "columns, by name, with X's dtypes); check that the model accepts "
+                "such data."
             ) from exc
         try:
             out = np.asarray(out, dtype=float)

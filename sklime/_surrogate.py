@@ -65,9 +65,10 @@ class SharedDesign:
         Unweighted column means, subtracted for accurate centring.
     x : ndarray of shape (n_samples, n_features)
         The shifted design.
-    products : ndarray of shape (n_samples, n_features * (n_features + 1) / 2)             or None
-        Products of pairs of shifted columns (upper triangle, row-major), so
-        that the Gram matrices of any weights are one matrix product; None
+    products : ndarray of shape (n_samples, n_pairs) or None
+        Products of pairs of shifted columns (upper triangle, row-major,
+        ``n_pairs = n_features * (n_features + 1) / 2``), so that the Gram
+        matrices of any weights are one matrix product; None
         when the table would exceed ``PRODUCTS_MAX_BYTES`` (wide designs),
         where each row's Gram matrix is one product of the weighted design
         with the design instead.

@@ -12,20 +12,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._dataframe import (
+    column_arrays,
+    column_dtypes,
+    column_names,
+    frame_library,
+    holds_labels,
+    make_frame,
+    missing_columns,
+)
+
 #: Code of a categorical value that stands for "the explained row's own value".
 #: It is how an unseen category, or any kept value, reaches the model unchanged.
 OWN_VALUE = -1
-
-
-def is_dataframe(X):
-    """Return True for a pandas DataFrame (the table type sklime reads by column)."""
-    return hasattr(X, "columns") and hasattr(X, "dtypes") and hasattr(X, "iloc")
-
-
-def _is_categorical_dtype(dtype):
-    """Whether a column dtype holds labels rather than numbers."""
-    kind = getattr(dtype, "kind", "O")
-    return kind in "OSUb" or not np.issubdtype(np.dtype(kind), np.number)
 
 
 def _object_column_is_numeric(column):
@@ -66,31 +65,51 @@ class Rows:
 class TableSchema:
     """The columns of the training table: names, kinds, categories, dtypes.
 
+    pandas and polars frames are read column by column, by the same rules.
+    Features are named as scikit-learn names them (``feature_names_in_``): by
+    the frame's column names when they are all strings, else ``x0, x1, ...``.
+
     Parameters
     ----------
     X : ndarray or DataFrame of shape (n_samples, n_features)
         Training data, already checked for shape by ``validate_data``.
     categorical_features : "from_dtype", array-like or None
         Which columns are categorical (see :class:`~sklime.LimeExplainer`).
+    categorical_max_distinct : int or None, default=None
+        Numeric columns holding only integers, with at most this many distinct
+        values, are categorical too.
     """
 
-    def __init__(self, X, categorical_features):
-        self.is_frame = is_dataframe(X)
+    def __init__(self, X, categorical_features, categorical_max_distinct=None):
+        self.library = frame_library(X)
         columns = _columns(X)
         self.n_features = len(columns)
-        if self.is_frame:
-            self.names = np.asarray([str(c) for c in X.columns], dtype=object)
-            self.frame_dtypes = list(X.dtypes)
+        self.columns = column_names(X) if self.library is not None else None
+        if self.columns is not None and all(isinstance(c, str) for c in self.columns):
+            self.names = np.asarray(self.columns, dtype=object)
         else:
             self.names = np.asarray(
                 [f"x{j}" for j in range(self.n_features)], dtype=object
             )
+        if self.library is not None:
+            self.frame_dtypes = column_dtypes(X)
+            labels = [holds_labels(dtype) for dtype in self.frame_dtypes]
+        else:
             self.array_dtype = np.asarray(X).dtype
-        self.query_columns = list(X.columns) if self.is_frame else None
-        self.categorical = self._resolve_categorical(categorical_features, X, columns)
-        _check_finite(
-            columns, self.categorical, self.names, X if self.is_frame else None
+            labels = [holds_labels(dtype) for dtype in _col_dtypes(columns)]
+        #: Positions of the columns the model is queried with, in its order
+        #: (None: query with an array of every column).
+        self.query_positions = (
+            None if self.library is None else list(range(self.n_features))
         )
+        self.categorical = self._resolve_categorical(
+            categorical_features, np.asarray(labels, dtype=bool)
+        )
+        if categorical_max_distinct is not None:
+            self.categorical |= _few_integer_values(
+                columns, self.categorical, categorical_max_distinct
+            )
+        _check_finite(columns, self.categorical, self.names, X)
         self.categories = [None] * self.n_features
         self.frequencies = [None] * self.n_features
         for j in np.flatnonzero(self.categorical):
@@ -99,37 +118,57 @@ class TableSchema:
             )
 
     def adapt_to(self, model):
-        """Query ``model`` with the table type it was fitted on.
+        """Query ``model`` by column name, in its own column order.
 
-        A model fitted on a DataFrame gets DataFrames with its column names,
-        even when the explainer was fitted on an array; a model fitted on an
-        array gets arrays. Either way scikit-learn raises no feature-name
-        warnings.
+        A model fitted with feature names gets a frame of the explainer's
+        library holding exactly its columns, in its order, picked by name. A
+        model fitted on an array gets arrays (frames when some columns are
+        categorical, whose labels an array cannot keep with their dtypes).
+
+        Raises
+        ------
+        ValueError
+            If the model needs columns the explainer's data lacks, or was
+            fitted with feature names while the explainer was fitted on an
+            array (whose columns cannot be matched by name).
         """
         names = getattr(model, "feature_names_in_", None)
-        if names is not None and len(names) == self.n_features:
-            self.query_columns = list(names)
+        if names is not None:
+            self.query_positions = self._positions_of(list(names))
         elif hasattr(model, "n_features_in_") and not self.categorical.any():
-            self.query_columns = None
+            self.query_positions = None
+
+    def _positions_of(self, model_names):
+        """Positions of the model's columns in the training table."""
+        if self.library is None:
+            shown = _short_list(model_names)
+            raise ValueError(
+                f"The model was fitted on a DataFrame with columns {shown}, but "
+                "LimeExplainer was fitted on an array without column names, so "
+                "it cannot tell which column is which. Fit the explainer on a "
+                "DataFrame with the model's columns, e.g. "
+                "pd.DataFrame(X, columns=model.feature_names_in_)."
+            )
+        position = {name: j for j, name in enumerate(self.columns)}
+        missing = [str(name) for name in model_names if name not in position]
+        if missing:
+            raise ValueError(
+                f"The model needs column(s) {missing} that the X given to fit "
+                f"does not have (its columns are {_short_list(self.columns)}). "
+                "Fit LimeExplainer on a DataFrame holding every column the model "
+                "was fitted on."
+            )
+        return [position[name] for name in model_names]
 
     # -- column kinds ---------------------------------------------------
-    def _resolve_categorical(self, spec, X, columns):
+    def _resolve_categorical(self, spec, labels):
         """Turn ``categorical_features`` into a boolean mask over the columns."""
-        by_dtype = np.array(
-            [
-                _is_categorical_dtype(dtype)
-                for dtype in (
-                    self.frame_dtypes if self.is_frame else _col_dtypes(columns)
-                )
-            ],
-            dtype=bool,
-        )
         if isinstance(spec, str):  # "from_dtype", validated by the explainer
-            return by_dtype
+            return labels
         mask = np.zeros(self.n_features, dtype=bool)
         if spec is not None:
-            mask = self._mask_from_spec(np.asarray(spec), X)
-        not_numeric = by_dtype & ~mask
+            mask = self._mask_from_spec(np.asarray(spec))
+        not_numeric = labels & ~mask
         if not_numeric.any():
             names = ", ".join(repr(n) for n in self.names[not_numeric])
             raise ValueError(
@@ -139,7 +178,7 @@ class TableSchema:
             )
         return mask
 
-    def _mask_from_spec(self, spec, X):
+    def _mask_from_spec(self, spec):
         """Boolean mask from indices, names or a boolean mask."""
         if spec.size == 0:  # an empty list, whatever dtype NumPy gave it
             return np.zeros(self.n_features, dtype=bool)
@@ -161,12 +200,12 @@ class TableSchema:
                 )
             mask[spec] = True
             return mask
-        if not self.is_frame:
+        if self.library is None:
             raise ValueError(
                 "categorical_features given as column names requires X to be a "
                 "DataFrame; pass column indices for arrays."
             )
-        positions = {str(c): j for j, c in enumerate(X.columns)}
+        positions = {str(name): j for j, name in enumerate(self.columns)}
         unknown = [s for s in spec.tolist() if str(s) not in positions]
         if unknown:
             raise ValueError(
@@ -190,9 +229,7 @@ class TableSchema:
         rows : Rows
         """
         columns = _columns(X)
-        _check_finite(
-            columns, self.categorical, self.names, X if is_dataframe(X) else None
-        )
+        _check_finite(columns, self.categorical, self.names, X)
         n = len(columns[0]) if columns else 0
         values = np.zeros((n, self.n_features))
         codes = np.zeros((n, self.n_features), dtype=np.intp)
@@ -223,10 +260,10 @@ class TableSchema:
 
         Returns
         -------
-        X : ndarray or DataFrame of shape (n_blocks * n_points, n_features)
+        X : ndarray or DataFrame of shape (n_blocks * n_points, n_model_features)
         """
         flat = values.reshape(-1, self.n_features)
-        numeric = self.array_dtype.kind in "fiu" if not self.is_frame else False
+        numeric = self.library is None and self.array_dtype.kind in "fiu"
         if self.categorical.any() and not numeric:
             flat = flat.astype(object)
         else:
@@ -237,9 +274,9 @@ class TableSchema:
                 kept = codes[:, :, j] == OWN_VALUE
                 column = np.where(kept, own[:, None, j], column)
             flat[:, j] = column.reshape(-1)
-        if self.query_columns is not None:
-            return self._frame(flat)
-        return flat
+        if self.query_positions is None:
+            return flat
+        return self._frame(flat)
 
     def rows_input(self, rows):
         """Model input for the rows themselves (their own, unperturbed values)."""
@@ -247,26 +284,48 @@ class TableSchema:
         return self.model_input(rows.values[:, None], codes, rows.raw)
 
     def _frame(self, flat):
-        """A DataFrame with the model's column names and the categorical dtypes."""
-        import pandas as pd
-
-        frame = pd.DataFrame(flat, columns=self.query_columns, copy=False)
-        if not self.is_frame:
-            return frame
-        if flat.dtype == object:  # continuous columns back to floats
-            for j in np.flatnonzero(~self.categorical):
-                frame.isetitem(j, flat[:, j].astype(float))
-        for j in np.flatnonzero(self.categorical):
-            frame.isetitem(j, frame.iloc[:, j].astype(self.frame_dtypes[j]))
-        return frame
+        """A frame of the model's columns, with the training dtypes of labels."""
+        positions = self.query_positions
+        if positions != list(range(self.n_features)):
+            flat = flat[:, positions]
+        return make_frame(
+            self.library,
+            [self.columns[j] for j in positions],
+            flat,
+            [self.frame_dtypes[j] if self.categorical[j] else None for j in positions],
+        )
 
 
 def _columns(X):
     """The columns of a table as 1-d NumPy arrays."""
-    if is_dataframe(X):
-        return [X.iloc[:, j].to_numpy() for j in range(X.shape[1])]
+    if frame_library(X) is not None:
+        return column_arrays(X)
     X = np.asarray(X)
     return [X[:, j] for j in range(X.shape[1])]
+
+
+def _short_list(names, limit=10):
+    """A list of names for a message, cut after ``limit`` entries."""
+    names = [str(name) for name in names]
+    if len(names) <= limit:
+        return names
+    return f"{names[:limit]} and {len(names) - limit} more"
+
+
+def _few_integer_values(columns, categorical, max_distinct):
+    """Numeric columns holding integers only, with at most ``max_distinct`` values."""
+    found = np.zeros(len(columns), dtype=bool)
+    for j in np.flatnonzero(~categorical):
+        try:
+            column = np.asarray(columns[j], dtype=float)
+        except (TypeError, ValueError):
+            continue
+        finite = column[np.isfinite(column)]
+        found[j] = (
+            np.array_equal(finite, np.round(finite))
+            and np.unique(finite).size <= max_distinct
+        )
+    return found
 
 
 def _col_dtypes(columns):
@@ -280,8 +339,8 @@ def _col_dtypes(columns):
     return dtypes
 
 
-def _missing(column):
-    """Boolean mask of NaN, inf and None entries in an array column."""
+def missing_values(column):
+    """Boolean mask of NaN, inf and None entries in an array (a column or a target)."""
     if column.dtype.kind in "fc":
         return ~np.isfinite(column)
     if column.dtype == object:
@@ -296,14 +355,15 @@ def _is_missing_scalar(value):
     return isinstance(value, float | np.floating) and not np.isfinite(value)
 
 
-def _check_finite(columns, categorical, names, frame):
+def _check_finite(columns, categorical, names, X):
     """Raise a ValueError naming the columns that hold NaN, inf or missing values."""
-    if frame is not None:
-        missing = frame.isna().to_numpy().any(axis=0)
-        for j in np.flatnonzero(~categorical):
-            missing[j] |= _missing(_as_float(columns[j], names[j])).any()
-    else:
-        missing = [_missing(column).any() for column in columns]
+    missing = np.zeros(len(columns), dtype=bool)
+    if frame_library(X) is not None:
+        missing |= missing_columns(X)
+    for j, column in enumerate(columns):
+        if not categorical[j]:
+            column = _as_float(column, names[j])
+        missing[j] |= missing_values(column).any()
     bad = [names[j] for j in np.flatnonzero(missing)]
     if bad:
         raise ValueError(

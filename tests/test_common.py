@@ -41,10 +41,46 @@ CONFIGURATIONS = [
     LimeExplainer(LinearRegression(), sampling="mask", num_samples=200),
     LimeExplainer(LinearRegression(), sampling="local", num_samples=200),
     LimeExplainer(FrozenEstimator(RowSumRegressor().fit(None)), num_samples=300),
+    LimeExplainer(
+        LinearRegression(),
+        num_features=2,
+        feature_selection="forward_selection",
+        num_samples=300,
+    ),
+    LimeExplainer(
+        LinearRegression(),
+        num_features=2,
+        feature_selection="highest_weights",
+        num_samples=300,
+    ),
+    LimeExplainer(
+        LinearRegression(),
+        num_features=2,
+        feature_selection="lasso_path",
+        num_samples=300,
+    ),
+    LimeExplainer(LinearRegression(), discretizer="decile", num_samples=300),
+    LimeExplainer(LinearRegression(), discretizer="entropy", num_samples=300),
+    LimeExplainer(categorical_max_distinct=3, num_samples=300),
 ]
 
 
-@parametrize_with_checks(CONFIGURATIONS)
+def expected_failed_checks(estimator):
+    """The checks a configuration is known to fail, each with its reason."""
+    if estimator.get_params()["feature_selection"] == "forward_selection":
+        return {
+            "check_methods_subset_invariance": (
+                "the check's target is exactly the first feature, so the second "
+                "feature forward selection keeps is a tie between two features "
+                "without effect, decided by rounding that differs between a "
+                "batch of rows and a single row; the kept feature's coefficient "
+                "is below 1e-3 either way"
+            )
+        }
+    return {}
+
+
+@parametrize_with_checks(CONFIGURATIONS, expected_failed_checks=expected_failed_checks)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 
@@ -62,7 +98,9 @@ EXTRA_CHECKS = [
 
 @pytest.mark.parametrize("check", EXTRA_CHECKS, ids=lambda c: c.__name__)
 @pytest.mark.parametrize(
-    "explainer", CONFIGURATIONS[:4], ids=["default", "classifier", "quartile", "mask"]
+    "explainer",
+    CONFIGURATIONS[:4] + CONFIGURATIONS[-1:],
+    ids=["default", "classifier", "quartile", "mask", "few_distinct_categorical"],
 )
 def test_checks_not_run_by_check_estimator(explainer, check):
     check(type(explainer).__name__, explainer)

@@ -309,6 +309,31 @@ def test_default_model_follows_the_target_type(diabetes):
     assert labels.outputs_.tolist() == [1]
 
 
+@pytest.mark.parametrize("as_frame", [True, False])
+def test_default_model_one_hot_encodes_string_columns(as_frame):
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    n = 300
+    city = rng.choice(["paris", "rome", "oslo"], n)
+    age = rng.normal(40, 10, n)
+    y = np.where(city == "rome", 5.0, 0.0) + 0.01 * age
+    X = pd.DataFrame({"city": city, "age": age})
+    if not as_frame:
+        X = X.to_numpy(dtype=object)
+    lime = LimeExplainer(num_samples=500, random_state=0).fit(X, y)
+    encoder = lime.estimator_.named_steps["encode"]
+    assert encoder.transformers_[0][2] == [0]  # the city column
+    explanation = lime.explain(X[:20] if not as_frame else X.iloc[:20])
+    np.testing.assert_allclose(
+        explanation.model_prediction[:, 0],
+        lime.estimator_.predict(X[:20] if not as_frame else X.iloc[:20]),
+    )
+    # Being in Rome is worth about 5, against the mean of the other cities.
+    rome = city[:20] == "rome"
+    assert (explanation.coefficients()[rome, 0] > 3).all()
+    assert (explanation.coefficients()[~rome, 0] < -1).all()
+
+
 def _coefficients_over_seeds(X, y, sampler, **params):
     """Coefficients and standard errors of three rows under 30 seeds."""
     from sklearn.ensemble import RandomForestRegressor

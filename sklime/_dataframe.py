@@ -1,0 +1,104 @@
+"""Reading and building data frames, one small dispatch per library.
+
+sklime reads pandas and polars frames column by column, with the same rules
+for both: names from the frame, one NumPy array per column, and a column of
+labels (strings, categories, booleans, dates) recognised by its dtype. Neither
+library is a dependency: a frame is recognised only when its library is
+already imported, and each library is imported only to build its own frames.
+"""
+
+import sys
+
+import numpy as np
+
+PANDAS, POLARS = "pandas", "polars"
+
+
+def frame_library(X):
+    """Return "pandas" or "polars" for a data frame of that library, else None."""
+    pd = sys.modules.get(PANDAS)
+    if pd is not None and isinstance(X, pd.DataFrame):
+        return PANDAS
+    pl = sys.modules.get(POLARS)
+    if pl is not None and isinstance(X, pl.DataFrame):
+        return POLARS
+    return None
+
+
+def is_dataframe(X):
+    """Whether ``X`` is a pandas or polars data frame."""
+    return frame_library(X) is not None
+
+
+def column_names(X):
+    """The column names of a frame, as given (not converted to str)."""
+    return list(X.columns)
+
+
+def column_arrays(X):
+    """The columns of a frame as 1-d NumPy arrays (labels as object arrays)."""
+    if frame_library(X) == POLARS:
+        return [series.to_numpy() for series in X.iter_columns()]
+    return [X.iloc[:, j].to_numpy() for j in range(X.shape[1])]
+
+
+def column_dtypes(X):
+    """The dtype of each column of a frame, in the frame's own terms."""
+    return list(X.dtypes)
+
+
+def holds_labels(dtype):
+    """Whether a column dtype (NumPy, pandas or polars) holds labels, not numbers."""
+    is_numeric = getattr(dtype, "is_numeric", None)
+    if callable(is_numeric):  # polars
+        return not is_numeric()
+    kind = getattr(dtype, "kind", "O")
+    return kind in "OSUb" or not np.issubdtype(np.dtype(kind), np.number)
+
+
+def missing_columns(X):
+    """Boolean mask of the frame's columns holding missing values (null, NA)."""
+    if frame_library(X) == POLARS:
+        return np.array(X.null_count().row(0), dtype=bool)
+    return X.isna().to_numpy().any(axis=0)
+
+
+def make_frame(library, names, block, dtypes):
+    """A frame of ``library`` from a 2-d block, labels cast to their dtypes.
+
+    Parameters
+    ----------
+    library : {"pandas", "polars"}
+    names : list
+        Column names.
+    block : ndarray of shape (n_rows, n_columns), dtype float or object
+        Column values; a float block becomes a frame without a copy (pandas).
+    dtypes : list
+        Dtype of each label column; None for a continuous (float) column.
+
+    Returns
+    -------
+    frame : pandas or polars DataFrame
+    """
+    if library == POLARS:
+        import polars as pl
+
+        return pl.DataFrame(
+            [
+                pl.Series(str(name), block[:, j].astype(float))
+                if dtype is None
+                else pl.Series(str(name), block[:, j].tolist(), dtype=dtype)
+                for j, (name, dtype) in enumerate(zip(names, dtypes, strict=True))
+            ]
+        )
+    import pandas as pd
+
+    frame = pd.DataFrame(block, columns=names, copy=False)
+    if block.dtype != object:
+        return frame
+    for j, dtype in enumerate(dtypes):
+        column = block[:, j]
+        frame.isetitem(
+            j, column.astype(float) if dtype is None else frame.iloc[:, j].astype(dtype)
+        )
+    return frame
