@@ -65,22 +65,7 @@ CONFIGURATIONS = [
 ]
 
 
-def expected_failed_checks(estimator):
-    """The checks a configuration is known to fail, each with its reason."""
-    if estimator.get_params()["feature_selection"] == "forward_selection":
-        return {
-            "check_methods_subset_invariance": (
-                "the check's target is exactly the first feature, so the second "
-                "feature forward selection keeps is a tie between two features "
-                "without effect, decided by rounding that differs between a "
-                "batch of rows and a single row; the kept feature's coefficient "
-                "is below 1e-3 either way"
-            )
-        }
-    return {}
-
-
-@parametrize_with_checks(CONFIGURATIONS, expected_failed_checks=expected_failed_checks)
+@parametrize_with_checks(CONFIGURATIONS)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 
