@@ -125,11 +125,15 @@ class Explanation:
     standard_error : ndarray of shape (n_rows, n_outputs * n_features)
         Standard error of each coefficient over the draw of perturbations
         (heteroscedasticity-consistent sandwich estimate of the weighted ridge
-        fit, for independent draws; 0 for features not selected). A
-        coefficient within about two standard errors of zero is
-        indistinguishable from sampling noise. Under the default Sobol
-        sampler the actual spread over seeds is smaller, so these errors are
-        conservative. Feature selection is taken as given.
+        fit, for independent draws; 0 for features not selected; infinite
+        where the data do not determine the coefficient: too few effective
+        samples, or a representation that does not vary over the weighted
+        perturbations). A coefficient within about two standard errors of
+        zero is indistinguishable from sampling noise. They match the spread
+        over seeds for ``sampler="random"``. Under the default Sobol sampler
+        the spread is usually much smaller, but not for every coefficient
+        (see the user guide's measurements). Feature selection is taken as
+        given.
     intercept : ndarray of shape (n_rows, n_outputs)
         Intercept of each surrogate.
     local_prediction : ndarray of shape (n_rows, n_outputs)
@@ -400,7 +404,8 @@ class Explanation:
         """Bar chart of each feature's mean absolute coefficient over the rows.
 
         All rows share one draw of perturbations, so that draw's Monte Carlo
-        error does not average out over the rows. Needs matplotlib:
+        error does not average out over the rows: the error bars show two of
+        :attr:`mean_abs_coef_error`, which accounts for it. Needs matplotlib:
         ``pip install "sklime[plots]"``.
 
         Parameters

@@ -81,16 +81,23 @@ def plot_summary(explanation, k, *, top=20, ax=None):
     The public entry point, with the parameters, is
     :meth:`sklime.Explanation.plot_summary`.
     """
-    importance = np.abs(explanation._block(explanation.coef, k)).mean(axis=0)
+    importance = explanation._block(explanation.mean_abs_coef[None], k)[0]
+    error = explanation._block(explanation.mean_abs_coef_error[None], k)[0]
     order = np.argsort(-importance, kind="stable")[:top][::-1]
     ax = _axes(ax, (6, 0.4 * len(order) + 1.2), "Explanation.plot_summary")
+    shown = error[order]
     ax.barh(
         np.arange(len(order)),
         importance[order],
+        xerr=2 * np.where(np.isfinite(shown), shown, 0.0),
         color=POSITIVE,
+        ecolor="black",
         tick_label=[str(explanation.feature_names[j]) for j in order],
     )
-    ax.set_xlabel("mean |coefficient| over explained rows")
+    ax.set_xlabel(
+        "mean |coefficient| over explained rows (bars: 2 standard errors of the "
+        "shared draw)"
+    )
     label = _output_label(explanation.outputs[k])
     ax.set_title(f"Global importance, {label} ({len(explanation)} rows)")
     return ax

@@ -69,6 +69,12 @@ def test_summary_ranks_mean_absolute_coefficients(diabetes, plt):
     np.testing.assert_allclose([b.get_width() for b in ax.patches], expected)
     top_name = diabetes.feature_names[np.argmax(importance)]
     assert ax.get_yticklabels()[-1].get_text() == top_name
+    # Error bars of two standard errors of the mean over the shared draw.
+    errors = diabetes.mean_abs_coef_error[np.argsort(importance)[::-1][:3][::-1]]
+    (bars,) = [c for c in ax.containers if hasattr(c, "errorbar")]
+    segments = bars.errorbar.lines[2][0].get_segments()
+    half_widths = [(seg[1][0] - seg[0][0]) / 2 for seg in segments]
+    np.testing.assert_allclose(half_widths, 2 * errors)
 
 
 def test_multiclass_plots_choose_the_output(plt):
