@@ -1,4 +1,9 @@
-"""Chunks dispatched through joblib: n_jobs and a dask cluster give the same matrix."""
+"""Chunks dispatched through joblib: n_jobs and a dask cluster give the same matrix.
+
+Every test here runs threads or processes, so each has a bounded timeout
+(thread method: it works on every platform and also ends a test that is
+stuck in a lock held by another thread).
+"""
 
 import numpy as np
 import pytest
@@ -10,15 +15,35 @@ from sklearn.frozen import FrozenEstimator
 
 from sklime import LimeExplainer
 
+pytestmark = pytest.mark.timeout(120, method="thread")
+
+
+def _local_cluster(distributed):
+    """Two single-threaded in-process dask workers."""
+    return distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=False,
+        dashboard_address=None,
+    )
+
+
+def _fitted(n_jobs):
+    """Diabetes, and local-sampling LIME of a frozen forest with the model's n_jobs."""
+    X, y = load_diabetes(return_X_y=True)
+    model = RandomForestRegressor(n_estimators=10, n_jobs=n_jobs, random_state=0)
+    lime = LimeExplainer(
+        FrozenEstimator(model.fit(X, y)),
+        sampling="local",
+        num_samples=300,
+        random_state=0,
+    )
+    return X, lime.fit(X)
+
 
 @pytest.fixture(scope="module")
 def explainer():
-    X, y = load_diabetes(return_X_y=True)
-    model = RandomForestRegressor(n_estimators=10, random_state=0).fit(X, y)
-    lime = LimeExplainer(
-        FrozenEstimator(model), sampling="local", num_samples=300, random_state=0
-    )
-    return X, lime.fit(X)
+    return _fitted(n_jobs=None)
 
 
 def test_dask_backend_gives_the_single_process_matrix(explainer):
@@ -27,14 +52,33 @@ def test_dask_backend_gives_the_single_process_matrix(explainer):
     with config_context(working_memory=2):  # several chunks
         expected = lime.transform(X[:40])
         with (
-            distributed.LocalCluster(
-                n_workers=2,
-                threads_per_worker=1,
-                processes=False,
-                dashboard_address=None,
-            ) as cluster,
+            _local_cluster(distributed) as cluster,
             distributed.Client(cluster),
             parallel_config(backend="dask"),
         ):
             coef = lime.set_params(n_jobs=-1).transform(X[:40])
+    np.testing.assert_array_equal(coef, expected)
+
+
+def test_model_with_its_own_jobs_under_dask_does_not_hang():
+    # The forest's own joblib calls (n_jobs=2) run inside chunks that a dask
+    # backend dispatches; they must not wait on the same two worker threads.
+    distributed = pytest.importorskip("distributed")
+    X, lime = _fitted(n_jobs=2)
+    with config_context(working_memory=2):
+        expected = lime.transform(X[:40])
+        with (
+            _local_cluster(distributed) as cluster,
+            distributed.Client(cluster),
+            parallel_config(backend="dask"),
+        ):
+            coef = lime.set_params(n_jobs=-1).transform(X[:40])
+    np.testing.assert_array_equal(coef, expected)
+
+
+def test_loky_workers_give_the_single_process_matrix(explainer):
+    X, lime = explainer
+    with config_context(working_memory=2):
+        expected = lime.set_params(n_jobs=None).transform(X[:40])
+        coef = lime.set_params(n_jobs=2).transform(X[:40])
     np.testing.assert_array_equal(coef, expected)
