@@ -122,8 +122,10 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         no column.
 
     num_features : int or None, default=None
-        Number of features each surrogate keeps (exactly that many); None keeps
-        all.
+        Number of features each surrogate keeps: exactly that many, or all
+        features that vary in the training data when fewer do (a constant
+        feature is never selected). None keeps all (as does
+        ``feature_selection="none"``).
 
     feature_selection : {"auto", "none", "highest_weights", \
             "forward_selection", "lasso_path"}, default="auto"

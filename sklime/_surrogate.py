@@ -267,7 +267,7 @@ def _masked_inverse(gram, support, alpha):
 
 
 def select_features(gram, cross, x_rep, active, *, num_features, method):
-    """Exactly ``num_features`` features per problem, chosen as lime does.
+    """``num_features`` features per problem, chosen as lime does.
 
     Parameters
     ----------
@@ -281,8 +281,8 @@ def select_features(gram, cross, x_rep, active, *, num_features, method):
     Returns
     -------
     support : ndarray of shape (n_rows, n_outputs, n_features), dtype bool
-        Inactive features are chosen only when fewer than ``num_features``
-        features are active.
+        ``num_features`` features, or all active ones when fewer are active:
+        inactive (constant) features are never chosen.
     """
     if method == "auto":
         method = (
@@ -302,7 +302,7 @@ def select_features(gram, cross, x_rep, active, *, num_features, method):
         order = _lasso_path(gram, b, active, num_features)
     support = np.zeros(b.shape, dtype=bool)
     np.put_along_axis(support, order[:, :num_features], True, axis=1)
-    return support.reshape(n_rows, n_outputs, n_features)
+    return (support & active).reshape(n_rows, n_outputs, n_features)
 
 
 def _ranked(score, active):

@@ -32,7 +32,7 @@ def test_weights_are_scaled_so_the_nearest_perturbation_weighs_one():
     assert weights[1, 1] == pytest.approx(np.exp(-(31.0**2 - 30.0**2) / 0.98))
 
 
-@pytest.mark.parametrize("width", [1e-160, 1e-3, 1.0, 1e160])
+@pytest.mark.parametrize("width", [1e-300, 1e-160, 1e-3, 1.0, 1e160, 1e300])
 def test_extreme_widths_give_finite_weights(width):
     weights = exponential_kernel(np.array([[0.0, 1.0, 2.0], [3.0, 4.0, 1e300]]), width)
     assert np.isfinite(weights).all()
@@ -97,7 +97,9 @@ def test_extreme_magnitudes_are_explained(scale):
     np.testing.assert_allclose(coef[0], expected, rtol=0.02)
 
 
-@pytest.mark.parametrize("params", [{"kernel_width": 1e160}, {"kernel_width": 1e-160}])
+@pytest.mark.parametrize(
+    "params", [{"kernel_width": w} for w in (1e300, 1e160, 1e-160, 1e-300)]
+)
 def test_extreme_kernel_widths_give_finite_explanations(diabetes_forest, params):
     X, model = diabetes_forest
     lime = LimeExplainer(model, num_samples=200, random_state=0, **params).fit(X)

@@ -510,7 +510,8 @@ def test_score_and_metrics_are_finite(table, model, params):
     # The rows were scored, so they can be explained.
     ess = effective_sample_size(lime, X)
     assert ess.shape == (len(X),) and np.isfinite(ess).all()
-    stability = explanation_stability(lime, X, n_seeds=2, top_k=2, random_state=0)
+    top_k = min(2, lime.n_features_in_)
+    stability = explanation_stability(lime, X, n_seeds=2, top_k=top_k, random_state=0)
     assert 0 <= stability.jaccard <= 1 and np.isfinite(stability.coef_spread)
     assert stability.row_jaccard.shape == stability.row_spread.shape == (len(X),)
     assert np.isfinite(stability.row_spread).all()

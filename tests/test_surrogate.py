@@ -189,3 +189,19 @@ def test_wide_designs_give_the_products_answer(monkeypatch):
     b = weighted_moments(X[:1], w, Y, without)
     np.testing.assert_allclose(b.gram, a.gram, rtol=1e-12, atol=1e-10)
     np.testing.assert_allclose(b.cross, a.cross, rtol=1e-12, atol=1e-10)
+
+
+@pytest.mark.parametrize(
+    "method", ["forward_selection", "highest_weights", "lasso_path"]
+)
+def test_more_features_asked_than_vary_selects_only_varying_ones(method):
+    X, w, Y = _problems(n_features=4, seed=2)
+    active = np.array([True, False, True, False])
+    X[..., ~active] = 0.0
+    moments = weighted_moments(X, w, Y)
+    fits = fit_surrogates(
+        moments, X[:, 0], None, active, alpha=1.0, num_features=3, method=method
+    )
+    np.testing.assert_array_equal(
+        fits.support, np.broadcast_to(active, fits.support.shape)
+    )
