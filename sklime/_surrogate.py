@@ -211,13 +211,15 @@ def fit_surrogates(moments, x_rep, offset, active, *, alpha, num_features, metho
     n_rows = x_rep.shape[0]
     cross = np.broadcast_to(moments.cross, (n_rows, *moments.cross.shape[1:]))
     n_outputs, n_features = cross.shape[1:]
+    common = None
     if num_features is None or method == "none":
+        common = active
         support = np.broadcast_to(active, cross.shape)
     else:
         support = select_features(
             gram, cross, x_rep, active, num_features=num_features, method=method
         )
-    coef = _masked_solve(gram[:, None], cross, support, alpha)
+    coef = _masked_solve(gram[:, None], cross, support, alpha, common=common)
     x_mean = moments.x_mean if offset is None else moments.x_mean + offset
     intercept = moments.y_mean - np.einsum(
         "ikj,ij->ik", coef, np.broadcast_to(x_mean, (n_rows, n_features))
@@ -254,14 +256,34 @@ def _scale(gram):
     return np.maximum(diagonal.mean(axis=-1), 1.0)
 
 
-def _masked_solve(gram, cross, support, alpha):
-    """Ridge coefficients restricted to ``support``, zero elsewhere."""
+def _masked_solve(gram, cross, support, alpha, *, common=None):
+    """Ridge coefficients restricted to ``support``, zero elsewhere.
+
+    ``common`` (shape (n_features,)) says that every problem has that one
+    support (no feature selection): each distinct Gram matrix is then
+    inverted once (a single one for a shared design and shared weights) and
+    applied problem by problem, so that a shared matrix and per-row copies of
+    it give the same bits.
+    """
     rhs = np.where(support, cross, 0.0)
+    if common is not None:
+        inv = _masked_inverse(gram, common, alpha)
+        return (rhs[..., None, :] @ np.swapaxes(inv, -1, -2))[..., 0, :]
     return solve(_masked_system(gram, support, alpha), rhs)
 
 
 def _masked_inverse(gram, support, alpha):
-    """Inverse of the restricted ridge matrix, zero outside ``support``."""
+    """Inverse of the restricted ridge matrix, zero outside ``support``.
+
+    With a single Gram matrix and one support for every problem, the one
+    inverse is broadcast rather than repeated.
+    """
+    p = support.shape[-1]
+    if support.ndim > 1 and gram.size == p * p:
+        flat = support.reshape(-1, p)
+        if (flat == flat[:1]).all():
+            one = _masked_inverse(gram.reshape(p, p), flat[0], alpha)
+            return np.broadcast_to(one, (*support.shape, p))
     inv = inverse(_masked_system(gram, support, alpha))
     return np.where(support[..., :, None] & support[..., None, :], inv, 0.0)
 
@@ -314,7 +336,7 @@ def _ranked(score, active):
 def _highest_weights(gram, b, x_rep, active):
     """Order by |coefficient x row representation| of a ridge fit on all features."""
     support = np.broadcast_to(active, b.shape)
-    coef = _masked_solve(gram, b, support, _HIGHEST_WEIGHTS_ALPHA)
+    coef = _masked_solve(gram, b, support, _HIGHEST_WEIGHTS_ALPHA, common=active)
     return _ranked(np.abs(coef * x_rep), active)
 
 
