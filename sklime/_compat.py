@@ -6,7 +6,12 @@ means a rename touches one file.
 
 from sklearn.base import _fit_context
 from sklearn.utils._chunking import get_chunk_n_rows
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    validate_params,
+)
 from sklearn.utils.validation import _check_feature_names_in, validate_data
 
 __all__ = [
@@ -17,4 +22,5 @@ __all__ = [
     "_fit_context",
     "get_chunk_n_rows",
     "validate_data",
+    "validate_params",
 ]
