@@ -108,8 +108,9 @@ def load_cases(n_rows):
 
 DEFAULT_CASES = [
     ("sklime defaults", run_sklime, {}),
-    ("sklime num_samples=8192", run_sklime, {"num_samples": 8192}),
     ("sklime num_samples=5000", run_sklime, {"num_samples": 5000}),
+    ("sklime num_samples=16384", run_sklime, {"num_samples": 16384}),
+    ("sklime num_samples=32768", run_sklime, {"num_samples": 32768}),
     ("sklime sampler='random'", run_sklime, {"sampler": "random"}),
     ("sklime discretizer='quartile'", run_sklime, {"discretizer": "quartile"}),
     ("lime discretize_continuous=False", run_lime, {"discretize_continuous": False}),
