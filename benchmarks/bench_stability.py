@@ -64,31 +64,35 @@ def run_sklime(case, seeds, **params):
 
 
 def run_lime(case, seeds, **params):
+    coefs, start = [], time.perf_counter()
+    with warnings.catch_warnings():
+        # Narrow kernels: lime's ridge solves warn about ill-conditioning.
+        warnings.simplefilter("ignore")
+        coefs = [_lime_coefs(case, seed, params) for seed in seeds]
+    elapsed = (time.perf_counter() - start) / (len(seeds) * len(case["rows"]))
+    return (*_jaccard_and_spread(np.array(coefs)), elapsed)
+
+
+def _lime_coefs(case, seed, params):
+    """lime's top-5 coefficients of every row for one seed (zero elsewhere)."""
     from lime.lime_tabular import LimeTabularExplainer
 
     model, X, rows = case["model"], case["X"], case["rows"]
     classifier = hasattr(model, "predict_proba")
     predict = model.predict_proba if classifier else model.predict
-    label = 1 if classifier else 0
-    coefs, start = [], time.perf_counter()
-    for seed in seeds:
-        explainer = LimeTabularExplainer(
-            X,
-            mode="classification" if classifier else "regression",
-            random_state=seed,
-            **params,
-        )
-        seed_coefs = np.zeros((len(rows), X.shape[1]))
-        for i, row in enumerate(rows):
-            exp = explainer.explain_instance(
-                row, predict, num_features=5, labels=(label,)
-            )
-            local = exp.local_exp[1] if not classifier else exp.local_exp[label]
-            for j, weight in local:
-                seed_coefs[i, j] = weight
-        coefs.append(seed_coefs)
-    elapsed = (time.perf_counter() - start) / (len(seeds) * len(rows))
-    return (*_jaccard_and_spread(np.array(coefs)), elapsed)
+    explainer = LimeTabularExplainer(
+        X,
+        mode="classification" if classifier else "regression",
+        random_state=seed,
+        **params,
+    )
+    seed_coefs = np.zeros((len(rows), X.shape[1]))
+    for i, row in enumerate(rows):
+        # Label 1: the positive class, and where lime files a regression.
+        exp = explainer.explain_instance(row, predict, num_features=5, labels=(1,))
+        for j, weight in exp.local_exp[1]:
+            seed_coefs[i, j] = weight
+    return seed_coefs
 
 
 def load_cases(n_rows):
