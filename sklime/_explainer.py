@@ -58,6 +58,9 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
 
     kernel_width : float or None, default=None
         Width of the kernel; None means ``0.75 * sqrt(n_features_in_)`` (lime's).
+        Under ``sampling="gaussian"`` it is the standard deviation of the
+        perturbations, in units of each feature's training standard deviation.
+        :func:`sklime.metrics.optilime_refit` tunes it.
 
     kernel : callable or None, default=None
         ``kernel(distances, width) -> weights``; None means lime's
