@@ -103,7 +103,9 @@ def lime_scorers(*, n_seeds=3, top_k=5, random_state=None):
         Number of perturbation seeds the stability is measured over (each
         costs one more explanation of the scored rows).
     top_k : int, default=5
-        Size of the compared top feature sets of the stability.
+        Size of the compared top feature sets of the stability. With at least
+        as many features as there are, every seed gives the same set and the
+        stability is 1: choose it below the number of features.
     random_state : int, RandomState instance or None, default=None
         Draws the stability's seeds. None derives them from the seed the
         explainer fixed in ``fit``, so its ``random_state`` decides them.
