@@ -191,7 +191,7 @@ class _OptiLimeRefit:
             np.nan_to_num(adherence, nan=-np.inf) >= self.min_adherence
         )
         if adherent.size == 0:
-            best = int(np.nanargmax(np.nan_to_num(adherence, nan=-np.inf)))
+            best = int(np.argmax(np.nan_to_num(adherence, nan=-np.inf)))
             warnings.warn(
                 f"No candidate reaches an adherence of {self.min_adherence} (the "
                 f"best is {adherence[best]:.3f}); refitting the most adherent one. "
