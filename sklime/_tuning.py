@@ -195,7 +195,10 @@ class _OptiLimeRefit:
             warnings.warn(
                 f"No candidate reaches an adherence of {self.min_adherence} (the "
                 f"best is {adherence[best]:.3f}); refitting the most adherent one. "
-                "Add narrower kernel widths to the grid or lower min_adherence.",
+                "Add narrower kernel widths to the grid; if they adhere no better, "
+                "the model is not that close to linear at any of these scales "
+                "(piecewise constant models such as tree ensembles never are): "
+                "lower min_adherence to the adherence you accept.",
                 UserWarning,
                 stacklevel=2,
             )
