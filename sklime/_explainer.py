@@ -87,10 +87,10 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         - "gaussian" (GLIME): drawn from the kernel's own distribution and
           weighted uniformly, continuous features moved by
           ``kernel_width * std * N(0, 1)``, categorical features kept with
-          probability ``1 / (1 + exp(-1 / (2 * kernel_width**2)))``. It
-          targets the population of kernel-weighted local draws without
-          wasting draws far from the row, so narrow kernels stay stable.
-          Needs the default ``kernel``.
+          probability ``1 / (1 + exp(-1 / (2 * kernel_width**2)))``. For
+          narrow kernels that is the population local sampling's weights
+          select, but no draw is wasted far from the row, so narrow kernels
+          stay stable. Needs the default ``kernel``.
 
     sampler : {"sobol", "random"}, default="sobol"
         Source of the perturbation noise: a scrambled Sobol sequence
