@@ -58,7 +58,9 @@ class _Shared:
         return _Shared(self.points, self.output, self.prediction[batch])
 
 
-def explain_rows(explainer, rows, *, with_errors=False, evaluation=None):
+def explain_rows(
+    explainer, rows, *, with_errors=False, evaluation=None, own_kernel=False
+):
     """Explain every row of ``rows``.
 
     Parameters
@@ -76,6 +78,10 @@ def explain_rows(explainer, rows, *, with_errors=False, evaluation=None):
         weighted total sum of squares (``fidelity_sst``), weighted by the
         kernel of width ``explainer.fidelity_width_`` (see
         :meth:`LimeExplainer.score`).
+    own_kernel : bool, default=False
+        Draw and weight the evaluation points with the explainer's own kernel
+        and ``kernel_width_`` instead (the adherence of
+        :func:`sklime.metrics.lime_scorers`).
 
     Returns
     -------
@@ -89,11 +95,14 @@ def explain_rows(explainer, rows, *, with_errors=False, evaluation=None):
         explainer.noise_seed_,
         explainer.sampler,
     )
+    noise = _from_kernel(explainer, noise, explainer.kernel_width_)
     shared = _marginal_outputs(explainer, noise, rows)
-    design = _sampling.shared_design(explainer.space_, noise, explainer.sampling)
+    design = _sampling.shared_design(explainer.space_, noise, _scheme(explainer))
     prepared = None if design is None else SharedDesign.from_design(design)
     fresh = None
     if evaluation is not None:
+        weighting = _evaluation_weighting(explainer, own_kernel)
+        evaluation = _from_kernel(explainer, evaluation, weighting[1])
         fresh = _marginal_outputs(explainer, evaluation, rows, shared)
     batches = gen_batches(len(rows), _chunk_rows(explainer, len(rows)))
     in_parallel = effective_n_jobs(explainer.n_jobs) > 1
@@ -104,7 +113,9 @@ def explain_rows(explainer, rows, *, with_errors=False, evaluation=None):
             (noise, _take(shared, batch)),
             prepared,
             with_errors,
-            None if evaluation is None else (evaluation, _take(fresh, batch)),
+            None
+            if evaluation is None
+            else (evaluation, _take(fresh, batch), weighting),
         )
         for batch in batches
     )
@@ -119,6 +130,36 @@ def explain_rows(explainer, rows, *, with_errors=False, evaluation=None):
         results["abs_influence"] = abs_influence
     _warn_small_samples(explainer, results["effective_sample_size"])
     return results
+
+
+def _scheme(explainer):
+    """The sampling scheme that builds the neighbourhoods.
+
+    Gaussian sampling is local sampling with the noise of the kernel's own
+    distribution (:meth:`Noise.from_kernel`) and uniform weights.
+    """
+    return "local" if explainer.sampling == "gaussian" else explainer.sampling
+
+
+def _from_kernel(explainer, noise, width):
+    """Under gaussian sampling the kernel's own noise, else ``noise`` itself."""
+    if explainer.sampling == "gaussian":
+        return noise.from_kernel(width)
+    return noise
+
+
+def _evaluation_weighting(explainer, own_kernel):
+    """Kernel and width that draw and weight the evaluation points."""
+    if own_kernel:
+        return explainer.kernel or exponential_kernel, explainer.kernel_width_
+    return exponential_kernel, explainer.fidelity_width_
+
+
+def _weights(explainer, neighbourhood, kernel, width):
+    """Sample weights: the kernel's, or uniform under gaussian sampling."""
+    if explainer.sampling == "gaussian":
+        return np.ones((1, neighbourhood.sq_distance.shape[-1]))
+    return sample_weights(kernel, np.sqrt(neighbourhood.sq_distance), width)
 
 
 def _take(shared, batch):
@@ -195,8 +236,9 @@ def _explain_chunk_alone(*args):
 def _explain_chunk(explainer, rows, sample, prepared, with_errors, evaluation):
     """Explain one chunk of rows: perturb, query the model, fit surrogates.
 
-    ``sample`` and ``evaluation`` (or None) are pairs of the noise and, under
-    marginal sampling, the :class:`_Shared` model outputs on it. ``prepared``
+    ``sample`` is a pair of the noise and, under marginal sampling, the
+    :class:`_Shared` model outputs on it; ``evaluation`` (or None) is such a
+    pair followed by the kernel and width that weight it. ``prepared``
     is the :class:`~sklime._surrogate.SharedDesign` when no design column
     depends on the row, else None.
 
@@ -212,9 +254,11 @@ def _explain_chunk(explainer, rows, sample, prepared, with_errors, evaluation):
     """
     space = explainer.space_
     neighbourhood, output, prediction = _neighbourhoods(explainer, rows, *sample)
-    kernel = explainer.kernel or exponential_kernel
-    weights = sample_weights(
-        kernel, np.sqrt(neighbourhood.sq_distance), explainer.kernel_width_
+    weights = _weights(
+        explainer,
+        neighbourhood,
+        explainer.kernel or exponential_kernel,
+        explainer.kernel_width_,
     )
     moments = weighted_moments(neighbourhood.design, weights, output, prepared)
     x_rep = space.representation(rows, explainer.sampling)
@@ -253,22 +297,24 @@ def _explain_chunk(explainer, rows, sample, prepared, with_errors, evaluation):
 def _fidelity(explainer, rows, evaluation, fits):
     """Weighted squared errors of the surrogates on fresh evaluation points.
 
+    ``evaluation`` is the noise, marginal sampling's shared outputs (or None),
+    and the kernel and width that weight the points.
+
     Returns
     -------
     sse, sst : ndarray of shape (n_rows, n_outputs)
         Kernel-weighted sums of squared surrogate errors and of squared
         deviations of the model's output from its weighted mean.
     """
-    neighbourhood, output, _ = _neighbourhoods(explainer, rows, *evaluation)
+    noise, shared, (kernel, width) = evaluation
+    neighbourhood, output, _ = _neighbourhoods(explainer, rows, noise, shared)
     representation = neighbourhood.design
     if neighbourhood.offset is not None:
         representation = representation + neighbourhood.offset[:, None, :]
     surrogate = fits.intercept[:, None, :] + representation @ fits.coef.transpose(
         0, 2, 1
     )
-    weights = exponential_kernel(
-        np.sqrt(neighbourhood.sq_distance), explainer.fidelity_width_
-    )[:, :, None]
+    weights = _weights(explainer, neighbourhood, kernel, width)[:, :, None]
     sse = (weights * (output - surrogate) ** 2).sum(axis=1)
     mean = (weights * output).sum(axis=1) / weights.sum(axis=1)
     sst = (weights * (output - mean[:, None, :]) ** 2).sum(axis=1)
@@ -288,7 +334,7 @@ def _neighbourhoods(explainer, rows, noise, shared):
     if shared is not None:
         neighbourhood = _sampling.marginal(space, noise, shared.points, rows)
         return neighbourhood, shared.output, shared.prediction
-    sample = _sampling.local if explainer.sampling == "local" else _sampling.mask
+    sample = _sampling.mask if explainer.sampling == "mask" else _sampling.local
     neighbourhood = sample(space, noise, rows)
     prediction, output = _query_with_rows(explainer, rows, neighbourhood)
     return neighbourhood, output, prediction

@@ -71,6 +71,9 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
 
     kernel_width : float or None, default=None
         Width of the kernel; None means ``0.75 * sqrt(n_features_in_)`` (lime's).
+        Under ``sampling="gaussian"`` it is the standard deviation of the
+        perturbations, in units of each feature's training standard deviation.
+        :func:`sklime.metrics.optilime_refit` tunes it.
 
     kernel : callable or None, default=None
         ``kernel(distances, width) -> weights``; None means lime's
@@ -80,9 +83,9 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         Width of the fixed evaluation neighbourhood of :meth:`score` (the
         exponential kernel on distances of fresh perturbations); None means
         ``0.75 * sqrt(n_features_in_)``. It does not follow ``kernel_width``, so
-        that tuning ``kernel_width`` on :meth:`score` is honest.
+        that :meth:`score` cannot be won by shrinking the kernel.
 
-    sampling : {"marginal", "local", "mask"}, default="marginal"
+    sampling : {"marginal", "local", "mask", "gaussian"}, default="marginal"
         How perturbations are drawn:
 
         - "marginal" (lime's): each feature independently from its training
@@ -93,7 +96,14 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
           1/2) replaced by another category;
         - "mask" (the binary scheme of the LIME article): each feature kept
           with probability 1/2, else replaced by a marginal draw (another bin
-          or category for grouped features).
+          or category for grouped features);
+        - "gaussian" (GLIME): drawn from the kernel's own distribution and
+          weighted uniformly, continuous features moved by
+          ``kernel_width * std * N(0, 1)``, categorical features kept with
+          probability ``1 / (1 + exp(-1 / (2 * kernel_width**2)))``. For
+          narrow kernels that is the population local sampling's weights
+          select, but no draw is wasted far from the row, so narrow kernels
+          stay stable. Needs the default ``kernel``.
 
     sampler : {"sobol", "random"}, default="sobol"
         Source of the perturbation noise: a scrambled Sobol sequence
@@ -211,7 +221,7 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         "kernel_width": [Interval(Real, 0, None, closed="neither"), None],
         "kernel": [callable, None],
         "fidelity_width": [Interval(Real, 0, None, closed="neither"), None],
-        "sampling": [StrOptions({"marginal", "local", "mask"})],
+        "sampling": [StrOptions({"marginal", "local", "mask", "gaussian"})],
         "sampler": [StrOptions({"sobol", "random"})],
         "discretizer": [
             StrOptions({"quartile", "decile", "entropy"}),
@@ -300,6 +310,12 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         self._check_sizes()
         self._check_memory()
         _check_target_length(X, y)
+        if self.sampling == "gaussian" and self.kernel is not None:
+            raise ValueError(
+                "sampling='gaussian' draws from the exponential kernel's own "
+                "distribution and cannot use a custom kernel. Use kernel=None, or "
+                "sampling='local' to weight local draws with your kernel."
+            )
         seeds = check_random_state(self.random_state).randint(
             np.iinfo(np.int32).max, size=4
         )
@@ -460,17 +476,24 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         )
 
     def score(self, X, y=None):
-        """Local fidelity of the explanations on fresh perturbations.
+        """Local fidelity of the explanations in a fixed neighbourhood.
 
         Each row's surrogate predicts the model on fresh perturbations drawn
         by the same scheme (from a seed fixed in ``fit``, the same for every
-        ``kernel_width``), weighted by a kernel of width ``fidelity_width``
-        that does not follow ``kernel_width``. The score pools the weighted
-        squared errors over rows into an R^2:
-        ``1 - sum(w (f - g)^2) / sum(w (f - mean_w f)^2)``. A too narrow
-        ``kernel_width`` loses on variance, a too wide one on bias, so
-        ``GridSearchCV`` can tune ``kernel_width`` on it (lime's in-sample
-        score rewards ever narrower kernels).
+        ``kernel_width``), weighted by the exponential kernel of width
+        ``fidelity_width``, which does not follow ``kernel_width`` (under
+        ``sampling="gaussian"`` they are drawn from that kernel and weighted
+        uniformly). The score pools the weighted squared errors over rows into
+        an R^2: ``1 - sum(w (f - g)^2) / sum(w (f - mean_w f)^2)``.
+
+        It answers "how well do the explanations describe the model in the
+        neighbourhood of width ``fidelity_width``?". It cannot be won by
+        shrinking the kernel (lime's in-sample score can), but tuning
+        ``kernel_width`` on it finds the width that best fits that fixed
+        neighbourhood, which is close to ``fidelity_width`` itself whatever
+        the model: it does not find the scale at which the model is locally
+        linear. For that, tune with :func:`sklime.metrics.lime_scorers` and
+        :func:`sklime.metrics.optilime_refit`.
 
         Parameters
         ----------
@@ -486,12 +509,22 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
             row's weighted mean.
         """
         del y
+        return self._fresh_fidelity(X, own_kernel=False)
+
+    def _fresh_fidelity(self, X, *, own_kernel):
+        """Pooled weighted R^2 of the surrogates on fresh perturbations.
+
+        The evaluation points come from the seed fixed in ``fit``; they are
+        drawn and weighted with the explainer's own kernel and width when
+        ``own_kernel``, else with the exponential kernel of width
+        ``fidelity_width_``.
+        """
         check_is_fitted(self)
         rows = self.schema_.encode(self._validate(X, reset=False))
         evaluation = Noise.draw(
             self.num_samples, self.n_features_in_, self.evaluation_seed_, self.sampler
         )
-        parts = explain_rows(self, rows, evaluation=evaluation)
+        parts = explain_rows(self, rows, evaluation=evaluation, own_kernel=own_kernel)
         sse, sst = parts["fidelity_sse"].sum(), parts["fidelity_sst"].sum()
         if sst <= 0:
             return float(sse <= 0)

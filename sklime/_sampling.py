@@ -14,10 +14,10 @@ explanations independent of chunking, row order and ``n_jobs``.
 """
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy.special import ndtri
+from scipy.special import expit, ndtri
 from scipy.stats import qmc
 
 from ._discretize import Bins
@@ -148,12 +148,15 @@ class Noise:
         Uniform draws choosing a value inside a bin.
     keep : ndarray of shape (n_samples, n_features), dtype bool
         Whether mask (and local categorical) sampling keeps the row's value.
+    keep_uniform : ndarray of shape (n_samples, n_features)
+        The uniform draws behind ``keep``, for other keep probabilities.
     """
 
     normal: np.ndarray
     group: np.ndarray
     value: np.ndarray
     keep: np.ndarray
+    keep_uniform: np.ndarray
 
     @classmethod
     def draw(cls, num_samples, n_features, seed, sampler="sobol"):
@@ -194,7 +197,50 @@ class Noise:
             group=group,
             value=value,
             keep=keep < KEEP_PROBABILITY,
+            keep_uniform=keep,
         )
+
+    def from_kernel(self, width):
+        """The noise of the exponential kernel's own local distribution.
+
+        ``exp(-d**2 / (2 * width**2))`` is, up to a constant, the density of
+        ``width * N(0, 1)`` per z-scored feature; on an indicator, whose
+        change adds 1 to ``d**2``, it keeps the row's value with probability
+        ``1 / (1 + exp(-1 / (2 * width**2)))``. Drawing from it with uniform
+        weights targets the same weighted population as kernel-weighting
+        draws from a flat base, without wasting draws far from the row.
+
+        Parameters
+        ----------
+        width : float
+            Kernel width.
+
+        Returns
+        -------
+        noise : Noise
+            Normals scaled by ``width``, keep decisions at the kernel's
+            probability; the other draws unchanged.
+        """
+        return replace(
+            self,
+            normal=self.normal * width,
+            keep=self.keep_uniform < kernel_keep_probability(width),
+        )
+
+
+def kernel_keep_probability(width):
+    """Probability that the exponential kernel's distribution keeps an indicator.
+
+    ``1 / (1 + exp(-1 / (2 * width**2)))``: the odds of keeping against
+    changing are the kernel's weights at squared distances 0 and 1.
+
+    Examples
+    --------
+    >>> from sklime._sampling import kernel_keep_probability
+    >>> round(float(kernel_keep_probability(1.0)), 4)
+    0.6225
+    """
+    return expit(0.5 / width**2)
 
 
 #: Blocks of uniforms per feature: normal, group, value, keep.

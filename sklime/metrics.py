@@ -1,7 +1,8 @@
 """Quality measures of LIME explanations: fidelity, stability, sample size.
 
 Each function takes a fitted :class:`~sklime.LimeExplainer` and rows to
-explain.
+explain. :func:`lime_scorers` and :func:`optilime_refit` tune the kernel
+width with ``GridSearchCV``.
 """
 
 import copy
@@ -15,12 +16,15 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._compat import Interval, validate_params
 from ._explainer import LimeExplainer
+from ._tuning import lime_scorers, optilime_refit
 
 __all__ = [
     "Stability",
     "effective_sample_size",
     "explanation_stability",
+    "lime_scorers",
     "neighborhood_fidelity",
+    "optilime_refit",
 ]
 
 #: Constraints shared by every function taking a fitted explainer and rows.

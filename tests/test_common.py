@@ -40,6 +40,7 @@ CONFIGURATIONS = [
     LimeExplainer(LinearRegression(), discretizer="quartile", num_samples=300),
     LimeExplainer(LinearRegression(), sampling="mask", num_samples=200),
     LimeExplainer(LinearRegression(), sampling="local", num_samples=200),
+    LimeExplainer(LinearRegression(), sampling="gaussian", num_samples=200),
     LimeExplainer(FrozenEstimator(RowSumRegressor().fit(None)), num_samples=300),
     LimeExplainer(
         LinearRegression(),

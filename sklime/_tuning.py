@@ -1,0 +1,321 @@
+"""Tuning the kernel width: scorers for ``GridSearchCV`` and the OptiLIME refit rule.
+
+A narrow kernel gives surrogates that adhere to the model but vary with the
+draw of perturbations; a wide one gives stable surrogates that no longer
+describe the model near the row. :func:`lime_scorers` measures both for every
+candidate, and :func:`optilime_refit` picks the widest candidate whose
+surrogates still adhere (OptiLIME's rule), so that ``GridSearchCV`` answers
+"which width gives explanations that are both local and trustworthy for this
+model?".
+"""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+
+from ._compat import Interval, validate_params
+
+#: Suffix of the ``cv_results_`` column holding a candidate's kernel width.
+_WIDTH_PARAM = "kernel_width"
+
+
+class _AdherenceScorer:
+    """Pooled weighted R^2 on fresh perturbations of the candidate's own kernel."""
+
+    def __call__(self, explainer, X, y=None):
+        del y
+        _check_explainer(explainer, "adherence")
+        return explainer._fresh_fidelity(X, own_kernel=True)
+
+    def __repr__(self):
+        return "adherence_scorer()"
+
+
+class _StabilityScorer:
+    """Mean top-k Jaccard index of the explanations across perturbation seeds."""
+
+    def __init__(self, n_seeds, top_k, random_state):
+        self.n_seeds = n_seeds
+        self.top_k = top_k
+        self.random_state = random_state
+
+    def __call__(self, explainer, X, y=None):
+        del y
+        # sklime.metrics re-exports this module: import it when called.
+        from .metrics import explanation_stability
+
+        _check_explainer(explainer, "stability")
+        random_state = self.random_state
+        if random_state is None:
+            random_state = explainer.noise_seed_
+        return explanation_stability(
+            explainer,
+            X,
+            n_seeds=self.n_seeds,
+            top_k=self.top_k,
+            random_state=random_state,
+        ).jaccard
+
+    def __repr__(self):
+        return (
+            f"stability_scorer(n_seeds={self.n_seeds}, top_k={self.top_k}, "
+            f"random_state={self.random_state!r})"
+        )
+
+
+class _FidelityScorer:
+    """:meth:`LimeExplainer.score`: fidelity in the fixed neighbourhood."""
+
+    def __call__(self, explainer, X, y=None):
+        del y
+        _check_explainer(explainer, "fidelity")
+        return explainer.score(X)
+
+    def __repr__(self):
+        return "fidelity_scorer()"
+
+
+def _check_explainer(explainer, name):
+    """The lime scorers score a fitted LimeExplainer and nothing else."""
+    if not hasattr(explainer, "_fresh_fidelity"):
+        raise TypeError(
+            f"The {name!r} scorer of lime_scorers scores a LimeExplainer; got "
+            f"{type(explainer).__name__}. Search over the explainer itself "
+            "(GridSearchCV(LimeExplainer(...), ...))."
+        )
+
+
+@validate_params(
+    {
+        "n_seeds": [Interval(Integral, 2, None, closed="left")],
+        "top_k": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def lime_scorers(*, n_seeds=3, top_k=5, random_state=None):
+    """Scorers of LIME explanations, for ``GridSearchCV``'s multi-metric scoring.
+
+    Parameters
+    ----------
+    n_seeds : int, default=3
+        Number of perturbation seeds the stability is measured over (each
+        costs one more explanation of the scored rows).
+    top_k : int, default=5
+        Size of the compared top feature sets of the stability. With at least
+        as many features as there are, every seed gives the same set and the
+        stability is 1: choose it below the number of features.
+    random_state : int, RandomState instance or None, default=None
+        Draws the stability's seeds. None derives them from the seed the
+        explainer fixed in ``fit``, so its ``random_state`` decides them.
+        Pass an int for reproducible output across multiple function calls.
+
+    Returns
+    -------
+    scorers : dict
+        Picklable callables ``scorer(explainer, X, y=None) -> float``, higher
+        is better:
+
+        - ``"adherence"``: how well the surrogates describe the model where
+          they claim to. The pooled weighted R^2 of each row's surrogate on
+          fresh perturbations drawn and weighted with the candidate's *own*
+          kernel and width (from a seed fixed in ``fit``, distinct from the
+          perturbations the surrogates were fitted on);
+        - ``"stability"``: the mean Jaccard index of the ``top_k`` features
+          of each row between pairs of ``n_seeds`` perturbation seeds
+          (:func:`explanation_stability`);
+        - ``"fidelity"``: :meth:`LimeExplainer.score`, the fidelity in the
+          fixed neighbourhood of width ``fidelity_width``.
+
+    See Also
+    --------
+    optilime_refit : Chooses the width from these scores.
+    explanation_stability : The stability, as a function.
+
+    Notes
+    -----
+    The adherence rises as the kernel narrows (a smaller neighbourhood is
+    closer to linear) until too few perturbations remain to fit the
+    surrogate; the stability falls as the kernel narrows. Neither contains
+    its own answer: the adherence of every candidate is measured in that
+    candidate's own neighbourhood.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn.frozen import FrozenEstimator
+    >>> from sklearn.linear_model import LinearRegression
+    >>> from sklime import LimeExplainer
+    >>> from sklime.metrics import lime_scorers
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> model = FrozenEstimator(LinearRegression().fit(X, y))
+    >>> lime = LimeExplainer(model, num_samples=1000, random_state=0).fit(X)
+    >>> scorers = lime_scorers()
+    >>> sorted(scorers)
+    ['adherence', 'fidelity', 'stability']
+    >>> round(scorers["adherence"](lime, X[:5]), 3)  # a linear model is linear
+    1.0
+    """
+    return {
+        "adherence": _AdherenceScorer(),
+        "stability": _StabilityScorer(n_seeds, top_k, random_state),
+        "fidelity": _FidelityScorer(),
+    }
+
+
+class _OptiLimeRefit:
+    """The refit rule of :func:`optilime_refit` (a picklable callable)."""
+
+    def __init__(self, min_adherence, adherence, stability):
+        self.min_adherence = min_adherence
+        self.adherence = adherence
+        self.stability = stability
+
+    def __repr__(self):
+        return (
+            f"optilime_refit(min_adherence={self.min_adherence!r}, "
+            f"adherence={self.adherence!r}, stability={self.stability!r})"
+        )
+
+    def __call__(self, cv_results):
+        adherence = self._column(cv_results, self.adherence)
+        stability = self._column(cv_results, self.stability)
+        if adherence.size == 0:
+            raise ValueError(
+                "optilime_refit got cv_results_ without any candidate. Give "
+                "GridSearchCV a non-empty grid of kernel widths."
+            )
+        widths = _candidate_widths(cv_results, adherence.size)
+        adherent = np.flatnonzero(
+            np.nan_to_num(adherence, nan=-np.inf) >= self.min_adherence
+        )
+        if adherent.size == 0:
+            best = int(np.argmax(np.nan_to_num(adherence, nan=-np.inf)))
+            warnings.warn(
+                f"No candidate reaches an adherence of {self.min_adherence} (the "
+                f"best is {adherence[best]:.3f}); refitting the most adherent one. "
+                "Add narrower kernel widths to the grid; if they adhere no better, "
+                "the model is not that close to linear at any of these scales "
+                "(piecewise constant models such as tree ensembles never are): "
+                "lower min_adherence to the adherence you accept.",
+                UserWarning,
+                stacklevel=2,
+            )
+            return best
+        # Widest first; among equally wide candidates, the most stable.
+        order = np.lexsort(
+            (np.nan_to_num(-stability[adherent], nan=np.inf), -widths[adherent])
+        )
+        return int(adherent[order[0]])
+
+    @staticmethod
+    def _column(cv_results, metric):
+        key = f"mean_test_{metric}"
+        if key not in cv_results:
+            raise ValueError(
+                f"optilime_refit needs the {metric!r} metric, but cv_results_ has "
+                f"no {key!r}. Pass scoring=lime_scorers() to GridSearchCV (or a "
+                f"dict of scorers with the key {metric!r})."
+            )
+        return np.asarray(cv_results[key], dtype=float)
+
+
+def _candidate_widths(cv_results, n_candidates):
+    """Each candidate's kernel width (zeros when the grid does not vary it).
+
+    The width is the ``param_kernel_width`` column, or a ``param_*__kernel_width``
+    column of a nested explainer.
+    """
+    keys = [
+        key
+        for key in cv_results
+        if key == f"param_{_WIDTH_PARAM}" or key.endswith(f"__{_WIDTH_PARAM}")
+    ]
+    if not keys:
+        return np.zeros(n_candidates)
+    if len(keys) > 1:
+        raise ValueError(
+            f"optilime_refit found several kernel width columns {keys}; search over "
+            "one explainer's kernel_width."
+        )
+    column = np.ma.asarray(cv_results[keys[0]])
+    values = np.ma.filled(column.astype(object), None)
+    if any(not isinstance(value, Real) for value in values):
+        raise ValueError(
+            "optilime_refit compares kernel widths, but the grid holds a "
+            f"kernel_width that is not a number ({keys[0]}: {values.tolist()}). Give "
+            "explicit widths, e.g. np.geomspace(0.1, 4, 10)."
+        )
+    return values.astype(float)
+
+
+@validate_params(
+    {
+        "min_adherence": [Interval(Real, 0, 1, closed="right")],
+        "adherence": [str],
+        "stability": [str],
+    },
+    prefer_skip_nested_validation=True,
+)
+def optilime_refit(min_adherence=0.9, *, adherence="adherence", stability="stability"):
+    """A ``refit`` rule for ``GridSearchCV``: the widest kernel that still adheres.
+
+    OptiLIME's rule: among the candidates whose mean adherence reaches
+    ``min_adherence``, choose the one with the widest ``kernel_width`` (a
+    wider kernel gives more stable explanations); among equally wide
+    candidates (a grid over other parameters too), the most stable. Use it
+    with ``scoring=lime_scorers()``.
+
+    Parameters
+    ----------
+    min_adherence : float, default=0.9
+        The least mean adherence (weighted R^2 of the surrogates in their own
+        neighbourhood) a chosen candidate must reach, in (0, 1].
+    adherence : str, default="adherence"
+        Key of the adherence scorer in GridSearchCV's ``scoring``.
+    stability : str, default="stability"
+        Key of the stability scorer in GridSearchCV's ``scoring``.
+
+    Returns
+    -------
+    refit : callable
+        ``refit(cv_results) -> int``, the index of the chosen candidate; pass
+        it as GridSearchCV's ``refit``. It is picklable. When no candidate
+        adheres, it warns and chooses the most adherent one.
+
+    See Also
+    --------
+    lime_scorers : The scorers whose results this rule reads.
+
+    Notes
+    -----
+    The chosen width means: at this scale around a row, measured in training
+    standard deviations per unit of the representation, a linear surrogate
+    explains a fraction ``min_adherence`` of the model's variation; the
+    model is not linear enough for a wider kernel to keep that promise. Under
+    ``sampling="gaussian"`` the width is directly the standard deviation of the
+    perturbations in units of each feature's training standard deviation.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn.frozen import FrozenEstimator
+    >>> from sklearn.linear_model import LinearRegression
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from sklime import LimeExplainer
+    >>> from sklime.metrics import lime_scorers, optilime_refit
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> model = FrozenEstimator(LinearRegression().fit(X, y))
+    >>> lime = LimeExplainer(model, sampling="gaussian", num_samples=256)
+    >>> search = GridSearchCV(
+    ...     lime,
+    ...     {"kernel_width": [0.25, 0.5, 1.0, 2.0]},
+    ...     scoring=lime_scorers(),
+    ...     refit=optilime_refit(min_adherence=0.9),
+    ...     cv=2,
+    ... ).fit(X[:20])
+    >>> search.best_params_  # a linear model is linear at every scale
+    {'kernel_width': 2.0}
+    """
+    return _OptiLimeRefit(min_adherence, adherence, stability)

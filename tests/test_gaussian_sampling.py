@@ -1,0 +1,126 @@
+"""sampling="gaussian": perturbations drawn from the kernel's own distribution."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.compose import make_column_transformer
+from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LinearRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, PolynomialFeatures, StandardScaler
+
+from sklime import LimeExplainer
+from sklime._sampling import Noise, kernel_keep_probability
+from sklime.metrics import explanation_stability
+
+W = np.array([1.5, -2.0, 0.5, 3.0])
+
+
+@pytest.fixture(scope="module")
+def linear():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 4)) * [1.0, 2.0, 3.0, 0.5] + 5.0
+    return X, FrozenEstimator(LinearRegression().fit(X, X @ W))
+
+
+@pytest.mark.parametrize("width", [0.05, 0.5, 5.0])
+def test_linear_model_gives_slope_times_std_at_any_width(linear, width):
+    X, model = linear
+    lime = LimeExplainer(
+        model, sampling="gaussian", kernel_width=width, alpha=0, num_samples=256
+    )
+    explanation = lime.set_params(random_state=0).fit(X).explain(X[:3])
+    np.testing.assert_allclose(explanation.coef, np.tile(W * X.std(axis=0), (3, 1)))
+    np.testing.assert_allclose(explanation.local_prediction[:, 0], X[:3] @ W)
+    # Uniform weights: every perturbation counts.
+    np.testing.assert_array_equal(explanation.effective_sample_size, 256)
+
+
+def _cubic(X):
+    """A model computing ``x**3`` of a single feature exactly."""
+    model = make_pipeline(PolynomialFeatures(3), LinearRegression())
+    return FrozenEstimator(model.fit(X, X[:, 0] ** 3))
+
+
+@pytest.mark.parametrize("width", [0.3, 0.8])
+def test_width_is_the_standard_deviation_of_the_perturbations(width):
+    # Around x, with u ~ N(x, s**2), the least-squares slope of u**3 is
+    # 3 x**2 + 3 s**2: it reveals the spread s of the neighbourhood. (The
+    # tolerance covers the Monte Carlo error of the sample's fourth moment.)
+    X = StandardScaler().fit_transform(np.random.default_rng(1).normal(size=(500, 1)))
+    rows = np.array([[-1.0], [0.0], [0.5]])
+    common = dict(kernel_width=width, alpha=0, num_samples=4096, random_state=0)
+    gaussian = LimeExplainer(_cubic(X), sampling="gaussian", **common).fit(X)
+    np.testing.assert_allclose(
+        gaussian.transform(rows)[:, 0], 3 * rows[:, 0] ** 2 + 3 * width**2, atol=0.06
+    )
+    # Local draws N(x, 1) weighted by the kernel are N(x, w**2 / (1 + w**2)):
+    # the same population as gaussian sampling with that spread.
+    local = LimeExplainer(_cubic(X), sampling="local", **common).fit(X)
+    spread = width**2 / (1 + width**2)
+    np.testing.assert_allclose(
+        local.transform(rows)[:, 0], 3 * rows[:, 0] ** 2 + 3 * spread, atol=0.06
+    )
+
+
+@pytest.mark.parametrize("width", [0.3, 1.0, 3.0])
+def test_indicators_are_kept_with_the_kernels_probability(width):
+    noise = Noise.draw(4096, 2, seed=0, sampler="random").from_kernel(width)
+    kept = noise.keep.mean()
+    expected = 1 / (1 + np.exp(-1 / (2 * width**2)))
+    assert kernel_keep_probability(width) == pytest.approx(expected)
+    assert kept == pytest.approx(expected, abs=0.02)
+    np.testing.assert_array_equal(
+        noise.normal, Noise.draw(4096, 2, seed=0, sampler="random").normal * width
+    )
+
+
+def test_categorical_effect_does_not_depend_on_the_width():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(
+        {
+            "colour": rng.choice(["red", "green", "blue"], 300),
+            "size": rng.normal(size=300),
+        }
+    )
+    y = 2.0 * (X["colour"] == "red") + X["size"]
+    encode = make_column_transformer(
+        (OneHotEncoder(), ["colour"]), remainder="passthrough"
+    )
+    model = FrozenEstimator(make_pipeline(encode, LinearRegression()).fit(X, y))
+    red = X[X["colour"] == "red"].iloc[:2]
+    for width in (0.3, 3.0):
+        lime = LimeExplainer(
+            model, sampling="gaussian", kernel_width=width, alpha=0, num_samples=512
+        )
+        coef = lime.set_params(random_state=0).fit(X).transform(red)
+        # Keeping "red" rather than another colour adds 2; size is per std.
+        np.testing.assert_allclose(coef[:, 0], 2.0, atol=1e-8)
+        np.testing.assert_allclose(coef[:, 1], X["size"].std(ddof=0), atol=1e-8)
+
+
+def test_narrow_kernels_stay_stable_where_local_sampling_does_not():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(300, 6))
+    model = make_pipeline(PolynomialFeatures(2), LinearRegression())
+    model = FrozenEstimator(model.fit(X, np.sin(X) @ [1.0, 0.9, 0.8, 0.7, 0.6, 0.5]))
+    jaccard = {}
+    for sampling in ("local", "gaussian"):
+        lime = LimeExplainer(
+            model, sampling=sampling, kernel_width=0.2, num_samples=512, random_state=0
+        ).fit(X)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # local: tiny ESS
+            jaccard[sampling] = explanation_stability(
+                lime, X[:10], n_seeds=3, top_k=3, random_state=0
+            ).jaccard
+    assert jaccard["gaussian"] > jaccard["local"] + 0.3
+
+
+def test_gaussian_sampling_refuses_a_custom_kernel(linear):
+    X, model = linear
+    lime = LimeExplainer(model, sampling="gaussian", kernel=np.exp)
+    with pytest.raises(ValueError, match="sampling='gaussian' .* cannot use a custom"):
+        lime.fit(X)
