@@ -240,7 +240,7 @@ models = st.builds(
 #: LimeExplainer settings; kernel_width and alpha include extremes.
 settings = st.fixed_dictionaries(
     {
-        "sampling": st.sampled_from(["marginal", "local", "mask"]),
+        "sampling": st.sampled_from(["marginal", "local", "mask", "gaussian"]),
         "sampler": st.sampled_from(["sobol", "random"]),
         "discretizer": st.sampled_from([None, "quartile", "decile", "entropy"]),
         "num_features": st.sampled_from([None, 1, 2, 3, 5]),
@@ -466,26 +466,39 @@ def test_explain_fields_are_consistent_and_finite(table, model, params):
     assert wide.columns.tolist() == lime.get_feature_names_out().tolist()
 
 
+def assert_same_rows(actual, expected, name):
+    """Equal up to a few roundings: relative 1e-12 of the array's largest entry."""
+    if expected.dtype == bool:
+        np.testing.assert_array_equal(actual, expected, name)
+        return
+    atol = 1e-12 * np.abs(expected).max(initial=0.0)
+    np.testing.assert_allclose(actual, expected, rtol=1e-12, atol=atol, err_msg=name)
+
+
 @given(table=tables(), model=models, params=settings)
 def test_a_row_gets_the_same_explanation_in_any_batch(table, model, params):
-    # Bit for bit, in any order and in a smaller batch (the models here
-    # predict each point independently of the others in the call).
+    # Bit for bit, in any order and in a smaller batch, when the model's own
+    # prediction of a point does not depend on the other points of the call:
+    # always under marginal sampling (one model call on the shared points),
+    # and for trees. A linear model's predict is a BLAS product whose last
+    # bit can depend on the number of points, so under local, mask and
+    # gaussian sampling (one call per chunk) it gets a tolerance of rounding.
     lime, X = fit_case(table, model, params)
     if lime is None:
         return
     full = call(lime.explain, X)
     if full is None:
         return
+    exact = params["sampling"] == "marginal" or model.name == "tree"
+    same = np.testing.assert_array_equal if exact else assert_same_rows
     reverse = lime.explain(rows_at(X, slice(None, None, -1)))
     subset = np.arange(len(X))[1::2]
     part = lime.explain(rows_at(X, subset))
     for name in ["coef", "standard_error", "intercept", "selected"]:
         value = getattr(full, name)
-        np.testing.assert_array_equal(getattr(reverse, name)[::-1], value, name)
-        np.testing.assert_array_equal(getattr(part, name), value[subset], name)
-    np.testing.assert_array_equal(
-        lime.transform(rows_at(X, subset)), full.coef[subset], "coef"
-    )
+        same(getattr(reverse, name)[::-1], value, name)
+        same(getattr(part, name), value[subset], name)
+    same(lime.transform(rows_at(X, subset)), full.coef[subset], "coef")
 
 
 @given(table=tables(n_train=(2, 5, 30)), model=models, params=settings)
