@@ -94,10 +94,7 @@ def plot_summary(explanation, k, *, top=20, ax=None):
         ecolor="black",
         tick_label=[str(explanation.feature_names[j]) for j in order],
     )
-    ax.set_xlabel(
-        "mean |coefficient| over explained rows (bars: 2 standard errors of the "
-        "shared draw)"
-    )
+    ax.set_xlabel("mean |coefficient| over rows (± 2 standard errors)")
     label = _output_label(explanation.outputs[k])
     ax.set_title(f"Global importance, {label} ({len(explanation)} rows)")
     return ax
