@@ -260,7 +260,15 @@ def _explain_chunk(explainer, rows, sample, prepared, with_errors, evaluation):
         explainer.kernel or exponential_kernel,
         explainer.kernel_width_,
     )
-    moments = weighted_moments(neighbourhood.design, weights, output, prepared)
+    iterative = _iterative(explainer, prepared)
+    moments = weighted_moments(
+        neighbourhood.design,
+        weights,
+        output,
+        prepared,
+        form_gram=with_errors or not iterative,
+        iterative=iterative,
+    )
     x_rep = space.representation(rows, explainer.sampling)
     fits = fit_surrogates(
         moments,
@@ -292,6 +300,22 @@ def _explain_chunk(explainer, rows, sample, prepared, with_errors, evaluation):
         sse, sst = _fidelity(explainer, rows, evaluation, fits)
         parts.update(fidelity_sse=sse, fidelity_sst=sst)
     return parts
+
+
+def _iterative(explainer, prepared):
+    """Whether the surrogates are solved by conjugate gradients.
+
+    Only for a wide shared design (no table of column products) with per-row
+    weights (marginal sampling) and no feature selection: there forming each
+    row's Gram matrix would dominate. The choice depends on the settings, not
+    on the batch, so a row's numbers do not depend on its batch.
+    """
+    return (
+        prepared is not None
+        and prepared.products is None
+        and explainer.sampling == "marginal"
+        and (explainer.num_features is None or explainer.feature_selection == "none")
+    )
 
 
 def _fidelity(explainer, rows, evaluation, fits):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._iterative import WeightedGram, ridge_solve
 from ._kernels import effective_sample_size
 from ._linalg import inverse, rowwise_matmul, solve
 
@@ -30,8 +31,9 @@ class Moments:
 
     Attributes
     ----------
-    gram : ndarray of shape (n_rows or 1, n_features, n_features)
-        Centred weighted Gram matrix of the design.
+    gram : ndarray of shape (n_rows or 1, n_features, n_features) or None
+        Centred weighted Gram matrix of the design; None when it is not
+        formed (then ``operator`` gives products with it).
     cross : ndarray of shape (n_rows, n_outputs, n_features)
         Centred weighted cross moments of design and response.
     total : ndarray of shape (n_rows, n_outputs)
@@ -40,13 +42,17 @@ class Moments:
         Weighted mean of the design.
     y_mean : ndarray of shape (n_rows, n_outputs)
         Weighted mean of the response.
+    operator : WeightedGram or None
+        Products with the Gram matrices of a wide shared design with per-row
+        weights, solved by conjugate gradients (see ``sklime._iterative``).
     """
 
-    gram: np.ndarray
+    gram: np.ndarray | None
     cross: np.ndarray
     total: np.ndarray
     x_mean: np.ndarray
     y_mean: np.ndarray
+    operator: WeightedGram | None = None
 
 
 #: Largest table of column products :class:`SharedDesign` keeps (bytes). It
@@ -65,6 +71,9 @@ class SharedDesign:
         Unweighted column means, subtracted for accurate centring.
     x : ndarray of shape (n_samples, n_features)
         The shifted design.
+    spectrum : (ndarray, ndarray) or None
+        Eigenvalues and eigenvectors of the unweighted Gram matrix per
+        sample, for wide designs (the conjugate gradients' preconditioner).
     products : ndarray of shape (n_samples, n_pairs) or None
         Products of pairs of shifted columns (upper triangle, row-major,
         ``n_pairs = n_features * (n_features + 1) / 2``), so that the Gram
@@ -77,6 +86,7 @@ class SharedDesign:
     shift: np.ndarray
     x: np.ndarray
     products: np.ndarray | None
+    spectrum: tuple | None = None
 
     @classmethod
     def from_design(cls, design):
@@ -85,7 +95,7 @@ class SharedDesign:
         x = design - shift
         n_samples, n_features = x.shape
         if 8 * n_samples * n_features * (n_features + 1) // 2 > PRODUCTS_MAX_BYTES:
-            return cls(shift, x, None)
+            return cls(shift, x, None, np.linalg.eigh(x.T @ x / n_samples))
         upper_i, upper_j = np.triu_indices(n_features)
         return cls(shift, x, x[:, upper_i] * x[:, upper_j])
 
@@ -102,7 +112,7 @@ class SharedDesign:
         return second
 
 
-def weighted_moments(X, w, Y, shared=None):
+def weighted_moments(X, w, Y, shared=None, *, form_gram=True, iterative=False):
     """Centred weighted moments, broadcasting shared designs, weights or responses.
 
     Raw weighted sums are taken first and centred afterwards. A design shared
@@ -122,6 +132,12 @@ def weighted_moments(X, w, Y, shared=None):
     shared : SharedDesign or None, default=None
         ``X[0]`` prepared in advance, when every row shares the design
         (``X`` then has one entry); None when the design is per row.
+    form_gram : bool, default=True
+        With a shared design, False leaves the Gram matrices unformed.
+    iterative : bool, default=False
+        With a wide shared design (``shared.spectrum`` set), also return an
+        operator for products with the Gram matrices, so that the surrogates
+        are solved by conjugate gradients.
 
     Returns
     -------
@@ -133,7 +149,7 @@ def weighted_moments(X, w, Y, shared=None):
     total_w = w.sum(axis=-1)[:, None]
     if shared is not None:
         x_shift = shared.shift
-        second = shared.second_moments(w)
+        second = shared.second_moments(w) if form_gram else None
         x_sum = rowwise_matmul(w, shared.x)
         x_y = np.swapaxes(shared.x.T @ weighted_y, 1, 2)
     else:  # indicators and standard noise: bounded, no shift needed
@@ -145,7 +161,11 @@ def weighted_moments(X, w, Y, shared=None):
     y_sum = weighted_y.sum(axis=1)
     y_squares = (weighted_y * Y).sum(axis=1)
     x_mean, y_mean = x_sum / total_w, y_sum / total_w
-    gram = second - total_w[:, :, None] * x_mean[:, :, None] * x_mean[:, None, :]
+    gram = operator = None
+    if second is not None:
+        gram = second - total_w[:, :, None] * x_mean[:, :, None] * x_mean[:, None, :]
+    if iterative:
+        operator = WeightedGram(shared.x, w, x_mean, total_w[:, 0], shared.spectrum)
     cross = x_y - total_w[:, :, None] * y_mean[:, :, None] * x_mean[:, None, :]
     total = y_squares - total_w * y_mean**2
     n = max(cross.shape[0], total.shape[0])
@@ -155,6 +175,7 @@ def weighted_moments(X, w, Y, shared=None):
         np.broadcast_to(total, (n, total.shape[1])),
         x_mean + x_shift,
         y_mean + y_shift,
+        operator,
     )
 
 
@@ -219,16 +240,42 @@ def fit_surrogates(moments, x_rep, offset, active, *, alpha, num_features, metho
         support = select_features(
             gram, cross, x_rep, active, num_features=num_features, method=method
         )
-    coef = _masked_solve(gram[:, None], cross, support, alpha, common=common)
+    if moments.operator is not None:
+        coef, gram_coef = _iterative_fit(moments.operator, cross, active, alpha)
+    else:
+        coef = _masked_solve(gram[:, None], cross, support, alpha, common=common)
+        gram_coef = coef @ gram
     x_mean = moments.x_mean if offset is None else moments.x_mean + offset
     intercept = moments.y_mean - np.einsum(
         "ikj,ij->ik", coef, np.broadcast_to(x_mean, (n_rows, n_features))
     )
-    explained = ((2 * cross - coef @ gram) * coef).sum(axis=-1)
+    explained = ((2 * cross - gram_coef) * coef).sum(axis=-1)
     total = np.broadcast_to(moments.total, explained.shape)
     with np.errstate(divide="ignore", invalid="ignore"):
         score = np.where(total > 0, explained / total, 1.0)
     return Surrogates(coef, intercept, np.ascontiguousarray(support), score)
+
+
+def _iterative_fit(operator, cross, active, alpha):
+    """Ridge coefficients on every active feature, by conjugate gradients.
+
+    The system is the one :func:`_masked_system` builds (same penalty and
+    relative loading); a problem where the iterations do not converge is
+    solved directly.
+
+    Returns
+    -------
+    coef, gram_coef : ndarray of shape (n_rows, n_outputs, n_features)
+        The coefficients and the Gram matrices' products with them.
+    """
+    loading = alpha + _JITTER * _loading_scale(operator.diagonal())
+    coef, converged = ridge_solve(operator, cross, active, loading)
+    for row in np.flatnonzero(~converged.all(axis=1)):
+        gram = operator.dense([row])
+        coef[row] = _masked_solve(
+            gram[:, None], cross[row : row + 1], active, alpha, common=active
+        )[0]
+    return coef, operator.apply(coef) * active
 
 
 def _masked_system(gram, support, alpha):
@@ -246,14 +293,18 @@ def _masked_system(gram, support, alpha):
 
 
 def _scale(gram):
-    """Typical size of a Gram matrix's diagonal, for the relative loading.
+    """Typical size of a Gram matrix's diagonal, for the relative loading."""
+    return _loading_scale(np.diagonal(gram, axis1=-2, axis2=-1))
 
-    At least 1, the weight of a row's nearest perturbation under the default
-    kernel, so that the loading stays a normal number when the weighted
-    design hardly varies.
+
+def _loading_scale(diagonal):
+    """Mean absolute diagonal of Gram matrices, at least 1.
+
+    1 is the weight of a row's nearest perturbation under the default
+    kernel, so the loading stays a normal number when the weighted design
+    hardly varies.
     """
-    diagonal = np.abs(np.diagonal(gram, axis1=-2, axis2=-1))
-    return np.maximum(diagonal.mean(axis=-1), 1.0)
+    return np.maximum(np.abs(diagonal).mean(axis=-1), 1.0)
 
 
 def _masked_solve(gram, cross, support, alpha, *, common=None):

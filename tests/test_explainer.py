@@ -490,15 +490,24 @@ def test_mean_abs_coef_error_accounts_for_shared_noise(sampling):
 def test_wide_table_algorithm_gives_the_same_coefficients(
     diabetes, sampling, monkeypatch
 ):
-    X, _, model = diabetes
+    X, y, _ = diabetes
+    model = DecisionTreeRegressor(max_depth=6, random_state=0).fit(X, y)
     lime = LimeExplainer(
         FrozenEstimator(model), sampling=sampling, num_samples=300, random_state=0
     ).fit(X)
     expected = lime.explain(X[:7])
+    # Without the table of column products: per-row Gram matrices, and under
+    # marginal sampling conjugate gradients.
     monkeypatch.setattr("sklime._surrogate.PRODUCTS_MAX_BYTES", 0)
     with config_context(working_memory=1):
         wide = lime.explain(X[:7])
+        coef = lime.transform(X[:7])
     np.testing.assert_allclose(wide.coef, expected.coef, rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(
         wide.standard_error, expected.standard_error, rtol=1e-10, atol=1e-10
     )
+    np.testing.assert_allclose(wide.score, expected.score, rtol=1e-10, atol=1e-10)
+    np.testing.assert_array_equal(coef, wide.coef)
+    # Still the same bits whatever the batch.
+    np.testing.assert_array_equal(lime.transform(X[2:3]), coef[2:3])
+    np.testing.assert_array_equal(lime.transform(X[:7][::-1]), coef[::-1])
