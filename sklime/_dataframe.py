@@ -53,7 +53,7 @@ def holds_labels(dtype):
     if callable(is_numeric):  # polars
         return not is_numeric()
     kind = getattr(dtype, "kind", "O")
-    return kind in "OSUb" or not np.issubdtype(np.dtype(kind), np.number)
+    return kind not in "iufc"  # signed, unsigned, float, complex are numbers
 
 
 def missing_columns(X):

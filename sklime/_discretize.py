@@ -93,7 +93,14 @@ def _entropy_edges(values, y, random_state):
 
 def _estimator_edges(discretizer, values):
     """Inner edges from a fitted KBinsDiscretizer-like object's ``bin_edges_``."""
-    fitted = clone(discretizer).fit(values)
+    try:
+        fitted = clone(discretizer).fit(values)
+    except TypeError as exc:
+        raise TypeError(
+            f"The discretizer {discretizer!r} cannot be fitted on the continuous "
+            f"columns alone ({exc}). Pass 'quartile', 'decile', 'entropy' or a "
+            "KBinsDiscretizer-like object that sets bin_edges_."
+        ) from exc
     bin_edges = getattr(fitted, "bin_edges_", None)
     if bin_edges is None or len(bin_edges) != values.shape[1]:
         raise TypeError(
@@ -125,18 +132,26 @@ class Bins:
 
     @classmethod
     def from_training(cls, column, edges):
-        """Bin statistics of one training column."""
+        """Bin statistics of one training column.
+
+        The statistics are computed on the column divided by its largest
+        absolute value, so that values up to the largest float do not
+        overflow.
+        """
         codes = np.searchsorted(edges, column)
         n_bins = len(edges) + 1
+        scale = np.abs(column).max(initial=0.0) or 1.0
+        scaled = column / scale
         counts = np.bincount(codes, minlength=n_bins).astype(float)
-        sums = np.bincount(codes, weights=column, minlength=n_bins)
+        sums = np.bincount(codes, weights=scaled, minlength=n_bins)
         mean = np.divide(sums, counts, out=np.zeros(n_bins), where=counts > 0)
         squares = np.bincount(
-            codes, weights=(column - mean[codes]) ** 2, minlength=n_bins
+            codes, weights=(scaled - mean[codes]) ** 2, minlength=n_bins
         )
-        std = np.sqrt(
+        std = scale * np.sqrt(
             np.divide(squares, counts, out=np.zeros(n_bins), where=counts > 0)
         )
+        mean = scale * mean
         low = np.concatenate([[column.min()], edges])
         high = np.concatenate([edges, [column.max()]])
         return cls(edges, counts / counts.sum(), mean, std, low, high)

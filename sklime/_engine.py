@@ -30,6 +30,7 @@ from ._surrogate import (
     SharedDesign,
     fit_surrogates,
     standard_errors,
+    starved,
     weighted_moments,
 )
 from ._tabular import OWN_VALUE
@@ -75,8 +76,11 @@ def explain_rows(
     evaluation : Noise or None, default=None
         Fresh noise of the evaluation neighbourhood: also return each row's
         weighted squared errors of the surrogate on it (``fidelity_sse``) and
-        weighted total sum of squares (``fidelity_sst``), weighted by the
-        kernel of width ``explainer.fidelity_width_`` (see
+        weighted total sum of squares (``fidelity_sst``), both divided by the
+        square of ``fidelity_scale`` (the row's largest absolute model
+        output, so that they cannot overflow), and the effective sample size
+        of the evaluation weights (``fidelity_ess``), weighted by the kernel
+        of width ``explainer.fidelity_width_`` (see
         :meth:`LimeExplainer.score`).
     own_kernel : bool, default=False
         Draw and weight the evaluation points with the explainer's own kernel
@@ -89,6 +93,11 @@ def explain_rows(
         Per-row arrays (see :func:`_explain_chunk`), stacked over chunks;
         with ``with_errors``, also ``abs_influence`` summed over all rows.
     """
+    if explainer.n_jobs == 0:
+        raise ValueError(
+            "n_jobs=0 means no worker at all; use n_jobs=None or 1 (one "
+            "process), a positive number of workers, or -1 (all processors)."
+        )
     noise = Noise.draw(
         explainer.num_samples,
         explainer.n_features_in_,
@@ -106,7 +115,7 @@ def explain_rows(
         fresh = _marginal_outputs(explainer, evaluation, rows, shared)
     batches = gen_batches(len(rows), _chunk_rows(explainer, len(rows)))
     in_parallel = effective_n_jobs(explainer.n_jobs) > 1
-    chunks = Parallel(n_jobs=explainer.n_jobs, return_as="generator")(
+    tasks = [
         delayed(_explain_chunk_alone if in_parallel else _explain_chunk)(
             explainer,
             rows.take(batch),
@@ -118,7 +127,8 @@ def explain_rows(
             else (evaluation, _take(fresh, batch), weighting),
         )
         for batch in batches
-    )
+    ]
+    chunks = _dispatch(explainer.n_jobs, tasks)
     progress = Progress(len(rows), explainer.verbose)
     parts, abs_influence = [], 0.0
     for part in chunks:
@@ -128,7 +138,9 @@ def explain_rows(
     results = {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
     if with_errors:
         results["abs_influence"] = abs_influence
-    _warn_small_samples(explainer, results["effective_sample_size"])
+    _warn_small_samples(
+        explainer, results["effective_sample_size"], results.pop("starved")
+    )
     return results
 
 
@@ -162,6 +174,21 @@ def _weights(explainer, neighbourhood, kernel, width):
     return sample_weights(kernel, np.sqrt(neighbourhood.sq_distance), width)
 
 
+def _dispatch(n_jobs, tasks):
+    """Run the chunks through joblib, as a stream where the backend allows.
+
+    Streaming (``return_as="generator"``) lets the progress report follow the
+    chunks; backends that cannot stream (multiprocessing, and those built on
+    it) return the list at the end instead.
+    """
+    try:
+        return Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
+    except ValueError as exc:
+        if "return_as" not in str(exc):
+            raise
+    return Parallel(n_jobs=n_jobs)(tasks)
+
+
 def _take(shared, batch):
     """A chunk's part of marginal sampling's shared outputs (None stays None)."""
     return None if shared is None else shared.take(batch)
@@ -171,8 +198,13 @@ def _take(shared, batch):
 _MIN_SAMPLES_PER_COEF = 10
 
 
-def _warn_small_samples(explainer, ess):
-    """Warn when the kernel leaves too few effective samples per coefficient."""
+def _warn_small_samples(explainer, ess, starved):
+    """Warn when the kernel leaves too few effective samples per coefficient.
+
+    Also when it leaves, for some rows, no weight on the perturbations that
+    change a feature (``starved``): their effective sample size counts only
+    perturbations that keep that feature, which cannot determine it.
+    """
     n_coef = (explainer.num_features or explainer.n_features_in_) + 1
     smallest = float(ess.min(initial=np.inf))
     if smallest < _MIN_SAMPLES_PER_COEF * n_coef:
@@ -182,6 +214,17 @@ def _warn_small_samples(explainer, ess):
             f"{n_coef} coefficients, below {_MIN_SAMPLES_PER_COEF} per "
             "coefficient: the explanations are mostly sampling noise. Use a "
             "larger kernel_width or more num_samples.",
+            UserWarning,
+            stacklevel=4,
+        )
+    elif starved.any():
+        warnings.warn(
+            f"For {int(starved.sum())} of {len(starved)} rows the kernel "
+            f"(kernel_width={explainer.kernel_width_:.3g}) leaves no weight on "
+            "the perturbations that change some feature: the effective sample "
+            "size counts only perturbations that keep it, so its coefficient is "
+            "not determined (its standard error is infinite). Use a larger "
+            "kernel_width.",
             UserWarning,
             stacklevel=4,
         )
@@ -280,6 +323,9 @@ def _explain_chunk(explainer, rows, sample, prepared, with_errors, evaluation):
         method=explainer.feature_selection,
     )
     ess = effective_sample_size(weights)
+    row_starved = starved(
+        moments, weights, neighbourhood.design, prepared, space.active
+    )
     parts = {
         "coef": fits.coef,
         "intercept": fits.intercept,
@@ -287,6 +333,7 @@ def _explain_chunk(explainer, rows, sample, prepared, with_errors, evaluation):
         "model_prediction": prediction,
         "score": fits.score,
         "effective_sample_size": np.broadcast_to(ess, (len(rows),)),
+        "starved": np.broadcast_to(row_starved, (len(rows),)),
         "selected": fits.support,
     }
     if with_errors:
@@ -297,8 +344,7 @@ def _explain_chunk(explainer, rows, sample, prepared, with_errors, evaluation):
             standard_error=errors.standard_error, abs_influence=errors.abs_influence
         )
     if evaluation is not None:
-        sse, sst = _fidelity(explainer, rows, evaluation, fits)
-        parts.update(fidelity_sse=sse, fidelity_sst=sst)
+        parts.update(_fidelity(explainer, rows, evaluation, fits))
     return parts
 
 
@@ -326,9 +372,12 @@ def _fidelity(explainer, rows, evaluation, fits):
 
     Returns
     -------
-    sse, sst : ndarray of shape (n_rows, n_outputs)
-        Kernel-weighted sums of squared surrogate errors and of squared
-        deviations of the model's output from its weighted mean.
+    parts : dict of ndarray
+        ``fidelity_sse`` and ``fidelity_sst`` of shape (n_rows, n_outputs):
+        kernel-weighted sums of squared surrogate errors and of squared
+        deviations of the model's output from its weighted mean, divided by
+        the square of ``fidelity_scale`` (shape (n_rows,)); the evaluation
+        weights' ``fidelity_ess`` (shape (n_rows,)).
     """
     noise, shared, (kernel, width) = evaluation
     neighbourhood, output, _ = _neighbourhoods(explainer, rows, noise, shared)
@@ -338,11 +387,23 @@ def _fidelity(explainer, rows, evaluation, fits):
     surrogate = fits.intercept[:, None, :] + representation @ fits.coef.transpose(
         0, 2, 1
     )
-    weights = _weights(explainer, neighbourhood, kernel, width)[:, :, None]
+    n_rows = len(rows)
+    scale = np.abs(output).max(axis=(1, 2)) * np.ones(n_rows)
+    scale = np.where(scale > 0, scale, 1.0)
+    output = output / scale[:, None, None]
+    surrogate = surrogate / scale[:, None, None]
+    weights = _weights(explainer, neighbourhood, kernel, width)
+    ess = np.broadcast_to(effective_sample_size(weights), (n_rows,))
+    weights = weights[:, :, None]
     sse = (weights * (output - surrogate) ** 2).sum(axis=1)
     mean = (weights * output).sum(axis=1) / weights.sum(axis=1)
     sst = (weights * (output - mean[:, None, :]) ** 2).sum(axis=1)
-    return sse, np.broadcast_to(sst, sse.shape)
+    return {
+        "fidelity_sse": sse,
+        "fidelity_sst": np.broadcast_to(sst, sse.shape),
+        "fidelity_scale": scale,
+        "fidelity_ess": ess,
+    }
 
 
 def _neighbourhoods(explainer, rows, noise, shared):

@@ -1,6 +1,7 @@
 """``LimeExplainer``: LIME for tabular data as a scikit-learn transformer."""
 
 import os
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -17,7 +18,7 @@ from ._compat import (
     _fit_context,
     validate_data,
 )
-from ._dataframe import is_dataframe
+from ._dataframe import column_names, is_dataframe
 from ._discretize import fit_bin_edges
 from ._engine import explain_rows
 from ._explanation import Explanation, FeatureDescriber
@@ -356,6 +357,7 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
     def _validate(self, X, *, reset):
         """Check X's shape and column names; keep DataFrames as they are."""
         if is_dataframe(X):
+            _check_unique_names(X)
             validate_data(self, X, reset=reset, skip_check_array=True)
             if X.shape[0] < 1:
                 raise ValueError(
@@ -525,7 +527,11 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
             self.num_samples, self.n_features_in_, self.evaluation_seed_, self.sampler
         )
         parts = explain_rows(self, rows, evaluation=evaluation, own_kernel=own_kernel)
-        sse, sst = parts["fidelity_sse"].sum(), parts["fidelity_sst"].sum()
+        _warn_narrow_evaluation(self, parts["fidelity_ess"], own_kernel)
+        # Rows' sums were divided by their squared scale; pool on a common one.
+        relative = (parts["fidelity_scale"] / parts["fidelity_scale"].max()) ** 2
+        sse = (relative[:, None] * parts["fidelity_sse"]).sum()
+        sst = (relative[:, None] * parts["fidelity_sst"]).sum()
         if sst <= 0:
             return float(sse <= 0)
         return float(1.0 - sse / sst)
@@ -581,3 +587,43 @@ def _physical_memory():
         return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (AttributeError, OSError, ValueError):
         return None
+
+
+#: Effective evaluation samples wanted per surrogate coefficient in ``score``.
+_MIN_EVALUATION_SAMPLES_PER_COEF = 10
+
+
+def _warn_narrow_evaluation(explainer, ess, own_kernel):
+    """Warn when the evaluation kernel leaves too few effective samples.
+
+    Then the pooled R^2 rests on a handful of points, often copies of the
+    row with no variance to explain, and means little.
+    """
+    n_coef = explainer.n_features_in_ + 1
+    smallest = float(ess.min(initial=np.inf))
+    if smallest >= _MIN_EVALUATION_SAMPLES_PER_COEF * n_coef:
+        return
+    width, name = (
+        (explainer.kernel_width_, "kernel_width")
+        if own_kernel
+        else (explainer.fidelity_width_, "fidelity_width")
+    )
+    warnings.warn(
+        f"The evaluation kernel ({name}={width:.3g}) leaves an effective sample "
+        f"size of {smallest:.1f} (of num_samples={explainer.num_samples}) for "
+        f"scoring a surrogate with {n_coef} coefficients: the score is "
+        f"unreliable. Use a larger {name}.",
+        UserWarning,
+        stacklevel=3,
+    )
+
+
+def _check_unique_names(X):
+    """Refuse a frame whose column names repeat: columns are matched by name."""
+    names = [str(name) for name in column_names(X)]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValueError(
+            f"X has repeated column names {repeated}; columns are matched to the "
+            "model by name, so give every column a distinct name."
+        )

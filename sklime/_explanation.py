@@ -97,12 +97,13 @@ def _bin_label(name, edges, value):
     """lime's label of the bin holding ``value``, e.g. ``0.03 < bmi <= 0.06``.
 
     Edges are shown with two decimals (lime's format) when that tells them
-    apart, else with three significant digits.
+    apart and they are below 1e5 in size, else with three significant digits.
     """
     if len(edges) == 0:
         return f"{name} (one bin)"
     shown = [f"{e:.2f}" for e in edges]
-    if len(set(shown)) < len(shown) or any(e != 0 and abs(e) < 0.005 for e in edges):
+    small = any(e != 0 and abs(e) < 0.005 for e in edges)
+    if len(set(shown)) < len(shown) or small or np.abs(edges).max() >= 1e5:
         shown = [f"{e:.3g}" for e in edges]
     b = int(np.searchsorted(edges, value))
     if b == 0:
@@ -156,7 +157,9 @@ class Explanation:
         errors are correlated and do not average out over rows: this error
         accounts for that correlation (for independent draws, like
         ``standard_error``), where ``standard_error / sqrt(n_rows)`` would be
-        several times too small.
+        several times too small. Like ``standard_error`` it takes the feature
+        selection as given: with ``num_features``, a feature selected in some
+        draws and not in others varies more than this error says.
     feature_names : ndarray of shape (n_features,)
         Names of the explained features.
     outputs : ndarray of shape (n_outputs,)
@@ -486,7 +489,7 @@ class Explanation:
         records = []
         for row in range(len(self)):
             labels = self._describer(self._rows[row])
-            for k, output in enumerate(self.outputs):
+            for k, output in enumerate(self.outputs.tolist()):
                 weights = self._block(self.coef, k)[row]
                 errors = self._block(self.standard_error, k)[row]
                 for j in self._ranked(row, k):
@@ -568,7 +571,8 @@ class Explanation:
         """(description, weight) pairs of ``row`` and block ``k``, largest first."""
         weights = self._block(self.coef, k)[row]
         labels = self._describer(self._rows[row])
-        return [(labels[j], float(weights[j])) for j in self._ranked(row, k)]
+        # + 0.0 turns a negative zero into a plain 0.0.
+        return [(labels[j], float(weights[j]) + 0.0) for j in self._ranked(row, k)]
 
 
 #: Columns of the long table of :meth:`Explanation.to_frame`.

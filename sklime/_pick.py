@@ -89,7 +89,15 @@ def submodular_pick(
             )
         candidates = None
         coef = getattr(explanations, "coef", explanations)
-    coef = check_array(coef, dtype=float, input_name="explanations")
+    try:
+        coef = check_array(coef, dtype=float, input_name="explanations")
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            "explanations must be a fitted LimeExplainer (with X), one "
+            "Explanation, or a 2-d numeric coefficient matrix such as "
+            f"LimeExplainer.transform returns ({exc}). To pick among several "
+            "explanations, explain their rows together in one call."
+        ) from exc
     if n_picks > coef.shape[0]:
         raise ValueError(
             f"n_picks={n_picks} exceeds the {coef.shape[0]} candidate rows; "

@@ -86,13 +86,18 @@ def plot_summary(explanation, k, *, top=20, ax=None):
     order = np.argsort(-importance, kind="stable")[:top][::-1]
     ax = _axes(ax, (6, 0.4 * len(order) + 1.2), "Explanation.plot_summary")
     shown = error[order]
+    known = np.isfinite(shown)
+    # An undetermined error (infinite) must not look like an exact value.
     ax.barh(
         np.arange(len(order)),
         importance[order],
-        xerr=2 * np.where(np.isfinite(shown), shown, 0.0),
-        color=POSITIVE,
+        xerr=2 * np.where(known, shown, 0.0),
+        color=np.where(known, POSITIVE, "lightgray"),
         ecolor="black",
-        tick_label=[str(explanation.feature_names[j]) for j in order],
+        tick_label=[
+            str(explanation.feature_names[j]) + ("" if ok else " (error unknown)")
+            for j, ok in zip(order, known, strict=True)
+        ],
     )
     ax.set_xlabel("mean |coefficient| over rows (± 2 standard errors)")
     label = _output_label(explanation.outputs[k])

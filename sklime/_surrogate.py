@@ -587,6 +587,36 @@ def mean_abs_coefficients(coef, standard_error, abs_influence):
     return np.abs(coef).mean(axis=0), np.where(undetermined, np.inf, error)
 
 
+def starved(moments, weights, design, shared, active):
+    """Rows whose kernel weights leave some feature without variation.
+
+    A feature that varies over the perturbations but not over the weighted
+    ones (the kernel put all its weight on perturbations that keep it) has a
+    coefficient the data do not determine, however large the effective
+    sample size: those perturbations may all be copies of the row.
+
+    Parameters
+    ----------
+    moments : Moments
+    weights : ndarray of shape (n_rows or 1, n_samples)
+    design : ndarray of shape (n_rows or 1, n_samples, n_features)
+    shared : SharedDesign or None
+        The shared design, prepared, if there is one.
+    active : ndarray of shape (n_features,), dtype bool
+
+    Returns
+    -------
+    starved : ndarray of shape (n_rows or 1,), dtype bool
+    """
+    if moments.gram is not None:
+        diagonal = np.diagonal(moments.gram, axis1=-2, axis2=-1)
+    else:
+        diagonal = moments.operator.diagonal()
+    weighted = diagonal / weights.sum(axis=-1)[:, None]
+    spread = (shared.x**2).mean(axis=0) if shared is not None else design.var(axis=1)
+    return ((spread > _JITTER) & (weighted <= _JITTER) & active).any(axis=-1)
+
+
 def _varies(gram, weights):
     """Whether each design column varies over the weighted perturbations.
 

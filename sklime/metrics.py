@@ -156,7 +156,9 @@ def explanation_stability(explainer, X, *, n_seeds=5, top_k=5, random_state=None
         Number of perturbation seeds, at least 2 (the seeds are compared in
         pairs).
     top_k : int, default=5
-        Size of the compared feature sets, from 1 to the number of features.
+        Size of the compared feature sets; with fewer features than that,
+        all features are compared (their sets then differ only where
+        ``num_features`` selects different ones).
     random_state : int, RandomState instance or None, default=None
         Draws the seeds. Pass an int for reproducible output across multiple
         function calls.
@@ -179,11 +181,7 @@ def explanation_stability(explainer, X, *, n_seeds=5, top_k=5, random_state=None
     1.0
     """
     check_is_fitted(explainer)
-    if top_k > explainer.n_features_in_:
-        raise ValueError(
-            f"top_k={top_k} exceeds the {explainer.n_features_in_} explained "
-            f"features; choose top_k between 1 and {explainer.n_features_in_}."
-        )
+    top_k = min(top_k, explainer.n_features_in_)
     seeds = check_random_state(random_state).randint(
         np.iinfo(np.int32).max, size=n_seeds
     )

@@ -6,7 +6,7 @@ from sklearn.base import clone
 from sklearn.compose import make_column_transformer
 from sklearn.datasets import load_diabetes
 from sklearn.frozen import FrozenEstimator
-from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder
 
@@ -435,3 +435,42 @@ def test_entropy_discretizer_refuses_unreadable_labels(fitted, other, message):
     lime = LimeExplainer(model, discretizer="entropy", num_samples=300)
     with pytest.raises(ValueError, match=message):
         lime.fit(X, labels)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.uint32, np.uint64])
+@pytest.mark.parametrize("as_frame", [False, True])
+def test_unsigned_integer_columns_are_explained_like_signed_ones(dtype, as_frame):
+    """uint columns (pixel values, counts) are numbers, like int columns."""
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    values = rng.integers(0, 50, size=(60, 2))
+    y = values @ np.array([1.0, -2.0])
+    X_signed, X_unsigned = values.astype(np.int64), values.astype(dtype)
+    if as_frame:
+        X_signed = pd.DataFrame(X_signed, columns=["a", "b"])
+        X_unsigned = pd.DataFrame(X_unsigned, columns=["a", "b"])
+    expected = (
+        LimeExplainer(Ridge(), num_samples=64, random_state=0)
+        .fit(X_signed, y)
+        .transform(X_signed[:3])
+    )
+    got = (
+        LimeExplainer(Ridge(), num_samples=64, random_state=0)
+        .fit(X_unsigned, y)
+        .transform(X_unsigned[:3])
+    )
+    np.testing.assert_allclose(got, expected)
+
+
+def test_repeated_column_names_are_refused():
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame(np.random.default_rng(0).normal(size=(30, 2)), columns=["a", "a"])
+    with pytest.raises(ValueError, match=r"repeated column names \['a'\]"):
+        LimeExplainer(Ridge(), num_samples=64).fit(X, X.iloc[:, 0])
+
+
+def test_discretizer_without_bin_edges_is_refused_clearly():
+    X = np.random.default_rng(0).normal(size=(30, 2))
+    lime = LimeExplainer(Ridge(), discretizer=Ridge(), num_samples=64)
+    with pytest.raises(TypeError, match="cannot be fitted on the continuous columns"):
+        lime.fit(X, X[:, 0])

@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.datasets import load_diabetes
 from sklearn.ensemble import RandomForestRegressor
 from sklearn.frozen import FrozenEstimator
@@ -114,8 +115,20 @@ def test_score_is_finite_for_extreme_fidelity_widths(diabetes_forest, fidelity_w
     X, model = diabetes_forest
     lime = LimeExplainer(
         model, num_samples=200, fidelity_width=fidelity_width, random_state=0
-    )
-    assert np.isfinite(lime.fit(X).score(X[:3]))
+    ).fit(X)
+    if fidelity_width < 1:
+        with pytest.warns(UserWarning, match=r"fidelity_width=1e-160\) .* unreliable"):
+            score = lime.score(X[:3])
+    else:
+        score = lime.score(X[:3])
+    assert np.isfinite(score)
+
+
+def test_score_of_huge_model_outputs_is_finite():
+    X, y = load_diabetes(return_X_y=True)
+    model = LinearRegression().fit(X, y * 1e300)
+    lime = LimeExplainer(FrozenEstimator(model), num_samples=500, random_state=0)
+    assert lime.fit(X).score(X[:3]) == pytest.approx(1.0, abs=1e-3)
 
 
 @pytest.mark.parametrize(
@@ -136,3 +149,54 @@ def test_narrow_kernels_never_fail_to_solve(diabetes_forest, params):
         explanation = lime.explain(np.vstack([X[:20], X[:2] + 40 * X.std(axis=0)]))
     assert np.isfinite(explanation.coef).all()
     assert not np.isnan(explanation.standard_error).any()
+
+
+class _CountsNonFinite(RegressorMixin, BaseEstimator):
+    """A model that tolerates NaN but counts the non-finite points it is given."""
+
+    def fit(self, X, y):
+        self.n_features_in_ = np.asarray(X).shape[1]
+        self.non_finite_queries_ = 0
+        return self
+
+    def predict(self, X):
+        X = np.asarray(X, dtype=float)
+        self.non_finite_queries_ += int((~np.isfinite(X)).any(axis=1).sum())
+        return np.nan_to_num(X[:, 0] / 1e160)
+
+
+@pytest.mark.parametrize("sampling", ["marginal", "mask"])
+def test_bins_of_huge_values_give_finite_perturbations(sampling):
+    """Values near 1e160 are finite doubles: draws inside their bins too."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 2)) * 1e160
+    lime = LimeExplainer(
+        _CountsNonFinite(),
+        discretizer="quartile",
+        sampling=sampling,
+        num_samples=256,
+        random_state=0,
+    ).fit(X, X[:, 0] / 1e160)
+    explanation = lime.explain(X[:2])
+    assert lime.estimator_.non_finite_queries_ == 0
+    assert all(len(label) < 40 for label in explanation.descriptions(0))
+
+
+def test_kernel_that_keeps_only_copies_of_the_row_warns():
+    """A narrow kernel under mask sampling puts all its weight on perturbations
+    that keep every feature (copies of the row): many effective samples, but
+    no variation, so the coefficients are undetermined and the user is told."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    model = LinearRegression().fit(X, X @ np.array([3.0, -2.0, 0.5]))
+    lime = LimeExplainer(
+        FrozenEstimator(model),
+        sampling="mask",
+        kernel_width=0.05,
+        num_samples=512,
+        random_state=0,
+    ).fit(X)
+    with pytest.warns(UserWarning, match="leaves no weight on the perturbations"):
+        explanation = lime.explain(X[:1])
+    assert explanation.effective_sample_size[0] > 50
+    assert np.isinf(explanation.standard_error).all()

@@ -149,8 +149,11 @@ def test_metrics_accept_lists_and_check_their_arguments():
             explanation_stability(lime, rows, n_seeds=n_seeds)
     with pytest.raises(ValueError, match="'top_k' parameter .* \\[1, inf\\)"):
         explanation_stability(lime, rows, top_k=0)
-    with pytest.raises(ValueError, match="top_k=11 exceeds the 10 explained"):
-        explanation_stability(lime, rows, top_k=11)
+    # More than the 10 features: all of them are compared.
+    assert (
+        explanation_stability(lime, rows, top_k=11, **kwargs).jaccard
+        == explanation_stability(lime, rows, top_k=10, **kwargs).jaccard
+    )
     for metric in (neighborhood_fidelity, effective_sample_size):
         with pytest.raises(ValueError, match="'explainer' parameter .*LimeExplainer"):
             metric(model, rows)

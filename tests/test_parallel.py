@@ -12,6 +12,7 @@ from sklearn import config_context
 from sklearn.datasets import load_diabetes
 from sklearn.ensemble import RandomForestRegressor
 from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import Ridge
 
 from sklime import LimeExplainer
 
@@ -82,3 +83,22 @@ def test_loky_workers_give_the_single_process_matrix(explainer):
         expected = lime.set_params(n_jobs=None).transform(X[:40])
         coef = lime.set_params(n_jobs=2).transform(X[:40])
     np.testing.assert_array_equal(coef, expected)
+
+
+def test_backends_that_cannot_stream_give_the_same_rows():
+    """joblib's multiprocessing backend (and those built on it) cannot return
+    results as a generator; the chunks then come back as a list."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    lime = LimeExplainer(Ridge(), num_samples=64, random_state=0).fit(X, X[:, 0])
+    expected = lime.transform(X)
+    with parallel_config(backend="multiprocessing", n_jobs=2):
+        np.testing.assert_array_equal(lime.transform(X), expected)
+
+
+def test_n_jobs_zero_set_after_fit_is_refused():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, 3))
+    lime = LimeExplainer(Ridge(), num_samples=64, random_state=0).fit(X, X[:, 0])
+    with pytest.raises(ValueError, match="n_jobs=0 means no worker"):
+        lime.set_params(n_jobs=0).transform(X)

@@ -5,6 +5,7 @@ import sys
 import numpy as np
 import pytest
 from sklearn.datasets import load_diabetes, load_iris
+from sklearn.ensemble import RandomForestRegressor
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LinearRegression, LogisticRegression
 
@@ -148,3 +149,17 @@ def test_html_is_small_escaped_and_saved(tmp_path):
     page = path.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and page.count("<table") == 1
     assert len(page) < 5000 and "<script" not in page
+
+
+def test_summary_marks_undetermined_errors(plt):
+    """Infinite errors (a kernel too narrow for the rows) are not drawn as
+    exact values: grey bars, labelled."""
+    X, y = load_diabetes(return_X_y=True)
+    model = FrozenEstimator(RandomForestRegressor(10, random_state=0).fit(X, y))
+    lime = LimeExplainer(model, num_samples=64, kernel_width=0.3, random_state=0)
+    with pytest.warns(UserWarning, match="effective sample size"):
+        explanation = lime.fit(X).explain(X[:5])
+    assert np.isinf(explanation.mean_abs_coef_error).all()
+    ax = explanation.plot_summary(top=3)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert all(label.endswith("(error unknown)") for label in labels)
