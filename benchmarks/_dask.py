@@ -2,8 +2,9 @@
 
 ``transform`` runs on a ``distributed.LocalCluster`` of worker processes, as it
 would on a real cluster: ``parallel_config(backend="dask")`` and ``n_jobs=-1``
-send sklime's chunks to the workers. Each worker's peak resident memory is its
-``ru_maxrss``, asked of every worker with ``Client.run``. A random sample of
+send sklime's chunks to the workers. Each worker's peak resident memory
+during the transform (Linux ``VmHWM``, reset before it) is asked of every
+worker with ``Client.run``. A random sample of
 the rows is then explained alone in this process: every row's explanation
 depends only on the shared noise and the row, so the two must be bit-identical.
 
@@ -13,7 +14,6 @@ chunks on the workers: sklime runs the model's joblib calls sequentially in
 chunks it runs in parallel, so the workers do not wait on themselves.
 """
 
-import resource
 import time
 
 import numpy as np
@@ -27,10 +27,42 @@ from _common import Table, chunk_rows, print_header
 from sklime import LimeExplainer
 
 
-def _peak_rss_mib(client):
-    """Peak resident memory (MiB) of each worker process, in worker order."""
-    usage = client.run(resource.getrusage, resource.RUSAGE_SELF)
-    return [usage[worker].ru_maxrss / 1024 for worker in sorted(usage)]
+def _status_mib(field):
+    """A memory field of this process's ``/proc/self/status``, in MiB (None
+    where there is no ``/proc``)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(f"{field}:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def _reset_peak_rss():
+    """Reset this process's peak RSS to its current RSS (Linux); return it.
+
+    ``ru_maxrss`` cannot be reset and a worker process inherits its parent's
+    peak through fork and exec; ``VmHWM``, reset by writing 5 to
+    ``/proc/self/clear_refs``, counts this process image alone."""
+    try:
+        with open("/proc/self/clear_refs", "w") as clear_refs:
+            clear_refs.write("5")
+    except OSError:
+        return None
+    return _status_mib("VmRSS")
+
+
+def _peak_rss():
+    """This process's peak RSS (MiB) since the last reset."""
+    return _status_mib("VmHWM")
+
+
+def _on_workers(client, fn):
+    """``fn()`` on every worker, in worker order."""
+    out = client.run(fn)
+    return [out[worker] for worker in sorted(out)]
 
 
 def _nested_forest_case(n_rows, num_samples, seed):
@@ -50,14 +82,19 @@ def _nested_forest_case(n_rows, num_samples, seed):
 
 def _run_on_cluster(client, est, rows):
     """Transform ``rows`` through the dask backend: seconds, the matrix, and
-    each worker's peak RSS (MiB) before and after."""
+    each worker's RSS (MiB) before and its peak during the transform."""
     with parallel_config(backend="dask"):
         est.transform(rows[:2])  # warm-up: every worker imports sklime
-        before = _peak_rss_mib(client)
+        before = _on_workers(client, _reset_peak_rss)
         start = time.perf_counter()
         coef = est.transform(rows)
         seconds = time.perf_counter() - start
-    return seconds, coef, before, _peak_rss_mib(client)
+    return seconds, coef, before, _on_workers(client, _peak_rss)
+
+
+def _mib_list(values):
+    """Per-worker MiB as one table cell."""
+    return " / ".join("n/a" if v is None else f"{v:.0f}" for v in values)
 
 
 def _check_one_process(est, rows, coef, n_check, seed):
@@ -91,7 +128,6 @@ def dask(cfg, results):
     except ImportError:
         print('distributed is not installed: pip install "dask[distributed]"')
         return
-    # the small case first: a worker's peak RSS never goes down
     cases = [
         ("forest n_jobs=2, diabetes", "local")
         + _nested_forest_case(cfg.dask_nested_rows, num_samples, cfg.seed),
@@ -148,15 +184,15 @@ def dask(cfg, results):
                     chunk,
                     seconds,
                     n_rows / seconds,
-                    " / ".join(f"{mib:.0f}" for mib in before),
-                    " / ".join(f"{mib:.0f}" for mib in peak),
+                    _mib_list(before),
+                    _mib_list(peak),
                     n_check / alone_s,
                     f"{'yes' if same else 'NO'} ({n_check:,})",
                 ]
             )
     print(
-        "(one run each, after a two-row warm-up; worker RSS is ru_maxrss of each "
-        "worker process; '1 process' explains the checked sample of rows alone "
-        "in this process, n_jobs=None; identical: np.testing.assert_array_equal "
-        "on that sample)"
+        "(one run each, after a two-row warm-up; worker RSS: at the start and "
+        "the peak during the transform, VmHWM of each worker process; "
+        "'1 process' explains the checked sample of rows alone in this process, "
+        "n_jobs=None; identical: np.testing.assert_array_equal on that sample)"
     )
