@@ -50,7 +50,7 @@ stable, comparable numbers there (it limits lime and sklime alike).
 
 Usage, from the repository root::
 
-    python benchmarks/bench_vs_lime.py              # full run, ~12 min on 2 cores
+    python benchmarks/bench_vs_lime.py              # full run, ~14 min on 2 cores
     python benchmarks/bench_vs_lime.py --quick      # smoke run, about a minute
     python benchmarks/bench_vs_lime.py --threads 1  # busy machine: one thread
     python benchmarks/bench_vs_lime.py --cases diabetes --settings default local
