@@ -4,9 +4,9 @@
 would on a real cluster: ``parallel_config(backend="dask")`` and ``n_jobs=-1``
 send sklime's chunks to the workers. Each worker's peak resident memory
 during the transform (Linux ``VmHWM``, reset before it) is asked of every
-worker with ``Client.run``. A random sample of
-the rows is then explained alone in this process: every row's explanation
-depends only on the shared noise and the row, so the two must be bit-identical.
+worker with ``Client.run``. A random sample of the rows is then explained
+alone in this process: every row's explanation depends only on the shared
+noise and the row, so the two must be bit-identical.
 
 Another row runs a model with its own ``n_jobs`` (a random forest,
 ``n_jobs=2``) under local sampling, where the model is called inside the
