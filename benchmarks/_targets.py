@@ -1,0 +1,80 @@
+"""The targets the measured numbers are checked against, printed at the end."""
+
+from _common import print_header
+
+TARGETS = {
+    "default_speedup": 100.0,
+    "continuous_speedup": 30.0,
+    "forest_overhead": 1.25,
+    "linearity": 11.0,
+    "memory_bytes": 2 * 1024**3,
+}
+
+
+def report_targets(results):
+    lines = []
+    by = {}
+    for r in results["compare"]:
+        by.setdefault(r["setting"].name, []).append(r)
+
+    def verdict(ok):
+        return "PASS" if ok else "FAIL"
+
+    if by.get("default"):
+        items = [
+            (r["case_name"], r["ratio"])
+            for r in by["default"]
+            if r["ratio"] is not None
+        ]
+        if items:
+            target = TARGETS["default_speedup"]
+            parts = ", ".join(f"{c} {v:.0f}x {verdict(v >= target)}" for c, v in items)
+            lines.append(f"(1) lime-default-equivalent >= {target:.0f}x lime: {parts}")
+    if by.get("continuous"):
+        items = [
+            (r["case_name"], r["ratio"])
+            for r in by["continuous"]
+            if r["ratio"] is not None
+        ]
+        if items:
+            target = TARGETS["continuous_speedup"]
+            parts = ", ".join(f"{c} {v:.0f}x {verdict(v >= target)}" for c, v in items)
+            lines.append(f"(2) continuous marginal >= {target:.0f}x lime: {parts}")
+    forest = [
+        r
+        for r in results["compare"]
+        if r["case_name"] == "diabetes" and r["setting"].name in ("local", "mask")
+    ]
+    if forest:
+        target = TARGETS["forest_overhead"]
+        parts = ", ".join(
+            f"{r['setting'].name} {r['overhead']:.2f} "
+            f"{verdict(r['overhead'] <= target)}"
+            for r in forest
+        )
+        lines.append(f"(3) random forest overhead <= {target}: {parts}")
+    if results["linearity"]:
+        target = TARGETS["linearity"]
+        parts = ", ".join(
+            f"{r['setting']} {r['ratio']:.2f}x {verdict(r['ratio'] <= target)}"
+            for r in results["linearity"]
+        )
+        lines.append(f"(4) 10x rows <= {target:.0f}x time: {parts}")
+    if results["memory"]:
+        target = TARGETS["memory_bytes"]
+        parts = ", ".join(
+            f"working_memory={r['working_memory']} {r['peak_kib'] / 1024:.0f} MiB "
+            f"{verdict(r['peak_kib'] * 1024 < target)}"
+            for r in results["memory"]
+        )
+        lines.append(f"(5) peak RSS < 2 GiB: {parts}")
+    if results["dask"]:
+        parts = ", ".join(
+            f"{r['model']} ({r['rows']:,} rows) {verdict(r['identical'])}"
+            for r in results["dask"]
+        )
+        lines.append(f"(6) dask backend gives the single-process rows: {parts}")
+    if lines:
+        print_header("targets", None)
+        print("\n".join(lines))
+        print()
