@@ -33,7 +33,6 @@ from ._surrogate import (
     starved,
     weighted_moments,
 )
-from ._tabular import OWN_VALUE
 
 
 @dataclass
@@ -426,20 +425,19 @@ def _neighbourhoods(explainer, rows, noise, shared):
 
 
 def _query_with_rows(explainer, rows, neighbourhood):
-    """One model call for the rows and their perturbations.
+    """The model's output on the rows and on their perturbations.
+
+    The perturbed points go to the model as they are (no copy: they were
+    built for this call); the rows in a call of their own.
 
     Returns
     -------
     prediction : ndarray of shape (n_rows, n_outputs)
     output : ndarray of shape (n_rows, n_samples, n_outputs)
     """
-    n_rows, n_samples, n_features = neighbourhood.values.shape
-    values = np.empty((n_rows, n_samples + 1, n_features))
-    values[:, 0], values[:, 1:] = rows.values, neighbourhood.values
-    codes = None
-    if explainer.categorical_.any():
-        codes = np.full((n_rows, n_samples + 1, n_features), OWN_VALUE)
-        codes[:, 1:] = neighbourhood.codes
-    model_input = explainer.schema_.model_input(values, codes, rows.raw)
-    output = explainer.black_box_(model_input).reshape(n_rows, n_samples + 1, -1)
-    return output[:, 0], output[:, 1:]
+    schema, box = explainer.schema_, explainer.black_box_
+    n_rows, n_samples, _ = neighbourhood.values.shape
+    codes = neighbourhood.codes if explainer.categorical_.any() else None
+    model_input = schema.model_input(neighbourhood.values, codes, rows.raw, owned=True)
+    output = box(model_input).reshape(n_rows, n_samples, -1)
+    return box(schema.rows_input(rows)), output

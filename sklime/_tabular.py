@@ -245,7 +245,7 @@ class TableSchema:
             raw[:, j] = column
         return Rows(values, codes, raw)
 
-    def model_input(self, values, codes, own):
+    def model_input(self, values, codes, own, *, owned=False):
         """Rebuild model input from perturbed values and codes.
 
         Parameters
@@ -257,6 +257,9 @@ class TableSchema:
             Ignored (and may be None) without categorical columns.
         own : ndarray of shape (n_blocks, n_features) or None
             The raw row behind each block (None when no code is ``OWN_VALUE``).
+        owned : bool, default=False
+            ``values`` was built for this call and may be handed to the model
+            without a copy (a float array stays as it is).
 
         Returns
         -------
@@ -267,7 +270,7 @@ class TableSchema:
         if self.categorical.any() and not numeric:
             flat = flat.astype(object)
         else:
-            flat = flat.astype(float, copy=True)
+            flat = flat.astype(float, copy=not owned)
         for j in np.flatnonzero(self.categorical):
             column = self.categories[j][np.maximum(codes[:, :, j], 0)]
             if own is not None:
