@@ -613,8 +613,16 @@ def starved(moments, weights, design, shared, active):
     else:
         diagonal = moments.operator.diagonal()
     weighted = diagonal / weights.sum(axis=-1)[:, None]
-    spread = (shared.x**2).mean(axis=0) if shared is not None else design.var(axis=1)
-    return ((spread > _JITTER) & (weighted <= _JITTER) & active).any(axis=-1)
+    still = (weighted <= _JITTER) & active
+    result = np.zeros(still.shape[0], dtype=bool)
+    suspects = np.flatnonzero(still.any(axis=-1))
+    if suspects.size:  # rare: only then measure the unweighted variation
+        if shared is not None:
+            spread = (shared.x**2).mean(axis=0)
+        else:
+            spread = design[suspects if design.shape[0] > 1 else [0]].var(axis=1)
+        result[suspects] = ((spread > _JITTER) & still[suspects]).any(axis=-1)
+    return result
 
 
 def _varies(gram, weights):
