@@ -67,7 +67,7 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
     num_samples : int, default=8192
         Perturbations per explained row. The default (lime uses 5000) is a
         power of two, where the Sobol sequence is balanced; with it the top-5
-        features of a row agree between seeds about 98% of the time on
+        features of a row agree between seeds about 97% of the time on
         ``load_diabetes`` with a random forest (lime: about 80%).
 
     kernel_width : float or None, default=None
