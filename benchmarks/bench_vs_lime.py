@@ -37,7 +37,9 @@ default ``working_memory`` and with ``working_memory=128``), ``njobs``
 (``n_jobs=2`` against ``n_jobs=1`` where the model dominates), ``dask``
 (1,000,000 rows, ``num_samples=1024``, through joblib's dask backend on a
 ``distributed.LocalCluster`` of worker processes: time, each worker's peak RSS,
-and a sample of rows checked bit-identical to one process) and, on request,
+and a sample of rows checked bit-identical to one process), ``width`` (wide
+tables: a Ridge model with 100, 300 and 1000 continuous features, all kept,
+lime and sklime per row, with sklime's traced memory peak) and, on request,
 ``profile`` (cProfile of sklime's lime-default case on the diabetes forest).
 
 Every time is the best of up to three runs (repeated while the runs took less
@@ -64,8 +66,8 @@ columns read "n/a". The dask section needs ``dask[distributed]``
 This script runs the sections; the code lives beside it: ``_cases.py`` (models
 and settings), ``_common.py`` (timing, tables, machine report), one module per
 section (``_compare.py``, ``_linearity.py``, ``_memory.py``, ``_njobs.py``,
-``_dask.py``, ``_profile.py``) and ``_targets.py`` (the targets checked at the
-end).
+``_dask.py``, ``_width.py``, ``_profile.py``) and ``_targets.py`` (the targets
+checked at the end).
 """
 
 import argparse
@@ -80,9 +82,10 @@ from _memory import memory
 from _njobs import njobs
 from _profile import profile
 from _targets import report_targets
+from _width import width
 
-SECTIONS = ("compare", "linearity", "memory", "njobs", "dask", "profile")
-DEFAULT_SECTIONS = ("compare", "linearity", "memory", "njobs", "dask")
+SECTIONS = ("compare", "linearity", "memory", "njobs", "dask", "width", "profile")
+DEFAULT_SECTIONS = ("compare", "linearity", "memory", "njobs", "dask", "width")
 
 
 def parse_args(argv=None):
@@ -137,6 +140,16 @@ def parse_args(argv=None):
         help="limit the BLAS and OpenMP thread pools (threadpoolctl) of the whole "
         "run, for stable timings on a busy machine; default: as they are",
     )
+    parser.add_argument(
+        "--width-dims",
+        type=int,
+        nargs="+",
+        default=[100, 300, 1000],
+        help="numbers of features of the width section",
+    )
+    parser.add_argument(
+        "--width-rows", type=int, default=20, help="rows sklime explains (width)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     cfg = parser.parse_args(argv)
     quick = cfg.quick
@@ -165,13 +178,21 @@ def main(argv=None):
     limit_threads(cfg.threads)
     start = time.perf_counter()
     machine_report()
-    results = {"compare": [], "linearity": [], "memory": [], "njobs": [], "dask": []}
+    results = {
+        "compare": [],
+        "linearity": [],
+        "memory": [],
+        "njobs": [],
+        "dask": [],
+        "width": [],
+    }
     sections = dict(
         compare=lambda: compare(cfg.cases, cfg.settings, cfg, results),
         linearity=lambda: linearity(cfg, results),
         memory=lambda: memory(cfg, results),
         njobs=lambda: njobs(cfg, results),
         dask=lambda: dask(cfg, results),
+        width=lambda: width(cfg, results),
         profile=lambda: profile(cfg, results),
     )
     for name, run in sections.items():
