@@ -112,7 +112,9 @@ def explain_rows(
         weighting = _evaluation_weighting(explainer, own_kernel)
         evaluation = _from_kernel(explainer, evaluation, weighting[1])
         fresh = _marginal_outputs(explainer, evaluation, rows, shared)
-    batches = gen_batches(len(rows), _chunk_rows(explainer, len(rows)))
+    batches = gen_batches(
+        len(rows), _chunk_rows(explainer, len(rows), prepared, with_errors)
+    )
     in_parallel = effective_n_jobs(explainer.n_jobs) > 1
     tasks = [
         delayed(_explain_chunk_alone if in_parallel else _explain_chunk)(
@@ -244,15 +246,26 @@ def _marginal_outputs(explainer, noise, rows, known=None):
     return _Shared((values, codes), output[None], prediction)
 
 
-def _chunk_rows(explainer, n_rows):
+def _chunk_rows(explainer, n_rows, prepared=None, with_errors=False):
     """Rows per chunk, from scikit-learn's ``working_memory`` and ``n_jobs``.
 
-    Chunks fit in ``working_memory``; with several workers, there are also at
-    least ``_CHUNKS_PER_WORKER`` chunks per worker, so that all of them work.
+    Chunks fit in ``working_memory``: a row needs a few arrays of
+    ``num_samples`` floats (weights, distances, outputs), per-row copies of
+    the perturbed points and the design unless both are shared (marginal
+    sampling of a shared design), its Gram matrices unless conjugate
+    gradients solve without them, and the influences of the standard errors
+    when asked. With several workers, there are also at least
+    ``_CHUNKS_PER_WORKER`` chunks per worker, so that all of them work.
     """
     d, k, s = explainer.n_features_in_, len(explainer.outputs_), explainer.num_samples
-    row_bytes = 8 * (s * (8 * d + 4 * k + 4) + 4 * k * d * d)
-    n_chunk = get_chunk_n_rows(row_bytes, max_n_rows=n_rows)
+    floats = s * (6 + 3 * k)
+    if prepared is None or explainer.sampling != "marginal":
+        floats += 8 * s * d
+    if with_errors or not _iterative(explainer, prepared):
+        floats += 4 * k * d * d
+    if with_errors:
+        floats += 2 * s * d
+    n_chunk = get_chunk_n_rows(8 * floats, max_n_rows=n_rows)
     n_workers = effective_n_jobs(explainer.n_jobs)
     if n_workers > 1:
         n_chunk = min(n_chunk, max(1, -(-n_rows // (_CHUNKS_PER_WORKER * n_workers))))

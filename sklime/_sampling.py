@@ -453,7 +453,9 @@ def _zscore_sq_distance(space, normal, x_zscore):
     zs = (space.kind == ZSCORE) & space.active
     if not zs.any():
         return np.zeros((1, normal.shape[0]))
-    noise, rows = normal[:, zs], x_zscore[:, zs]
+    # C order: a row's sum over a strided axis would round differently with
+    # the number of rows.
+    noise, rows = normal[:, zs], np.ascontiguousarray(x_zscore[:, zs])
     # |n - x|^2 = |n|^2 - 2 n.x + |x|^2: one matrix product, no per-row copy.
     cross = rowwise_matmul(rows, noise.T)
     sq = (noise**2).sum(axis=1) - 2.0 * cross + (rows**2).sum(axis=1)[:, None]

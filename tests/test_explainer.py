@@ -148,7 +148,7 @@ def test_row_results_do_not_depend_on_batch(diabetes, sampling, discretizer):
     assert_same_rows(lime.explain(X[:20][::-1]), slice(None, None, -1))
     for rows in (slice(5, 6), slice(3, 10), slice(17, 20)):
         assert_same_rows(lime.explain(X[rows]), rows)
-    with config_context(working_memory=1):  # chunks of a few rows
+    with config_context(working_memory=0.1):  # chunks of a few rows
         np.testing.assert_array_equal(lime.transform(X[:20]), full.coef)
         lime.set_params(n_jobs=2)
         np.testing.assert_array_equal(lime.transform(X[:20]), full.coef)
@@ -499,7 +499,7 @@ def test_wide_table_algorithm_gives_the_same_coefficients(
     # Without the table of column products: per-row Gram matrices, and under
     # marginal sampling conjugate gradients.
     monkeypatch.setattr("sklime._surrogate.PRODUCTS_MAX_BYTES", 0)
-    with config_context(working_memory=1):
+    with config_context(working_memory=0.1):
         wide = lime.explain(X[:7])
         coef = lime.transform(X[:7])
     np.testing.assert_allclose(wide.coef, expected.coef, rtol=1e-10, atol=1e-10)

@@ -32,7 +32,7 @@ def test_logs_each_chunk_without_tqdm(caplog, monkeypatch):
     X, lime = _explainer(1)
     with (
         caplog.at_level(logging.INFO, logger="sklime"),
-        config_context(working_memory=1),
+        config_context(working_memory=0.05),  # chunks of a few rows
     ):
         lime.transform(X[:50])
     messages = [r.getMessage() for r in caplog.records]
