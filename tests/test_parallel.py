@@ -47,9 +47,8 @@ def explainer():
     return _fitted(n_jobs=None)
 
 
-def test_dask_backend_gives_the_single_process_matrix(explainer):
+def _assert_dask_gives_the_single_process_matrix(X, lime):
     distributed = pytest.importorskip("distributed")
-    X, lime = explainer
     with config_context(working_memory=2):  # several chunks
         expected = lime.transform(X[:40])
         with (
@@ -61,20 +60,14 @@ def test_dask_backend_gives_the_single_process_matrix(explainer):
     np.testing.assert_array_equal(coef, expected)
 
 
+def test_dask_backend_gives_the_single_process_matrix(explainer):
+    _assert_dask_gives_the_single_process_matrix(*explainer)
+
+
 def test_model_with_its_own_jobs_under_dask_does_not_hang():
     # The forest's own joblib calls (n_jobs=2) run inside chunks that a dask
     # backend dispatches; they must not wait on the same two worker threads.
-    distributed = pytest.importorskip("distributed")
-    X, lime = _fitted(n_jobs=2)
-    with config_context(working_memory=2):
-        expected = lime.transform(X[:40])
-        with (
-            _local_cluster(distributed) as cluster,
-            distributed.Client(cluster),
-            parallel_config(backend="dask"),
-        ):
-            coef = lime.set_params(n_jobs=-1).transform(X[:40])
-    np.testing.assert_array_equal(coef, expected)
+    _assert_dask_gives_the_single_process_matrix(*_fitted(n_jobs=2))
 
 
 def test_loky_workers_give_the_single_process_matrix(explainer):
