@@ -124,3 +124,33 @@ def test_gaussian_sampling_refuses_a_custom_kernel(linear):
     lime = LimeExplainer(model, sampling="gaussian", kernel=np.exp)
     with pytest.raises(ValueError, match="sampling='gaussian' .* cannot use a custom"):
         lime.fit(X)
+
+
+@pytest.mark.parametrize("width", [1e-170, 1e160])
+def test_extreme_widths_are_explained_as_with_the_other_samplings(linear, width):
+    # The other samplings take any positive width; the probability of keeping
+    # an indicator must not overflow in plain float arithmetic
+    # (0.5 / width**2 raises ZeroDivisionError or OverflowError).
+    X, model = linear
+    lime = LimeExplainer(
+        model, sampling="gaussian", kernel_width=width, num_samples=64, random_state=0
+    ).fit(X)
+    assert np.isfinite(lime.transform(X[:2])).all()
+
+
+def test_narrow_kernel_does_not_silently_shrink_a_linear_models_slopes(linear):
+    # Under gaussian sampling the design's spread is kernel_width training
+    # standard deviations, so a fixed ridge penalty (the default alpha=1)
+    # shrinks the slopes by num_samples * width**2 / (num_samples * width**2
+    # + alpha): here to about half, with every one of the 1024 perturbations
+    # counting (no small-sample warning). The slopes must be right, or the
+    # user told that alpha dominates.
+    X, model = linear
+    lime = LimeExplainer(
+        model, sampling="gaussian", kernel_width=0.03, num_samples=1024, random_state=0
+    ).fit(X)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        coef = lime.transform(X[:2])
+    right = np.allclose(coef, np.tile(W * X.std(axis=0), (2, 1)), rtol=0.05)
+    assert right or any("alpha" in str(w.message) for w in caught)
