@@ -154,3 +154,22 @@ def test_narrow_kernel_does_not_silently_shrink_a_linear_models_slopes(linear):
         coef = lime.transform(X[:2])
     right = np.allclose(coef, np.tile(W * X.std(axis=0), (2, 1)), rtol=0.05)
     assert right or any("alpha" in str(w.message) for w in caught)
+
+
+def test_warns_when_a_narrow_kernel_never_leaves_the_rows_bins(linear):
+    # At width 0.02 no perturbation leaves a quartile bin of the row but for
+    # rows near an edge: those features get a zero coefficient the data do not
+    # determine (infinite standard error). The other samplings warn there;
+    # gaussian sampling must too, or transform's zeros pass for "no effect".
+    X, model = linear
+    lime = LimeExplainer(
+        model,
+        sampling="gaussian",
+        discretizer="quartile",
+        kernel_width=0.02,
+        num_samples=256,
+        random_state=0,
+    ).fit(X)
+    with pytest.warns(UserWarning, match="kernel_width"):
+        explanation = lime.explain(X[:3])
+    assert np.isinf(explanation.standard_error).any()
