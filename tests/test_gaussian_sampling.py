@@ -173,3 +173,41 @@ def test_warns_when_a_narrow_kernel_never_leaves_the_rows_bins(linear):
     with pytest.warns(UserWarning, match="kernel_width"):
         explanation = lime.explain(X[:3])
     assert np.isinf(explanation.standard_error).any()
+
+
+def test_score_warning_gives_a_remedy_that_works_under_gaussian_sampling():
+    # Gaussian sampling weighs every perturbation alike: the effective sample
+    # size is num_samples whatever the width, so a larger fidelity_width
+    # cannot fix a too small one; more num_samples can.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 30))
+    model = FrozenEstimator(LinearRegression().fit(X, X[:, 0]))
+    lime = LimeExplainer(
+        model, sampling="gaussian", num_samples=128, random_state=0
+    ).fit(X)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        lime.score(X[:2])
+    evaluation = [
+        str(w.message) for w in caught if "evaluation kernel" in str(w.message)
+    ]
+    assert evaluation
+    assert all(
+        "num_samples" in message.split("unreliable")[-1] for message in evaluation
+    )
+
+
+def test_score_warning_counts_the_selected_features():
+    # With num_features=2 the surrogate has 3 coefficients, not 31: 128
+    # uniformly weighted perturbations are over 10 per coefficient, as the
+    # explanation's own check (which counts num_features) agrees.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 30))
+    model = FrozenEstimator(LinearRegression().fit(X, X[:, 0]))
+    lime = LimeExplainer(
+        model, sampling="gaussian", num_features=2, num_samples=128, random_state=0
+    ).fit(X)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        lime.score(X[:2])
+    assert not [w for w in caught if "coefficients" in str(w.message)]
