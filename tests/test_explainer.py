@@ -154,6 +154,23 @@ def test_row_results_do_not_depend_on_batch(diabetes, sampling, discretizer):
         np.testing.assert_array_equal(lime.transform(X[:20]), full.coef)
 
 
+def test_a_row_explained_alone_has_the_bits_of_a_batch():
+    """A batch of one row must not round the kernel distances differently.
+
+    With more than 8 features the squared norm of a row's z-scores can be
+    summed in another order for a batch of one row than for a larger batch.
+    """
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 15))
+    y = X[:, 0] + np.sin(3 * X[:, 1])
+    lime = LimeExplainer(
+        DecisionTreeRegressor(random_state=0), num_samples=256, random_state=0
+    ).fit(X, y)
+    full = lime.transform(X[:20])
+    alone = np.vstack([lime.transform(X[i : i + 1]) for i in range(20)])
+    np.testing.assert_array_equal(alone, full)
+
+
 def test_same_random_state_same_matrix_other_state_differs(diabetes):
     X, y, _ = diabetes
     a = LimeExplainer(num_samples=300, random_state=3).fit(X, y).transform(X[:5])

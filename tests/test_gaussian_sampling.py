@@ -124,3 +124,90 @@ def test_gaussian_sampling_refuses_a_custom_kernel(linear):
     lime = LimeExplainer(model, sampling="gaussian", kernel=np.exp)
     with pytest.raises(ValueError, match="sampling='gaussian' .* cannot use a custom"):
         lime.fit(X)
+
+
+@pytest.mark.parametrize("width", [1e-170, 1e160])
+def test_extreme_widths_are_explained_as_with_the_other_samplings(linear, width):
+    # The other samplings take any positive width; the probability of keeping
+    # an indicator must not overflow in plain float arithmetic
+    # (0.5 / width**2 raises ZeroDivisionError or OverflowError).
+    X, model = linear
+    lime = LimeExplainer(
+        model, sampling="gaussian", kernel_width=width, num_samples=64, random_state=0
+    ).fit(X)
+    assert np.isfinite(lime.transform(X[:2])).all()
+
+
+def test_narrow_kernel_does_not_silently_shrink_a_linear_models_slopes(linear):
+    # Under gaussian sampling the design's spread is kernel_width training
+    # standard deviations, so a fixed ridge penalty (the default alpha=1)
+    # shrinks the slopes by num_samples * width**2 / (num_samples * width**2
+    # + alpha): here to about half, with every one of the 1024 perturbations
+    # counting (no small-sample warning). The slopes must be right, or the
+    # user told that alpha dominates.
+    X, model = linear
+    lime = LimeExplainer(
+        model, sampling="gaussian", kernel_width=0.03, num_samples=1024, random_state=0
+    ).fit(X)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        coef = lime.transform(X[:2])
+    right = np.allclose(coef, np.tile(W * X.std(axis=0), (2, 1)), rtol=0.05)
+    assert right or any("alpha" in str(w.message) for w in caught)
+
+
+def test_warns_when_a_narrow_kernel_never_leaves_the_rows_bins(linear):
+    # At width 0.02 no perturbation leaves a quartile bin of the row but for
+    # rows near an edge: those features get a zero coefficient the data do not
+    # determine (infinite standard error). The other samplings warn there;
+    # gaussian sampling must too, or transform's zeros pass for "no effect".
+    X, model = linear
+    lime = LimeExplainer(
+        model,
+        sampling="gaussian",
+        discretizer="quartile",
+        kernel_width=0.02,
+        num_samples=256,
+        random_state=0,
+    ).fit(X)
+    with pytest.warns(UserWarning, match="kernel_width"):
+        explanation = lime.explain(X[:3])
+    assert np.isinf(explanation.standard_error).any()
+
+
+def test_score_warning_gives_a_remedy_that_works_under_gaussian_sampling():
+    # Gaussian sampling weighs every perturbation alike: the effective sample
+    # size is num_samples whatever the width, so a larger fidelity_width
+    # cannot fix a too small one; more num_samples can.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 30))
+    model = FrozenEstimator(LinearRegression().fit(X, X[:, 0]))
+    lime = LimeExplainer(
+        model, sampling="gaussian", num_samples=128, random_state=0
+    ).fit(X)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        lime.score(X[:2])
+    evaluation = [
+        str(w.message) for w in caught if "evaluation kernel" in str(w.message)
+    ]
+    assert evaluation
+    assert all(
+        "num_samples" in message.split("unreliable")[-1] for message in evaluation
+    )
+
+
+def test_score_warning_counts_the_selected_features():
+    # With num_features=2 the surrogate has 3 coefficients, not 31: 128
+    # uniformly weighted perturbations are over 10 per coefficient, as the
+    # explanation's own check (which counts num_features) agrees.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 30))
+    model = FrozenEstimator(LinearRegression().fit(X, X[:, 0]))
+    lime = LimeExplainer(
+        model, sampling="gaussian", num_features=2, num_samples=128, random_state=0
+    ).fit(X)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        lime.score(X[:2])
+    assert not [w for w in caught if "coefficients" in str(w.message)]

@@ -173,6 +173,16 @@ def test_refit_refuses_empty_results_and_unknown_widths():
         optilime_refit()(_results([None, 0.5], [0.95, 0.95], [1.0, 1.0]))
 
 
+def test_refit_refuses_results_where_no_candidate_was_scored():
+    # GridSearchCV records NaN when scoring fails (error_score=np.nan), as it
+    # does for every candidate when the scorers are given a pipeline: there is
+    # then nothing to choose from, and candidate 0 must not be refitted as if
+    # it were the most adherent.
+    results = _results([0.4, 0.8], [np.nan, np.nan], [np.nan, np.nan])
+    with pytest.raises(ValueError, match="adherence"):
+        optilime_refit()(results)
+
+
 def test_grid_search_refuses_an_empty_grid(data):
     search = GridSearchCV(
         LimeExplainer(_linear_model(data)),
