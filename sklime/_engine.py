@@ -222,9 +222,9 @@ def _warn_small_samples(explainer, ess, starved):
         warnings.warn(
             f"For {int(starved.sum())} of {len(starved)} rows the kernel "
             f"(kernel_width={explainer.kernel_width_:.3g}) leaves no weight on "
-            "the perturbations that change some feature: the effective sample "
-            "size counts only perturbations that keep it, so its coefficient is "
-            "not determined (its standard error is infinite). Use a larger "
+            "perturbations that change some feature: the effective sample size "
+            "counts only perturbations that keep it, so its coefficient is not "
+            "determined (its standard error is infinite). Use a larger "
             "kernel_width.",
             UserWarning,
             stacklevel=4,
@@ -325,18 +325,24 @@ def _explain_chunk(explainer, rows, sample, prepared, with_errors, evaluation):
         iterative=iterative,
     )
     x_rep = space.representation(rows, explainer.sampling)
+    alpha = ridge_penalty(explainer)
     fits = fit_surrogates(
         moments,
         x_rep,
         neighbourhood.offset,
         space.active,
-        alpha=explainer.alpha,
+        alpha=alpha,
         num_features=explainer.num_features,
         method=explainer.feature_selection,
     )
     ess = effective_sample_size(weights)
     row_starved = starved(
-        moments, weights, neighbourhood.design, prepared, space.active
+        moments,
+        weights,
+        neighbourhood.design,
+        prepared,
+        space.active,
+        kernel_sampled=explainer.sampling == "gaussian",
     )
     parts = {
         "coef": fits.coef,
@@ -350,7 +356,7 @@ def _explain_chunk(explainer, rows, sample, prepared, with_errors, evaluation):
     }
     if with_errors:
         errors = standard_errors(
-            neighbourhood.design, weights, output, moments, fits, explainer.alpha
+            neighbourhood.design, weights, output, moments, fits, alpha
         )
         parts.update(
             standard_error=errors.standard_error, abs_influence=errors.abs_influence
@@ -358,6 +364,20 @@ def _explain_chunk(explainer, rows, sample, prepared, with_errors, evaluation):
     if evaluation is not None:
         parts.update(_fidelity(explainer, rows, evaluation, fits))
     return parts
+
+
+def ridge_penalty(explainer):
+    """The surrogate's ridge penalty on the design's own scale.
+
+    Under gaussian sampling the continuous design columns spread over
+    ``kernel_width`` training standard deviations, so ``alpha`` applies to
+    coefficients per kernel width: the penalty on the design's units is
+    ``alpha * kernel_width**2``, and the shrinkage ``n / (n + alpha)`` does
+    not grow as the kernel narrows.
+    """
+    if explainer.sampling == "gaussian":
+        return explainer.alpha * explainer.kernel_width_**2
+    return explainer.alpha
 
 
 def _iterative(explainer, prepared):

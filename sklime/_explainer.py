@@ -28,6 +28,9 @@ from ._sampling import FeatureSpace, Noise
 from ._surrogate import mean_abs_coefficients
 from ._tabular import TableSchema
 
+#: Widest kernel gaussian sampling accepts, in training standard deviations.
+_GAUSSIAN_MAX_WIDTH = 1e100
+
 #: Training rows queried in fit to learn the shape of the model's output.
 _PROBE_ROWS = 5
 
@@ -144,7 +147,9 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         is forward selection up to 6 features, else highest weights.
 
     alpha : float, default=1.0
-        Ridge penalty of the surrogate (lime uses 1).
+        Ridge penalty of the surrogate (lime uses 1). Under
+        ``sampling="gaussian"`` it applies per kernel width (the design's
+        spread): the penalty on the design is ``alpha * kernel_width**2``.
 
     response_method : {"auto", "predict_proba", "decision_function", \
             "predict"}, default="auto"
@@ -316,6 +321,18 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
                 "sampling='gaussian' draws from the exponential kernel's own "
                 "distribution and cannot use a custom kernel. Use kernel=None, or "
                 "sampling='local' to weight local draws with your kernel."
+            )
+        if (
+            self.sampling == "gaussian"
+            and self.kernel_width is not None
+            and self.kernel_width > _GAUSSIAN_MAX_WIDTH
+        ):
+            raise ValueError(
+                f"sampling='gaussian' moves features by kernel_width training "
+                f"standard deviations; kernel_width={self.kernel_width:.3g} would "
+                f"overflow the perturbed values. Use kernel_width <= "
+                f"{_GAUSSIAN_MAX_WIDTH:.0e} (a width beyond the data's range "
+                "explains nothing local)."
             )
         seeds = check_random_state(self.random_state).randint(
             np.iinfo(np.int32).max, size=4
@@ -599,7 +616,7 @@ def _warn_narrow_evaluation(explainer, ess, own_kernel):
     Then the pooled R^2 rests on a handful of points, often copies of the
     row with no variance to explain, and means little.
     """
-    n_coef = explainer.n_features_in_ + 1
+    n_coef = (explainer.num_features or explainer.n_features_in_) + 1
     smallest = float(ess.min(initial=np.inf))
     if smallest >= _MIN_EVALUATION_SAMPLES_PER_COEF * n_coef:
         return
@@ -608,11 +625,14 @@ def _warn_narrow_evaluation(explainer, ess, own_kernel):
         if own_kernel
         else (explainer.fidelity_width_, "fidelity_width")
     )
+    # Gaussian sampling weighs every evaluation point alike: only more
+    # points help there.
+    remedy = "" if explainer.sampling == "gaussian" else f" or a larger {name}"
     warnings.warn(
         f"The evaluation kernel ({name}={width:.3g}) leaves an effective sample "
         f"size of {smallest:.1f} (of num_samples={explainer.num_samples}) for "
         f"scoring a surrogate with {n_coef} coefficients: the score is "
-        f"unreliable. Use a larger {name}.",
+        f"unreliable. Use more num_samples{remedy}.",
         UserWarning,
         stacklevel=3,
     )

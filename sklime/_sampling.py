@@ -240,7 +240,8 @@ def kernel_keep_probability(width):
     >>> round(float(kernel_keep_probability(1.0)), 4)
     0.6225
     """
-    return expit(0.5 / width**2)
+    with np.errstate(over="ignore"):
+        return expit(0.5 * (1.0 / np.float64(width)) ** 2)
 
 
 #: Blocks of uniforms per feature: normal, group, value, keep.

@@ -587,7 +587,7 @@ def mean_abs_coefficients(coef, standard_error, abs_influence):
     return np.abs(coef).mean(axis=0), np.where(undetermined, np.inf, error)
 
 
-def starved(moments, weights, design, shared, active):
+def starved(moments, weights, design, shared, active, *, kernel_sampled=False):
     """Rows whose kernel weights leave some feature without variation.
 
     A feature that varies over the perturbations but not over the weighted
@@ -603,6 +603,10 @@ def starved(moments, weights, design, shared, active):
     shared : SharedDesign or None
         The shared design, prepared, if there is one.
     active : ndarray of shape (n_features,), dtype bool
+    kernel_sampled : bool, default=False
+        The perturbations were drawn from the kernel itself (gaussian
+        sampling, uniform weights): then any feature that does not vary is
+        starved, since the kernel decided how far the draws go.
 
     Returns
     -------
@@ -614,6 +618,8 @@ def starved(moments, weights, design, shared, active):
         diagonal = moments.operator.diagonal()
     weighted = diagonal / weights.sum(axis=-1)[:, None]
     still = (weighted <= _JITTER) & active
+    if kernel_sampled:
+        return still.any(axis=-1)
     result = np.zeros(still.shape[0], dtype=bool)
     suspects = np.flatnonzero(still.any(axis=-1))
     if suspects.size:  # rare: only then measure the unweighted variation

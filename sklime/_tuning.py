@@ -186,6 +186,14 @@ class _OptiLimeRefit:
                 "optilime_refit got cv_results_ without any candidate. Give "
                 "GridSearchCV a non-empty grid of kernel widths."
             )
+        if np.isnan(adherence).all():
+            raise ValueError(
+                f"optilime_refit got no {self.adherence!r} score for any "
+                "candidate (all NaN: the scorers failed, for example on an "
+                "estimator that is not a fitted LimeExplainer). Search over a "
+                "LimeExplainer itself and check the errors GridSearchCV reports "
+                "(error_score='raise' shows them)."
+            )
         widths = _candidate_widths(cv_results, adherence.size)
         adherent = np.flatnonzero(
             np.nan_to_num(adherence, nan=-np.inf) >= self.min_adherence

@@ -196,7 +196,7 @@ def test_kernel_that_keeps_only_copies_of_the_row_warns():
         num_samples=512,
         random_state=0,
     ).fit(X)
-    with pytest.warns(UserWarning, match="leaves no weight on the perturbations"):
+    with pytest.warns(UserWarning, match="no weight on perturbations that change"):
         explanation = lime.explain(X[:1])
     assert explanation.effective_sample_size[0] > 50
     assert np.isinf(explanation.standard_error).all()
