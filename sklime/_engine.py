@@ -23,7 +23,12 @@ from sklearn.utils.parallel import Parallel, delayed
 
 from . import _sampling
 from ._compat import get_chunk_n_rows
-from ._kernels import effective_sample_size, exponential_kernel, sample_weights
+from ._kernels import (
+    effective_sample_size,
+    exponential_kernel,
+    exponential_weights,
+    sample_weights,
+)
 from ._progress import Progress
 from ._sampling import Noise
 from ._surrogate import (
@@ -169,9 +174,15 @@ def _evaluation_weighting(explainer, own_kernel):
 
 
 def _weights(explainer, neighbourhood, kernel, width):
-    """Sample weights: the kernel's, or uniform under gaussian sampling."""
+    """Sample weights: the kernel's, or uniform under gaussian sampling.
+
+    The default kernel works on the squared distances directly (no square
+    root, no checks: its weights are valid by construction).
+    """
     if explainer.sampling == "gaussian":
         return np.ones((1, neighbourhood.sq_distance.shape[-1]))
+    if kernel is exponential_kernel:
+        return exponential_weights(neighbourhood.sq_distance, width)
     return sample_weights(kernel, np.sqrt(neighbourhood.sq_distance), width)
 
 

@@ -51,6 +51,52 @@ def exponential_kernel(distances, width):
     return np.exp(-0.5 * exponent)
 
 
+#: Exponents below this give weights treated as exactly zero.
+_EXPONENT_FLOOR = -700.0
+
+
+def exponential_weights(sq_distances, width):
+    """:func:`exponential_kernel` of squared distances, without square roots.
+
+    Parameters
+    ----------
+    sq_distances : ndarray
+        Squared Euclidean distances (finite, non-negative).
+    width : float
+        Kernel width.
+
+    Returns
+    -------
+    weights : ndarray of the shape of ``sq_distances``
+        In [0, 1], the largest of each row equal to 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklime._kernels import exponential_weights
+    >>> exponential_weights(np.array([1.0, 4.0]), 1.0).round(4).tolist()
+    [1.0, 0.2231]
+    """
+    sq_distances = np.asarray(sq_distances, dtype=float)
+    if not sq_distances.size:
+        return np.ones_like(sq_distances)
+    nearest = sq_distances.min(axis=-1, keepdims=True)
+    with np.errstate(over="ignore", under="ignore"):
+        rate = 0.5 * (1.0 / np.float64(width)) ** 2
+    if not np.isfinite(rate):  # so narrow that only the nearest count
+        return (sq_distances == nearest).astype(float)
+    if rate == 0 or not np.isfinite(nearest).all():  # overflowing extremes
+        return exponential_kernel(np.sqrt(sq_distances), width)
+    weights = sq_distances - nearest
+    weights *= -rate
+    # exp of very negative numbers (underflow, subnormals) is slow on most
+    # CPUs; weights below exp(-700) ~ 1e-304 are zero for any fit.
+    small = weights < _EXPONENT_FLOOR
+    np.exp(weights, out=weights, where=~small)
+    weights[small] = 0.0
+    return weights
+
+
 def sample_weights(kernel, distances, width):
     """Apply a kernel and check that its weights can fit a surrogate.
 

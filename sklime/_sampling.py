@@ -458,9 +458,11 @@ def _zscore_sq_distance(space, normal, x_zscore):
     # the number of rows.
     noise, rows = normal[:, zs], np.ascontiguousarray(x_zscore[:, zs])
     # |n - x|^2 = |n|^2 - 2 n.x + |x|^2: one matrix product, no per-row copy.
-    cross = rowwise_matmul(rows, noise.T)
-    sq = (noise**2).sum(axis=1) - 2.0 * cross + (rows**2).sum(axis=1)[:, None]
-    return np.maximum(sq, 0.0)
+    sq = rowwise_matmul(rows, noise.T)
+    sq *= -2.0
+    sq += (noise**2).sum(axis=1)
+    sq += (rows**2).sum(axis=1)[:, None]
+    return np.maximum(sq, 0.0, out=sq)
 
 
 def _only_active(space, design):
