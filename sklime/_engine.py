@@ -336,7 +336,7 @@ def _explain_chunk(explainer, rows, sample, prepared, with_errors, evaluation):
         iterative=iterative,
     )
     x_rep = space.representation(rows, explainer.sampling)
-    alpha = ridge_penalty(explainer)
+    alpha = _ridge_penalty(explainer)
     fits = fit_surrogates(
         moments,
         x_rep,
@@ -377,7 +377,7 @@ def _explain_chunk(explainer, rows, sample, prepared, with_errors, evaluation):
     return parts
 
 
-def ridge_penalty(explainer):
+def _ridge_penalty(explainer):
     """The surrogate's ridge penalty on the design's own scale.
 
     Under gaussian sampling the continuous design columns spread over

@@ -555,7 +555,7 @@ def standard_errors(design, weights, output, moments, fits, alpha):
         variance[:, k] = (influence**2).sum(axis=1)
         abs_influence[:, k] = np.einsum("nsj,nj->sj", influence, sign[:, k])
     inflation = _small_sample_inflation(weights, fits.support)[..., None]
-    determined = np.isfinite(inflation) & _varies(moments.gram, weights)[:, None, :]
+    determined = np.isfinite(inflation) & _varies(moments, weights)[:, None, :]
     se = np.sqrt(variance * np.where(determined, inflation, 1.0))
     se = np.where(fits.support, np.where(determined, se, np.inf), 0.0)
     return Errors(se, abs_influence)
@@ -612,12 +612,7 @@ def starved(moments, weights, design, shared, active, *, kernel_sampled=False):
     -------
     starved : ndarray of shape (n_rows or 1,), dtype bool
     """
-    if moments.gram is not None:
-        diagonal = np.diagonal(moments.gram, axis1=-2, axis2=-1)
-    else:
-        diagonal = moments.operator.diagonal()
-    weighted = diagonal / weights.sum(axis=-1)[:, None]
-    still = (weighted <= _JITTER) & active
+    still = ~_varies(moments, weights) & active
     if kernel_sampled:
         return still.any(axis=-1)
     result = np.zeros(still.shape[0], dtype=bool)
@@ -631,19 +626,24 @@ def starved(moments, weights, design, shared, active, *, kernel_sampled=False):
     return result
 
 
-def _varies(gram, weights):
+def _varies(moments, weights):
     """Whether each design column varies over the weighted perturbations.
 
     A column whose weighted variance is below ``_JITTER`` (in representation
     units: training standard deviations or indicators) does not determine its
-    coefficient, whatever the ridge penalty makes of it.
+    coefficient, whatever the ridge penalty makes of it. The variances are
+    the Gram matrices' diagonals (from the operator when they are not formed)
+    over the total weight.
 
     Returns
     -------
     varies : ndarray of shape (n_rows or 1, n_features), dtype bool
     """
-    variance = np.diagonal(gram, axis1=-2, axis2=-1) / weights.sum(axis=-1)[:, None]
-    return variance > _JITTER
+    if moments.gram is not None:
+        diagonal = np.diagonal(moments.gram, axis1=-2, axis2=-1)
+    else:
+        diagonal = moments.operator.diagonal()
+    return diagonal / weights.sum(axis=-1)[:, None] > _JITTER
 
 
 def _small_sample_inflation(weights, support):
