@@ -147,6 +147,8 @@ def explain_rows(
     _warn_small_samples(
         explainer, results["effective_sample_size"], results.pop("starved")
     )
+    if evaluation is not None:
+        _warn_narrow_evaluation(explainer, results.pop("fidelity_ess"), own_kernel)
     return results
 
 
@@ -217,9 +219,9 @@ def _warn_small_samples(explainer, ess, starved):
     change a feature (``starved``): their effective sample size counts only
     perturbations that keep that feature, which cannot determine it.
     """
-    n_coef = (explainer.num_features or explainer.n_features_in_) + 1
-    smallest = float(ess.min(initial=np.inf))
-    if smallest < _MIN_SAMPLES_PER_COEF * n_coef:
+    short = _too_few_samples(explainer, ess)
+    if short:
+        smallest, n_coef = short
         warnings.warn(
             f"The kernel leaves an effective sample size of {smallest:.1f} "
             f"(of num_samples={explainer.num_samples}) for a surrogate with "
@@ -240,6 +242,47 @@ def _warn_small_samples(explainer, ess, starved):
             UserWarning,
             stacklevel=4,
         )
+
+
+def _warn_narrow_evaluation(explainer, ess, own_kernel):
+    """Warn when the evaluation kernel of ``score`` leaves too few samples.
+
+    Then the pooled R^2 rests on a handful of points, often copies of the
+    row with no variance to explain, and means little.
+    """
+    short = _too_few_samples(explainer, ess)
+    if not short:
+        return
+    smallest, n_coef = short
+    width, name = (
+        (explainer.kernel_width_, "kernel_width")
+        if own_kernel
+        else (explainer.fidelity_width_, "fidelity_width")
+    )
+    # Gaussian sampling weighs every evaluation point alike: only more
+    # points help there.
+    remedy = "" if explainer.sampling == "gaussian" else f" or a larger {name}"
+    warnings.warn(
+        f"The evaluation kernel ({name}={width:.3g}) leaves an effective sample "
+        f"size of {smallest:.1f} (of num_samples={explainer.num_samples}) for "
+        f"scoring a surrogate with {n_coef} coefficients: the score is "
+        f"unreliable. Use more num_samples{remedy}.",
+        UserWarning,
+        stacklevel=4,
+    )
+
+
+def _too_few_samples(explainer, ess):
+    """``(smallest ESS, coefficients)`` when below ``_MIN_SAMPLES_PER_COEF`` each.
+
+    None when every row has enough effective samples for its surrogate
+    (the selected features and the intercept).
+    """
+    n_coef = (explainer.num_features or explainer.n_features_in_) + 1
+    smallest = float(ess.min(initial=np.inf))
+    if smallest < _MIN_SAMPLES_PER_COEF * n_coef:
+        return smallest, n_coef
+    return None
 
 
 def _marginal_outputs(explainer, noise, rows, known=None):

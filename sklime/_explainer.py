@@ -1,7 +1,6 @@
 """``LimeExplainer``: LIME for tabular data as a scikit-learn transformer."""
 
 import os
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -544,7 +543,6 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
             self.num_samples, self.n_features_in_, self.evaluation_seed_, self.sampler
         )
         parts = explain_rows(self, rows, evaluation=evaluation, own_kernel=own_kernel)
-        _warn_narrow_evaluation(self, parts["fidelity_ess"], own_kernel)
         # Rows' sums were divided by their squared scale; pool on a common one.
         relative = (parts["fidelity_scale"] / parts["fidelity_scale"].max()) ** 2
         sse = (relative[:, None] * parts["fidelity_sse"]).sum()
@@ -604,38 +602,6 @@ def _physical_memory():
         return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (AttributeError, OSError, ValueError):
         return None
-
-
-#: Effective evaluation samples wanted per surrogate coefficient in ``score``.
-_MIN_EVALUATION_SAMPLES_PER_COEF = 10
-
-
-def _warn_narrow_evaluation(explainer, ess, own_kernel):
-    """Warn when the evaluation kernel leaves too few effective samples.
-
-    Then the pooled R^2 rests on a handful of points, often copies of the
-    row with no variance to explain, and means little.
-    """
-    n_coef = (explainer.num_features or explainer.n_features_in_) + 1
-    smallest = float(ess.min(initial=np.inf))
-    if smallest >= _MIN_EVALUATION_SAMPLES_PER_COEF * n_coef:
-        return
-    width, name = (
-        (explainer.kernel_width_, "kernel_width")
-        if own_kernel
-        else (explainer.fidelity_width_, "fidelity_width")
-    )
-    # Gaussian sampling weighs every evaluation point alike: only more
-    # points help there.
-    remedy = "" if explainer.sampling == "gaussian" else f" or a larger {name}"
-    warnings.warn(
-        f"The evaluation kernel ({name}={width:.3g}) leaves an effective sample "
-        f"size of {smallest:.1f} (of num_samples={explainer.num_samples}) for "
-        f"scoring a surrogate with {n_coef} coefficients: the score is "
-        f"unreliable. Use more num_samples{remedy}.",
-        UserWarning,
-        stacklevel=3,
-    )
 
 
 def _check_unique_names(X):
