@@ -15,6 +15,7 @@ turns those and a batch of rows into per-row arrays:
 
 import warnings
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from joblib import effective_n_jobs, parallel_config
@@ -97,11 +98,7 @@ def explain_rows(
         Per-row arrays (see :func:`_explain_chunk`), stacked over chunks;
         with ``with_errors``, also ``abs_influence`` summed over all rows.
     """
-    if explainer.n_jobs == 0:
-        raise ValueError(
-            "n_jobs=0 means no worker at all; use n_jobs=None or 1 (one "
-            "process), a positive number of workers, or -1 (all processors)."
-        )
+    _check_n_jobs(explainer.n_jobs)
     noise = Noise.draw(
         explainer.num_samples,
         explainer.n_features_in_,
@@ -145,11 +142,24 @@ def explain_rows(
     if with_errors:
         results["abs_influence"] = abs_influence
     _warn_small_samples(
-        explainer, results["effective_sample_size"], results.pop("starved")
+        results["effective_sample_size"],
+        results.pop("starved"),
+        explainer.num_samples,
+        _n_coef(explainer),
+        explainer.kernel_width_,
     )
     if evaluation is not None:
         _warn_narrow_evaluation(explainer, results.pop("fidelity_ess"), own_kernel)
     return results
+
+
+def _check_n_jobs(n_jobs):
+    """Refuse n_jobs=0, which joblib would take to mean no worker at all."""
+    if n_jobs == 0:
+        raise ValueError(
+            "n_jobs=0 means no worker at all; use n_jobs=None or 1 (one "
+            "process), a positive number of workers, or -1 (all processors)."
+        )
 
 
 def _scheme(explainer):
@@ -212,19 +222,21 @@ def _take(shared, batch):
 _MIN_SAMPLES_PER_COEF = 10
 
 
-def _warn_small_samples(explainer, ess, starved):
+def _warn_small_samples(ess, starved, num_samples, n_coef, kernel_width):
     """Warn when the kernel leaves too few effective samples per coefficient.
 
     Also when it leaves, for some rows, no weight on the perturbations that
     change a feature (``starved``): their effective sample size counts only
     perturbations that keep that feature, which cannot determine it.
+    ``n_coef`` (an int, or one per row) counts each surrogate's coefficients
+    with the intercept.
     """
-    short = _too_few_samples(explainer, ess)
+    short = _too_few_samples(ess, n_coef)
     if short:
         smallest, n_coef = short
         warnings.warn(
             f"The kernel leaves an effective sample size of {smallest:.1f} "
-            f"(of num_samples={explainer.num_samples}) for a surrogate with "
+            f"(of num_samples={num_samples}) for a surrogate with "
             f"{n_coef} coefficients, below {_MIN_SAMPLES_PER_COEF} per "
             "coefficient: the explanations are mostly sampling noise. Use a "
             "larger kernel_width or more num_samples.",
@@ -234,7 +246,7 @@ def _warn_small_samples(explainer, ess, starved):
     elif starved.any():
         warnings.warn(
             f"For {int(starved.sum())} of {len(starved)} rows the kernel "
-            f"(kernel_width={explainer.kernel_width_:.3g}) leaves no weight on "
+            f"(kernel_width={kernel_width:.3g}) leaves no weight on "
             "perturbations that change some feature: the effective sample size "
             "counts only perturbations that keep it, so its coefficient is not "
             "determined (its standard error is infinite). Use a larger "
@@ -250,7 +262,7 @@ def _warn_narrow_evaluation(explainer, ess, own_kernel):
     Then the pooled R^2 rests on a handful of points, often copies of the
     row with no variance to explain, and means little.
     """
-    short = _too_few_samples(explainer, ess)
+    short = _too_few_samples(ess, _n_coef(explainer))
     if not short:
         return
     smallest, n_coef = short
@@ -272,17 +284,22 @@ def _warn_narrow_evaluation(explainer, ess, own_kernel):
     )
 
 
-def _too_few_samples(explainer, ess):
-    """``(smallest ESS, coefficients)`` when below ``_MIN_SAMPLES_PER_COEF`` each.
+def _n_coef(explainer):
+    """Coefficients of a tabular surrogate: its features and the intercept."""
+    return (explainer.num_features or explainer.n_features_in_) + 1
 
-    None when every row has enough effective samples for its surrogate
-    (the selected features and the intercept).
+
+def _too_few_samples(ess, n_coef):
+    """``(ESS, coefficients)`` of the worst row below ``_MIN_SAMPLES_PER_COEF`` each.
+
+    None when every row has enough effective samples for its surrogate;
+    ``n_coef`` is one number for all rows, or one per row.
     """
-    n_coef = (explainer.num_features or explainer.n_features_in_) + 1
-    smallest = float(ess.min(initial=np.inf))
-    if smallest < _MIN_SAMPLES_PER_COEF * n_coef:
-        return smallest, n_coef
-    return None
+    ratio = ess / (_MIN_SAMPLES_PER_COEF * np.broadcast_to(n_coef, ess.shape))
+    if ratio.size == 0 or ratio.min() >= 1:
+        return None
+    worst = int(np.argmin(ratio))
+    return float(ess[worst]), int(np.broadcast_to(n_coef, ess.shape)[worst])
 
 
 def _marginal_outputs(explainer, noise, rows, known=None):
@@ -319,8 +336,17 @@ def _chunk_rows(explainer, n_rows, prepared=None, with_errors=False):
         floats += 4 * k * d * d
     if with_errors:
         floats += 2 * s * d
+    return _rows_per_chunk(floats, n_rows, explainer.n_jobs)
+
+
+def _rows_per_chunk(floats, n_rows, n_jobs):
+    """Rows per chunk when each row holds ``floats`` float64 values.
+
+    The chunk fits in ``working_memory``; with several workers, there are
+    also at least ``_CHUNKS_PER_WORKER`` chunks per worker.
+    """
     n_chunk = get_chunk_n_rows(8 * floats, max_n_rows=n_rows)
-    n_workers = effective_n_jobs(explainer.n_jobs)
+    n_workers = effective_n_jobs(n_jobs)
     if n_workers > 1:
         n_chunk = min(n_chunk, max(1, -(-n_rows // (_CHUNKS_PER_WORKER * n_workers))))
     return n_chunk
@@ -331,7 +357,12 @@ _CHUNKS_PER_WORKER = 4
 
 
 def _explain_chunk_alone(*args):
-    """:func:`_explain_chunk` with the model's own joblib calls run sequentially.
+    """:func:`_explain_chunk` with the model's own joblib calls run sequentially."""
+    return _alone(_explain_chunk, *args)
+
+
+def _alone(function, *args):
+    """``function(*args)`` with the model's own joblib calls run sequentially.
 
     Used when the chunks themselves run in parallel. A model with its own
     ``n_jobs`` (a random forest, say) would otherwise start a second level of
@@ -339,7 +370,102 @@ def _explain_chunk_alone(*args):
     the very workers that run the chunks, which can hang.
     """
     with parallel_config(backend="sequential"):
-        return _explain_chunk(*args)
+        return function(*args)
+
+
+def explain_instances(plan, with_errors=False):
+    """Explain instances that each have their own components (documents, images).
+
+    Instances are grouped by their number of components rounded up
+    (:func:`padded_width`); each group is cut into chunks sized from
+    ``working_memory``, and each chunk pads its instances' designs to the
+    group's width, with a per-instance active set. An instance's numbers
+    depend only on the instance, its padded width and the shared noise, so
+    they do not depend on the batch, its order, chunking or ``n_jobs``.
+
+    Parameters
+    ----------
+    plan : object
+        What to explain and how, with attributes ``sizes`` (ndarray of shape
+        (n,), components per instance), ``num_samples``, ``n_jobs``,
+        ``verbose``, ``settings`` (:class:`SurrogateSettings`), ``kernel_width``
+        and the methods ``chunk_floats(width, with_errors)`` (float64 values a
+        chunk holds per instance) and ``sample(items, width)`` (the
+        :class:`Sample` of the instances at positions ``items``, designs
+        padded to ``width`` columns).
+    with_errors : bool, default=False
+        Also compute the coefficients' standard errors.
+
+    Returns
+    -------
+    results : dict of ndarray
+        As :func:`surrogate_parts` returns them (without ``abs_influence``),
+        for all instances in their order, per-component arrays padded with
+        zeros (``selected`` with False) to the largest width.
+    """
+    _check_n_jobs(plan.n_jobs)
+    widths = padded_width(plan.sizes)
+    in_parallel = effective_n_jobs(plan.n_jobs) > 1
+    run = partial(_alone, _instance_chunk) if in_parallel else _instance_chunk
+    tasks, order = [], []
+    for width in np.unique(widths):
+        members = np.flatnonzero(widths == width)
+        floats = plan.chunk_floats(int(width), with_errors)
+        n_chunk = _rows_per_chunk(floats, len(members), plan.n_jobs)
+        for batch in gen_batches(len(members), n_chunk):
+            order.append(members[batch])
+            tasks.append(delayed(run)(plan, members[batch], int(width), with_errors))
+    progress = Progress(len(widths), plan.verbose)
+    results = {}
+    for items, part in zip(order, _dispatch(plan.n_jobs, tasks), strict=True):
+        _place(results, items, part, len(widths), int(widths.max(initial=1)))
+        progress.update(len(items))
+    ess, starved_rows = results.pop("effective_sample_size"), results.pop("starved")
+    n_coef = np.minimum(plan.sizes, plan.settings.num_features or plan.sizes) + 1
+    _warn_small_samples(ess, starved_rows, plan.num_samples, n_coef, plan.kernel_width)
+    results["effective_sample_size"] = ess
+    return results
+
+
+def _instance_chunk(plan, items, width, with_errors):
+    """Explain one chunk of instances of the plan (see :func:`explain_instances`)."""
+    parts, _ = surrogate_parts(plan.sample(items, width), plan.settings, with_errors)
+    parts.pop("abs_influence", None)
+    return parts
+
+
+def _place(results, items, part, n, width):
+    """Copy a chunk's arrays into the batch's, padding the component axis."""
+    for key, value in part.items():
+        if key not in results:
+            shape = (n, *value.shape[1:-1], width) if value.ndim == 3 else (n,)
+            shape = shape if value.ndim != 2 else (n, value.shape[1])
+            results[key] = np.zeros(shape, dtype=value.dtype)
+        target = results[key]
+        if value.ndim == 3:
+            target[items, :, : value.shape[-1]] = value
+        else:
+            target[items] = value
+
+
+def padded_width(sizes):
+    """Design width of instances with ``sizes`` components.
+
+    At least 8; above, rounded up to a quarter of the power of two below, so
+    that padding adds at most a quarter. The width depends only on the
+    instance, never on the others in its batch, so its numbers do not change
+    with the batch.
+
+    Examples
+    --------
+    >>> from sklime._engine import padded_width
+    >>> padded_width([0, 8, 9, 17, 100]).tolist()
+    [8, 8, 10, 20, 112]
+    """
+    sizes = np.maximum(np.asarray(sizes, dtype=np.int64), 1)
+    step = np.where(sizes > 8, 2 ** np.maximum(np.floor(np.log2(sizes - 1)) - 2, 0), 1)
+    step = step.astype(np.int64)
+    return np.maximum(-(-sizes // step) * step, 8)
 
 
 def _explain_chunk(explainer, rows, sample, prepared, with_errors, evaluation):
@@ -370,54 +496,160 @@ def _explain_chunk(explainer, rows, sample, prepared, with_errors, evaluation):
         explainer.kernel_width_,
     )
     iterative = _iterative(explainer, prepared)
+    parts, fits = surrogate_parts(
+        Sample(
+            neighbourhood.design,
+            weights,
+            output,
+            prediction,
+            space.representation(rows, explainer.sampling),
+            space.active,
+            neighbourhood.offset,
+        ),
+        SurrogateSettings(
+            _ridge_penalty(explainer),
+            explainer.num_features,
+            explainer.feature_selection,
+        ),
+        with_errors,
+        prepared=prepared,
+        iterative=iterative,
+        kernel_sampled=explainer.sampling == "gaussian",
+    )
+    if evaluation is not None:
+        parts.update(_fidelity(explainer, rows, evaluation, fits))
+    return parts
+
+
+@dataclass
+class Sample:
+    """Perturbations of a chunk of instances, ready for the surrogates.
+
+    Arrays whose first axis has length 1 are shared by every instance.
+
+    Attributes
+    ----------
+    design : ndarray of shape (n or 1, num_samples, n_components)
+        Interpretable representation of the perturbations (up to ``offset``).
+    weights : ndarray of shape (n or 1, num_samples)
+        Sample weights.
+    output : ndarray of shape (n or 1, num_samples, n_outputs)
+        The model's output on the perturbations.
+    prediction : ndarray of shape (n, n_outputs)
+        The model's output on the instances themselves.
+    x_rep : ndarray of shape (n, n_components)
+        Interpretable representation of each instance.
+    active : ndarray of shape (n_components,) or (n, n_components), dtype bool
+        Components that can vary (per instance when instances have different
+        numbers of components, padded to the chunk's largest); the others get
+        a zero coefficient.
+    offset : ndarray of shape (n, n_components) or None, default=None
+        Shift from ``design`` to the representation.
+    """
+
+    design: np.ndarray
+    weights: np.ndarray
+    output: np.ndarray
+    prediction: np.ndarray
+    x_rep: np.ndarray
+    active: np.ndarray
+    offset: np.ndarray | None = None
+
+
+@dataclass
+class SurrogateSettings:
+    """How each surrogate is fitted: ridge penalty and feature selection."""
+
+    alpha: float
+    num_features: int | None
+    method: str
+
+
+def surrogate_parts(
+    sample,
+    settings,
+    with_errors,
+    *,
+    prepared=None,
+    iterative=False,
+    kernel_sampled=False,
+):
+    """Fit the surrogates of a chunk and collect its per-instance results.
+
+    Parameters
+    ----------
+    sample : Sample
+    settings : SurrogateSettings
+    with_errors : bool
+        Also compute the standard errors and the influences.
+    prepared : SharedDesign or None, default=None
+        The design prepared once when every instance shares it.
+    iterative : bool, default=False
+        Solve by conjugate gradients (see :func:`_iterative`).
+    kernel_sampled : bool, default=False
+        The perturbations were drawn from the kernel itself (uniform weights).
+
+    Returns
+    -------
+    parts : dict of ndarray
+        ``coef`` and ``selected`` of shape (n, n_outputs, n_components)
+        (``standard_error`` too when asked, with ``abs_influence`` of shape
+        (num_samples, n_outputs, n_components), summed over the chunk: see
+        :class:`~sklime._surrogate.Errors`); ``intercept``, ``score``,
+        ``local_prediction`` and ``model_prediction`` of shape
+        (n, n_outputs); ``effective_sample_size`` and ``starved`` of shape
+        (n,).
+    fits : Surrogates
+    """
     moments = weighted_moments(
-        neighbourhood.design,
-        weights,
-        output,
+        sample.design,
+        sample.weights,
+        sample.output,
         prepared,
         form_gram=with_errors or not iterative,
         iterative=iterative,
     )
-    x_rep = space.representation(rows, explainer.sampling)
-    alpha = _ridge_penalty(explainer)
     fits = fit_surrogates(
         moments,
-        x_rep,
-        neighbourhood.offset,
-        space.active,
-        alpha=alpha,
-        num_features=explainer.num_features,
-        method=explainer.feature_selection,
+        sample.x_rep,
+        sample.offset,
+        sample.active,
+        alpha=settings.alpha,
+        num_features=settings.num_features,
+        method=settings.method,
     )
-    ess = effective_sample_size(weights)
-    row_starved = starved(
-        moments,
-        weights,
-        neighbourhood.design,
-        prepared,
-        space.active,
-        kernel_sampled=explainer.sampling == "gaussian",
-    )
+    n = len(sample.x_rep)
     parts = {
         "coef": fits.coef,
         "intercept": fits.intercept,
-        "local_prediction": fits.intercept + np.einsum("ikj,ij->ik", fits.coef, x_rep),
-        "model_prediction": prediction,
+        "local_prediction": fits.intercept
+        + np.einsum("ikj,ij->ik", fits.coef, sample.x_rep),
+        "model_prediction": sample.prediction,
         "score": fits.score,
-        "effective_sample_size": np.broadcast_to(ess, (len(rows),)),
-        "starved": np.broadcast_to(row_starved, (len(rows),)),
+        "effective_sample_size": np.broadcast_to(
+            effective_sample_size(sample.weights), (n,)
+        ),
+        "starved": np.broadcast_to(
+            starved(
+                moments,
+                sample.weights,
+                sample.design,
+                prepared,
+                sample.active,
+                kernel_sampled=kernel_sampled,
+            ),
+            (n,),
+        ),
         "selected": fits.support,
     }
     if with_errors:
         errors = standard_errors(
-            neighbourhood.design, weights, output, moments, fits, alpha
+            sample.design, sample.weights, sample.output, moments, fits, settings.alpha
         )
         parts.update(
             standard_error=errors.standard_error, abs_influence=errors.abs_influence
         )
-    if evaluation is not None:
-        parts.update(_fidelity(explainer, rows, evaluation, fits))
-    return parts
+    return parts, fits
 
 
 def _ridge_penalty(explainer):

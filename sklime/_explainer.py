@@ -1,6 +1,7 @@
 """``LimeExplainer``: LIME for tabular data as a scikit-learn transformer."""
 
 import os
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -22,7 +23,7 @@ from ._discretize import fit_bin_edges
 from ._engine import explain_rows
 from ._explanation import Explanation, FeatureDescriber
 from ._kernels import default_kernel_width
-from ._model import BlackBox, fit_black_box
+from ._model import BlackBox, default_estimator, fit_black_box
 from ._sampling import FeatureSpace, Noise
 from ._surrogate import mean_abs_coefficients
 from ._tabular import TableSchema
@@ -346,7 +347,11 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
             rows.values, self.categorical_, self.schema_.frequencies, edges
         )
         self.estimator_ = fit_black_box(
-            self.estimator, X, y, int(seeds[2]), self.categorical_
+            self.estimator,
+            X,
+            y,
+            int(seeds[2]),
+            partial(default_estimator, categorical=self.categorical_),
         )
         self.schema_.adapt_to(self.estimator_)
         probe = self.schema_.rows_input(rows.take(slice(0, _PROBE_ROWS)))

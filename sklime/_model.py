@@ -12,25 +12,24 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
 
-def fit_black_box(estimator, X, y, seed, categorical):
+def fit_black_box(estimator, X, y, seed, default, explainer="LimeExplainer"):
     """Return the fitted model to explain.
 
-    ``None`` becomes a random forest fitted on ``(X, y)``: a classifier for
-    class labels (a binary target, or a multiclass target that is not of a
-    float dtype), else a regressor, behind a one-hot encoder of the
-    categorical columns when there are any; a
-    :class:`~sklearn.frozen.FrozenEstimator`
-    is used as it is; any other estimator is cloned, its unset nested
-    ``random_state`` parameters are seeded from ``seed``, and it is fitted.
+    ``None`` becomes ``default(y)`` fitted on ``(X, y)``; a
+    :class:`~sklearn.frozen.FrozenEstimator` is used as it is; any other
+    estimator is cloned, its unset nested ``random_state`` parameters are
+    seeded from ``seed``, and it is fitted.
 
     Parameters
     ----------
     estimator : estimator or None
-    X : ndarray or DataFrame of shape (n_samples, n_features)
+    X : array-like of shape (n_samples, ...)
     y : array-like of shape (n_samples,) or None
     seed : int
-    categorical : ndarray of shape (n_features,), dtype bool
-        The categorical columns, which the default model one-hot encodes.
+    default : callable
+        ``default(y)`` returns the unfitted default model for the target.
+    explainer : str, default="LimeExplainer"
+        Name of the explainer, for error messages.
 
     Returns
     -------
@@ -39,9 +38,9 @@ def fit_black_box(estimator, X, y, seed, categorical):
     if isinstance(estimator, FrozenEstimator):
         return estimator
     if y is None:
-        raise ValueError(_missing_y_message(estimator))
+        raise ValueError(_missing_y_message(estimator, explainer))
     if estimator is None:
-        estimator = _default_estimator(y, categorical)
+        estimator = default(y)
     model = clone(estimator)
     rng = np.random.RandomState(seed)
     unset = {
@@ -52,18 +51,25 @@ def fit_black_box(estimator, X, y, seed, categorical):
     return model.set_params(**unset).fit(X, y)
 
 
-def _default_estimator(y, categorical):
-    """A random forest classifier for class labels, else a regressor.
+def is_class_target(y):
+    """Whether ``y`` holds class labels rather than a regression target.
 
     Integer-valued floats (such as ``load_diabetes``'s target) are a
     regression target, although ``type_of_target`` calls them multiclass.
+    """
+    target = type_of_target(y)
+    is_float = np.asarray(y).dtype.kind == "f"
+    return target == "binary" or (target == "multiclass" and not is_float)
+
+
+def default_estimator(y, categorical):
+    """A random forest classifier for class labels, else a regressor.
+
     With categorical columns, the forest follows a one-hot encoder of them
     that ignores categories unseen in fit (perturbations keep such a row's
     own value); the other columns pass through.
     """
-    target = type_of_target(y)
-    is_float = np.asarray(y).dtype.kind == "f"
-    if target == "binary" or (target == "multiclass" and not is_float):
+    if is_class_target(y):
         forest = RandomForestClassifier()
     else:
         forest = RandomForestRegressor()
@@ -82,15 +88,15 @@ def _default_estimator(y, categorical):
     return Pipeline([("encode", encoder), ("forest", forest)])
 
 
-def _missing_y_message(estimator):
+def _missing_y_message(estimator, explainer):
     """The error for fit without y, saying what to pass instead."""
     head = (
-        "This LimeExplainer estimator requires y to be passed, but the target y is None"
+        f"This {explainer} estimator requires y to be passed, but the target y is None"
     )
     if estimator is None:
         return (
-            f"{head}: without an estimator, LimeExplainer fits a default random "
-            "forest on (X, y). Pass y, or pass your fitted model as "
+            f"{head}: without an estimator, {explainer} fits a default model "
+            "on (X, y). Pass y, or pass your fitted model as "
             "estimator=FrozenEstimator(model)."
         )
     try:
@@ -98,11 +104,19 @@ def _missing_y_message(estimator):
     except NotFittedError:
         return f"{head}: y is needed to fit the unfitted estimator {estimator!r}."
     return (
-        f"{head}. The estimator {estimator!r} is already fitted, but LimeExplainer "
+        f"{head}. The estimator {estimator!r} is already fitted, but {explainer} "
         "clones and refits its estimator. To explain the fitted model as it is, "
-        "wrap it: LimeExplainer(FrozenEstimator(model)) with "
+        f"wrap it: {explainer}(FrozenEstimator(model)) with "
         "`from sklearn.frozen import FrozenEstimator`."
     )
+
+
+#: What the tabular explainer sends the model, for error messages.
+_TABLE_INPUT = (
+    "LimeExplainer queries the model with data shaped like the X given to fit "
+    "(the model's own columns, by name, with X's dtypes); check that the model "
+    "accepts such data."
+)
 
 
 class BlackBox:
@@ -116,6 +130,8 @@ class BlackBox:
         they have no ``predict_proba``) and ``predict`` otherwise.
     probe : ndarray or DataFrame
         A few training rows, queried once to learn the output's width.
+    input_note : str
+        What the explainer sends the model, said when the model raises.
 
     Attributes
     ----------
@@ -127,8 +143,9 @@ class BlackBox:
         regression target, output indices for multi-output regression.
     """
 
-    def __init__(self, model, response_method, probe):
+    def __init__(self, model, response_method, probe, input_note=_TABLE_INPUT):
         self.model = model
+        self.input_note = input_note
         self.classifier = is_classifier(model)
         self.method = self._resolve(response_method)
         self._width = None
@@ -185,10 +202,7 @@ class BlackBox:
         except Exception as exc:
             raise ValueError(
                 f"The estimator's {self.method} raised {type(exc).__name__} on "
-                f"{n_points} perturbed points: {exc}. LimeExplainer queries the "
-                "model with data shaped like the X given to fit (the model's own "
-                "columns, by name, with X's dtypes); check that the model accepts "
-                "such data."
+                f"{n_points} perturbed points: {exc}. {self.input_note}"
             ) from exc
         try:
             out = np.asarray(out, dtype=float)

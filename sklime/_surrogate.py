@@ -214,8 +214,9 @@ def fit_surrogates(moments, x_rep, offset, active, *, alpha, num_features, metho
         Shift from the design's coordinates to the representation's (the
         design of local sampling is the shared noise; the representation is
         the row's z-score plus that noise).
-    active : ndarray of shape (n_features,), dtype bool
-        Features that can vary; the others get a zero coefficient.
+    active : ndarray of shape (n_features,) or (n_rows, n_features), dtype bool
+        Features that can vary, for all rows or per row; the others get a
+        zero coefficient.
     alpha : float
         Ridge penalty of the surrogate.
     num_features : int or None
@@ -232,6 +233,8 @@ def fit_surrogates(moments, x_rep, offset, active, *, alpha, num_features, metho
     n_rows = x_rep.shape[0]
     cross = np.broadcast_to(moments.cross, (n_rows, *moments.cross.shape[1:]))
     n_outputs, n_features = cross.shape[1:]
+    if active.ndim == 2:  # per row: one support for all of a row's outputs
+        active = active[:, None, :]
     common = None
     if num_features is None or method == "none":
         common = active
@@ -347,7 +350,7 @@ def select_features(gram, cross, x_rep, active, *, num_features, method):
     gram : ndarray of shape (n_rows or 1, n_features, n_features)
     cross : ndarray of shape (n_rows, n_outputs, n_features)
     x_rep : ndarray of shape (n_rows, n_features)
-    active : ndarray of shape (n_features,), dtype bool
+    active : ndarray of shape (n_features,) or (n_rows, 1, n_features), dtype bool
     num_features : int
     method : {"auto", "highest_weights", "forward_selection", "lasso_path"}
 
@@ -367,6 +370,8 @@ def select_features(gram, cross, x_rep, active, *, num_features, method):
     gram = np.broadcast_to(gram[:, None], (n_rows, n_outputs, n_features, n_features))
     gram = gram.reshape(-1, n_features, n_features)
     b = cross.reshape(-1, n_features)
+    if active.ndim > 1:  # per row: one row of the mask per problem
+        active = np.broadcast_to(active, cross.shape).reshape(-1, n_features)
     if method == "highest_weights":
         order = _highest_weights(gram, b, np.repeat(x_rep, n_outputs, axis=0), active)
     elif method == "forward_selection":
@@ -402,7 +407,8 @@ def _forward_selection(gram, b, active, num_features):
     problems = np.arange(n)[:, None, None]
     chosen = np.empty((n, 0), dtype=np.intp)
     available = np.broadcast_to(active, (n, p)).copy()
-    n_steps = min(num_features, int(active.sum()))
+    # Problems with fewer active features stop choosing once all are chosen.
+    n_steps = min(num_features, int(available.sum(axis=1).max(initial=0)))
     scale = _scale(gram)[:, None, None, None]
     for step in range(n_steps):
         sets = np.concatenate(
@@ -416,7 +422,13 @@ def _forward_selection(gram, b, active, num_features):
         sub_b = b[problems, sets]
         sub_gram = sub_gram + _JITTER * scale * np.eye(step + 1)
         explained = np.einsum("npi,npi->np", sub_b, solve(sub_gram, sub_b))
-        best = np.argmax(np.where(available, explained, -np.inf), axis=1)
+        candidates = np.where(available, explained, -np.inf)
+        # A problem with no candidate left repeats its last choice.
+        best = np.where(
+            available.any(axis=1),
+            np.argmax(candidates, axis=1),
+            chosen[:, -1] if step else 0,
+        )
         available[np.arange(n), best] = False
         chosen = np.concatenate([chosen, best[:, None]], axis=1)
     rest = _ranked(np.zeros((n, p)), available)[:, : p - n_steps]
@@ -435,7 +447,7 @@ def _lasso_path(gram, b, active, num_features):
     """
     n, p = b.shape
     rows = np.arange(n)
-    target = min(num_features, int(active.sum()))
+    target = np.minimum(num_features, np.broadcast_to(active, (n, p)).sum(axis=1))
     beta = np.zeros((n, p))
     in_path = np.zeros((n, p), dtype=bool)
     first = np.argmax(np.where(active, np.abs(b), -np.inf), axis=1)
