@@ -4,9 +4,19 @@ The main entry point is :class:`LimeExplainer`; :meth:`LimeExplainer.explain`
 returns an :class:`Explanation`.
 """
 
+from ._adapter import ModelFunction
 from ._explainer import LimeExplainer
 from ._explanation import Explanation
 from ._pick import submodular_pick
+from ._text_explainer import LimeTextExplainer
+from ._text_explanation import TextExplanation
 
-__all__ = ["Explanation", "LimeExplainer", "submodular_pick"]
+__all__ = [
+    "Explanation",
+    "LimeExplainer",
+    "LimeTextExplainer",
+    "ModelFunction",
+    "TextExplanation",
+    "submodular_pick",
+]
 __version__ = "0.1.0.dev0"

@@ -463,8 +463,8 @@ def padded_width(sizes):
     [8, 8, 10, 20, 112]
     """
     sizes = np.maximum(np.asarray(sizes, dtype=np.int64), 1)
-    step = np.where(sizes > 8, 2 ** np.maximum(np.floor(np.log2(sizes - 1)) - 2, 0), 1)
-    step = step.astype(np.int64)
+    octave = np.floor(np.log2(np.maximum(sizes - 1, 1))).astype(np.int64)
+    step = np.where(sizes > 8, 2 ** np.maximum(octave - 2, 0), 1)
     return np.maximum(-(-sizes // step) * step, 8)
 
 

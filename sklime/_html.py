@@ -71,7 +71,11 @@ def _row_table(explanation, row, k, top):
 
 def save_html(explanation, path, rows=None, output=None, *, top=10):
     """Write a standalone HTML page of the explanations to ``path``."""
-    body = explanation_html(explanation, rows, output, top=top)
+    write_page(path, explanation_html(explanation, rows, output, top=top))
+
+
+def write_page(path, body):
+    """Write ``body`` as a standalone HTML page to ``path``."""
     page = (
         '<!DOCTYPE html><html><head><meta charset="utf-8">'
         f"<title>sklime explanations</title></head><body>{body}</body></html>"

@@ -15,6 +15,39 @@ import numpy as np
 ROW_BLOCK = 16
 
 
+def stacked_matmul(a, b):
+    """``a[i] @ b[i]`` for every matrix of two stacks, one BLAS product each.
+
+    numpy's stacked ``@`` does not call BLAS for some layouts (a transposed
+    view, for instance) and is then many times slower; one product per
+    matrix is fast for any layout, and a matrix's product does not depend
+    on the others in the stack.
+
+    Parameters
+    ----------
+    a : ndarray of shape (n or 1, p, q)
+    b : ndarray of shape (n or 1, q, r)
+        A stack of one matrix is shared by every matrix of the other.
+
+    Returns
+    -------
+    product : ndarray of shape (n, p, r)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklime._linalg import stacked_matmul
+    >>> a = np.arange(8.0).reshape(2, 2, 2)
+    >>> stacked_matmul(a, np.eye(2)[None]).tolist() == a.tolist()
+    True
+    """
+    n = max(len(a), len(b))
+    out = np.empty((n, a.shape[1], b.shape[2]), dtype=np.result_type(a, b))
+    for i in range(n):
+        np.matmul(a[i if len(a) > 1 else 0], b[i if len(b) > 1 else 0], out=out[i])
+    return out
+
+
 def rowwise_matmul(a, b):
     """``a @ b`` with each row of the result independent of the other rows of ``a``.
 

@@ -8,8 +8,11 @@ from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
+from sklearn.utils import get_tags
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
+
+from ._compat import _num_samples
 
 
 def fit_black_box(estimator, X, y, seed, default, explainer="LimeExplainer"):
@@ -18,7 +21,8 @@ def fit_black_box(estimator, X, y, seed, default, explainer="LimeExplainer"):
     ``None`` becomes ``default(y)`` fitted on ``(X, y)``; a
     :class:`~sklearn.frozen.FrozenEstimator` is used as it is; any other
     estimator is cloned, its unset nested ``random_state`` parameters are
-    seeded from ``seed``, and it is fitted.
+    seeded from ``seed``, and it is fitted (without ``y`` only when its tags
+    say it needs none, as :class:`sklime.ModelFunction`'s do).
 
     Parameters
     ----------
@@ -37,7 +41,7 @@ def fit_black_box(estimator, X, y, seed, default, explainer="LimeExplainer"):
     """
     if isinstance(estimator, FrozenEstimator):
         return estimator
-    if y is None:
+    if y is None and (estimator is None or get_tags(estimator).target_tags.required):
         raise ValueError(_missing_y_message(estimator, explainer))
     if estimator is None:
         estimator = default(y)
@@ -196,7 +200,7 @@ class BlackBox:
         return self._call(X)[:, self._columns]
 
     def _call(self, X):
-        n_points = X.shape[0]
+        n_points = _num_samples(X)
         try:
             out = getattr(self.model, self.method)(X)
         except Exception as exc:

@@ -15,7 +15,7 @@ import numpy as np
 
 from ._iterative import WeightedGram, ridge_solve
 from ._kernels import effective_sample_size
-from ._linalg import inverse, rowwise_matmul, solve
+from ._linalg import inverse, rowwise_matmul, solve, stacked_matmul
 
 #: Relative diagonal loading that keeps exactly collinear designs solvable.
 _JITTER = 1e-10
@@ -155,9 +155,9 @@ def weighted_moments(X, w, Y, shared=None, *, form_gram=True, iterative=False):
     else:  # indicators and standard noise: bounded, no shift needed
         x_shift = 0.0
         weighted_x = X * w[:, :, None]
-        second = weighted_x.transpose(0, 2, 1) @ X
+        second = stacked_matmul(weighted_x.transpose(0, 2, 1), X)
         x_sum = weighted_x.sum(axis=1)
-        x_y = np.swapaxes(weighted_x.transpose(0, 2, 1) @ Y, 1, 2)
+        x_y = np.swapaxes(stacked_matmul(weighted_x.transpose(0, 2, 1), Y), 1, 2)
     y_sum = weighted_y.sum(axis=1)
     y_squares = (weighted_y * Y).sum(axis=1)
     x_mean, y_mean = x_sum / total_w, y_sum / total_w
@@ -554,7 +554,9 @@ def standard_errors(design, weights, output, moments, fits, alpha):
     """
     centred = design - moments.x_mean[:, None, :]
     residual = (
-        output - moments.y_mean[:, None, :] - centred @ fits.coef.transpose(0, 2, 1)
+        output
+        - moments.y_mean[:, None, :]
+        - stacked_matmul(centred, fits.coef.transpose(0, 2, 1))
     )
     weighted = centred * weights[:, :, None]
     n_rows, n_outputs, n_features = fits.coef.shape
@@ -563,7 +565,7 @@ def standard_errors(design, weights, output, moments, fits, alpha):
     abs_influence = np.empty((weights.shape[1], n_outputs, n_features))
     sign = np.sign(fits.coef)
     for k in range(n_outputs):
-        influence = (weighted * residual[:, :, k : k + 1]) @ bread[:, k]
+        influence = stacked_matmul(weighted * residual[:, :, k : k + 1], bread[:, k])
         variance[:, k] = (influence**2).sum(axis=1)
         abs_influence[:, k] = np.einsum("nsj,nj->sj", influence, sign[:, k])
     inflation = _small_sample_inflation(weights, fits.support)[..., None]

@@ -1,0 +1,88 @@
+"""Any model as an estimator: a function of a list of inputs to its outputs."""
+
+import numpy as np
+from sklearn.base import BaseEstimator
+
+
+class ModelFunction(BaseEstimator):
+    """A plain function, used as a fitted model by the explainers.
+
+    Text and image models often come from outside scikit-learn (a
+    transformers pipeline, a spaCy or PyTorch model, a rule-based scorer).
+    Wrap the function that scores a batch of inputs, and pass the wrapper as
+    the explainer's ``estimator``: fitting it does nothing, so no target is
+    needed.
+
+    Parameters
+    ----------
+    function : callable
+        ``function(inputs) -> outputs``: a list of str (documents) or an array
+        of inputs in, one row of numbers per input out, such as class
+        probabilities of shape (n_inputs, n_classes) or one score per input.
+        Must be picklable to use ``n_jobs`` with process-based backends.
+    classes : array-like or None, default=None
+        Class labels of the output columns: the function returns class
+        probabilities (``predict_proba``). None means the function returns
+        a regression output or scores (``predict``).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels (only with ``classes``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklime import LimeTextExplainer, ModelFunction
+    >>> def positive(docs):
+    ...     p = np.array([0.9 if "good" in d.split() else 0.2 for d in docs])
+    ...     return np.column_stack([1 - p, p])
+    >>> model = ModelFunction(positive, classes=["neg", "pos"])
+    >>> lime = LimeTextExplainer(model, num_samples=300, random_state=0)
+    >>> explanation = lime.fit(["a good film", "a bad film"]).explain(["a good film"])
+    >>> explanation.as_list(0)[0][0]
+    'good'
+    """
+
+    def __init__(self, function, *, classes=None):
+        self.function = function
+        self.classes = classes
+
+    def fit(self, X=None, y=None):
+        """Do nothing (the function is the model); set ``classes_``.
+
+        Parameters
+        ----------
+        X, y : ignored
+
+        Returns
+        -------
+        self : object
+        """
+        del X, y
+        if self.classes is not None:
+            self.classes_ = np.asarray(self.classes)
+        return self
+
+    def predict_proba(self, X):
+        """The function's class probabilities (only with ``classes``)."""
+        if self.classes is None:
+            raise AttributeError(
+                "This ModelFunction has no classes: it returns a regression "
+                "output or scores. Pass classes=[...] for class probabilities."
+            )
+        return self.function(X)
+
+    def predict(self, X):
+        """The function's output; with ``classes``, the most probable class."""
+        out = self.function(X)
+        if self.classes is None:
+            return out
+        return np.asarray(self.classes)[np.argmax(np.asarray(out), axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.estimator_type = "classifier" if self.classes is not None else "regressor"
+        tags.target_tags.required = False
+        tags.requires_fit = False
+        return tags

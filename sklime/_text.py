@@ -1,0 +1,223 @@
+"""Documents, their words, and lime's word-removal perturbations, batched.
+
+A document's interpretable components are its distinct words (``bow=True``)
+or its word positions (``bow=False``). The first perturbation is the document
+itself; every other one removes some of them: how many is uniform on
+``1 .. d - 1`` and which is uniform given how many, as in lime. The
+randomness comes from one :class:`TextNoise` shared by every document
+(common random numbers): a document's perturbations depend only on
+the noise and its own number of components, never on the other documents of
+the batch.
+"""
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._dataframe import column_names, is_dataframe
+
+#: lime's distances are cosine distances times this.
+DISTANCE_SCALE = 100.0
+#: Columns of priorities drawn per generator, so that a column's draws do not
+#: depend on how many columns a batch needs.
+_NOISE_BLOCK = 64
+
+
+@dataclass
+class Document:
+    """A document cut into words.
+
+    Attributes
+    ----------
+    text : str
+        The document.
+    starts, ends : ndarray of shape (n_occurrences,)
+        Character spans of the word occurrences, in order.
+    component : ndarray of shape (n_occurrences,)
+        The component each occurrence belongs to.
+    words : list of str
+        The word of each component: distinct words in order of first
+        occurrence (bag of words), or one per occurrence.
+    """
+
+    text: str
+    starts: np.ndarray
+    ends: np.ndarray
+    component: np.ndarray
+    words: list
+
+    @classmethod
+    def parse(cls, text, pattern, bow):
+        """Cut ``text`` into the matches of ``pattern`` (a compiled regex)."""
+        spans = [m.span() for m in pattern.finditer(text) if m.end() > m.start()]
+        starts = np.array([s for s, _ in spans], dtype=np.intp)
+        ends = np.array([e for _, e in spans], dtype=np.intp)
+        occurrences = [text[s:e] for s, e in spans]
+        if not bow:
+            return cls(text, starts, ends, np.arange(len(spans)), occurrences)
+        index = {}
+        component = np.array(
+            [index.setdefault(word, len(index)) for word in occurrences], dtype=np.intp
+        )
+        return cls(text, starts, ends, component, list(index))
+
+    @property
+    def n_components(self):
+        return len(self.words)
+
+    def occurrences(self):
+        """How many times each component occurs."""
+        return np.bincount(self.component, minlength=self.n_components)
+
+    def perturbed_texts(self, keep, mask_string):
+        """The texts of the perturbations ``keep`` (bool, (n_samples, d)).
+
+        A removed occurrence is deleted, or replaced by ``mask_string`` when
+        it is not None; the text between words stays.
+        """
+        # One byte per character when every character has a code below 256.
+        narrow = all(ord(c) < 256 for c in self.text + (mask_string or ""))
+        encoding, dtype = ("latin-1", np.uint8) if narrow else ("utf-32-le", np.uint32)
+        codes = np.frombuffer(self.text.encode(encoding), dtype=dtype)
+        mask = np.frombuffer((mask_string or "").encode(encoding), dtype=dtype)
+        # One strip of characters: each word, then its replacement, with the
+        # text between words; a perturbation keeps either the word or the
+        # replacement of each occurrence.
+        pieces, owner, is_mask = [], [], []
+        position = 0
+        for occurrence, (start, end) in enumerate(
+            zip(self.starts, self.ends, strict=True)
+        ):
+            for chars, who, replacement in (
+                (codes[position:start], -1, False),
+                (codes[start:end], occurrence, False),
+                (mask, occurrence, True),
+            ):
+                pieces.append(chars)
+                owner.append(np.full(len(chars), who))
+                is_mask.append(np.full(len(chars), replacement))
+            position = end
+        pieces.append(codes[position:])
+        owner.append(np.full(len(codes) - position, -1))
+        is_mask.append(np.zeros(len(codes) - position, dtype=bool))
+        strip = np.concatenate(pieces).astype(dtype)
+        owner, is_mask = np.concatenate(owner), np.concatenate(is_mask)
+        kept = keep[:, self.component[np.maximum(owner, 0)]]
+        chosen = np.where(owner < 0, True, kept != is_mask)
+        flat = np.broadcast_to(strip, chosen.shape)[chosen]
+        text = flat.tobytes().decode(encoding)
+        bounds = np.concatenate([[0], np.cumsum(chosen.sum(axis=1))])
+        return [text[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+@dataclass
+class TextNoise:
+    """Random numbers shared by every document of a batch.
+
+    Attributes
+    ----------
+    count : ndarray of shape (n_samples,)
+        Uniform draws choosing how many components each perturbation removes.
+    priority : ndarray of shape (n_samples, width)
+        Uniform draws choosing which: the ones with the lowest priorities.
+    """
+
+    count: np.ndarray
+    priority: np.ndarray
+
+    @classmethod
+    def draw(cls, num_samples, width, seed):
+        """Noise for documents of up to ``width`` components.
+
+        Column ``j`` of the priorities comes from a generator of its own block
+        of columns, so it is the same whatever ``width`` a batch needs.
+        """
+        count = np.random.default_rng([seed, 0]).random(num_samples)
+        n_blocks = -(-width // _NOISE_BLOCK)
+        priority = [
+            np.random.default_rng([seed, 1, block]).random((num_samples, _NOISE_BLOCK))
+            for block in range(n_blocks)
+        ]
+        priority = np.concatenate(priority or [np.empty((num_samples, 0))], axis=1)
+        return cls(count, priority[:, :width])
+
+    def keep(self, d):
+        """Which of ``d`` components each perturbation keeps, (n_samples, d).
+
+        lime's scheme: the first perturbation is the document itself; each
+        other one removes ``k`` components, ``k`` uniform on ``1 .. d-1``, the
+        ``k`` of lowest priority. Without the first, a document of two
+        components would always keep exactly one, which cannot tell their
+        effects from the intercept. A single component is removed in about
+        half of the perturbations (lime cannot explain such a document).
+        """
+        if d == 0:
+            return np.ones((len(self.count), 0), dtype=bool)
+        if d == 1:
+            keep = (self.count >= 0.5)[:, None]
+        else:
+            removed = 1 + np.floor(self.count * (d - 1)).astype(np.intp)
+            priority = self.priority[:, :d]
+            order = np.sort(priority, axis=1)
+            keep = priority > order[np.arange(len(removed)), removed - 1][:, None]
+        keep[0] = True
+        return keep
+
+
+def cosine_distance(keep):
+    """lime's distance: ``100 * (1 - cos)`` between each perturbation and all ones."""
+    d = keep.shape[1]
+    if d == 0:
+        return np.zeros(keep.shape[0])
+    kept = keep.sum(axis=1)
+    return DISTANCE_SCALE * (1.0 - np.sqrt(kept / d))
+
+
+def check_documents(X):
+    """The documents of ``X`` as a list of str, or a clear error.
+
+    ``X`` is what a scikit-learn text pipeline takes: a 1-D list, array or
+    Series of strings, or a DataFrame of one column of them.
+    """
+    if isinstance(X, str):
+        raise TypeError(
+            "X must be a sequence of documents, not a single string. Wrap the "
+            "document in a list: [text]."
+        )
+    if is_dataframe(X):
+        if X.shape[1] != 1:
+            raise ValueError(
+                f"A DataFrame of documents must have one column; got {X.shape[1]} "
+                f"columns {list(column_names(X))[:5]}. Select the text column."
+            )
+        X = X[column_names(X)[0]]
+    if hasattr(X, "to_list"):  # pandas or polars Series
+        X = X.to_list()
+    array = np.asarray(X, dtype=object) if not isinstance(X, list) else None
+    if array is not None and array.ndim != 1:
+        raise ValueError(
+            f"X must be 1-D, one document per entry; got an array of shape "
+            f"{array.shape}. Pass a list or a 1-D array of strings."
+        )
+    documents = list(X) if array is None else array.tolist()
+    if not documents:
+        raise ValueError("X has no document; pass at least one string.")
+    for position, document in enumerate(documents):
+        if not isinstance(document, str):
+            raise TypeError(
+                f"Document {position} is {type(document).__name__} {document!r}, "
+                "not a string. Pass text only (convert or drop missing values)."
+            )
+    return documents
+
+
+def compile_pattern(token_pattern):
+    """The compiled word pattern, or a clear error."""
+    try:
+        return re.compile(token_pattern)
+    except re.error as exc:
+        raise ValueError(
+            f"token_pattern={token_pattern!r} is not a valid regular expression "
+            f"({exc}). Pass a pattern that matches one word, such as r'\\w+'."
+        ) from exc

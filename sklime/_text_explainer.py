@@ -1,0 +1,469 @@
+"""LimeTextExplainer: LIME for documents, as a scikit-learn transformer."""
+
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.pipeline import make_pipeline
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from ._compat import HasMethods, Interval, StrOptions, _fit_context
+from ._engine import Sample, SurrogateSettings, explain_instances, padded_width
+from ._explainer import _check_target_length
+from ._kernels import exponential_kernel
+from ._model import BlackBox, fit_black_box, is_class_target
+from ._text import (
+    Document,
+    TextNoise,
+    check_documents,
+    compile_pattern,
+    cosine_distance,
+)
+from ._text_explanation import TextExplanation
+from ._vectorizer import VectorizerShortcut, shortcut_input
+
+#: lime's replacement of a removed word position (``bow=False``).
+_POSITION_MASK = "UNKWORDZ"
+#: Training documents queried in ``fit`` to learn the model's output.
+_PROBE_DOCUMENTS = 5
+#: What the explainer sends the model, said when the model raises.
+_TEXT_INPUT = (
+    "LimeTextExplainer queries the model with a list of str: copies of the "
+    "documents with some words removed (or replaced by mask_string); check that "
+    "the model accepts such a list, or wrap a function with sklime.ModelFunction."
+)
+
+
+class LimeTextExplainer(TransformerMixin, BaseEstimator):
+    """Explain a text model's predictions with LIME, word by word, in batches.
+
+    For each document, LIME removes random sets of its words, queries the
+    model on the perturbed documents, weights them by lime's kernel of the
+    cosine distance to the document, and fits a weighted ridge regression (the
+    surrogate) of the model's output on which words were kept. ``transform``
+    returns the surrogates' word coefficients as a sparse matrix over the
+    vocabulary learned in ``fit``.
+
+    The perturbation noise is drawn once from ``random_state`` and shared by
+    all documents, so a document's explanation does not depend on the other
+    documents, their order, chunking or ``n_jobs``.
+
+    Parameters
+    ----------
+    estimator : estimator or None, default=None
+        The text model: it takes a list of str. It is cloned and fitted on
+        ``(X, y)`` in ``fit``; wrap an already fitted model in
+        :class:`~sklearn.frozen.FrozenEstimator` to explain it as it is, and a
+        plain function in :class:`sklime.ModelFunction`. None fits
+        ``TfidfVectorizer`` followed by ``LogisticRegression`` (class labels)
+        or ``Ridge`` (a continuous target). A pipeline whose first step is a
+        word ``CountVectorizer``, ``TfidfVectorizer`` or ``HashingVectorizer``
+        of single words is queried directly with the perturbed documents'
+        counts (the same numbers, without building the strings).
+
+    num_samples : int, default=5000
+        Perturbed documents per explained document (lime's default).
+
+    kernel_width : float, default=25.0
+        Width of the kernel ``exp(-d**2 / (2 * kernel_width**2))`` on the
+        cosine distance times 100 (lime's).
+
+    token_pattern : str, default=r"\\w+"
+        Regular expression of a word (lime's words: runs of letters and
+        digits). Words are case-sensitive, as in lime.
+
+    bow : bool, default=True
+        True explains distinct words (removing a word removes all its
+        occurrences); False explains word positions (each occurrence is
+        removed alone, replaced by ``mask_string``).
+
+    mask_string : str or None, default=None
+        What replaces a removed occurrence. None deletes it with
+        ``bow=True`` and writes ``"UNKWORDZ"`` with ``bow=False`` (lime's).
+
+    num_features : int or None, default=None
+        Number of words each surrogate keeps (all of the document's when it
+        has fewer); None keeps all.
+
+    feature_selection : {"auto", "none", "highest_weights", \
+            "forward_selection", "lasso_path"}, default="auto"
+        How ``num_features`` words are chosen, with lime's meanings.
+
+    alpha : float, default=1.0
+        Ridge penalty of the surrogate (lime uses 1).
+
+    response_method : {"auto", "predict_proba", "decision_function", \
+            "predict"}, default="auto"
+        Model output to explain; "auto" is ``predict_proba`` for classifiers
+        and ``predict`` for regressors.
+
+    random_state : int, RandomState instance or None, default=None
+        Controls the perturbations and the nested ``random_state`` of the
+        cloned estimator. Pass an int for reproducible output across multiple
+        function calls.
+
+    n_jobs : int or None, default=None
+        Number of jobs to run in parallel over chunks of documents (not 0).
+        ``None`` means 1 unless in a :obj:`joblib.parallel_backend` context.
+
+    verbose : int, default=0
+        Progress of long transforms (see :class:`LimeExplainer`).
+
+    Attributes
+    ----------
+    estimator_ : estimator
+        The fitted model that is explained.
+
+    vocabulary_ : dict
+        Column of each word of the training documents in the blocks of
+        :meth:`transform`, words sorted.
+
+    outputs_ : ndarray
+        What each block of coefficients explains (see :class:`LimeExplainer`).
+
+    See Also
+    --------
+    sklime.LimeExplainer : The same for tables.
+
+    Notes
+    -----
+    A coefficient is the effect on the model's output of keeping the word
+    (all its occurrences with ``bow=True``) rather than removing it. Words
+    the training documents do not contain are explained by :meth:`explain`
+    but have no column in :meth:`transform`'s matrix. With ``bow=False`` a
+    word's column holds the sum of the coefficients of its positions.
+
+    Examples
+    --------
+    >>> from sklime import LimeTextExplainer
+    >>> docs = ["good fun film", "bad dull film", "good film", "dull bad plot"]
+    >>> lime = LimeTextExplainer(num_samples=500, random_state=0).fit(
+    ...     docs, [1, 0, 1, 0])
+    >>> lime.transform(["good plot"]).shape
+    (1, 6)
+    >>> lime.get_feature_names_out()[:2].tolist()
+    ['coef_bad', 'coef_dull']
+    """
+
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit"]), None],
+        "num_samples": [Interval(Integral, 2, None, closed="left")],
+        "kernel_width": [Interval(Real, 0, None, closed="neither")],
+        "token_pattern": [str],
+        "bow": ["boolean"],
+        "mask_string": [str, None],
+        "num_features": [Interval(Integral, 1, None, closed="left"), None],
+        "feature_selection": [
+            StrOptions(
+                {"auto", "none", "highest_weights", "forward_selection", "lasso_path"}
+            )
+        ],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "response_method": [
+            StrOptions({"auto", "predict_proba", "decision_function", "predict"})
+        ],
+        "random_state": ["random_state"],
+        "n_jobs": [
+            Interval(Integral, None, -1, closed="right"),
+            Interval(Integral, 1, None, closed="left"),
+            None,
+        ],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        estimator=None,
+        *,
+        num_samples=5000,
+        kernel_width=25.0,
+        token_pattern=r"\w+",
+        bow=True,
+        mask_string=None,
+        num_features=None,
+        feature_selection="auto",
+        alpha=1.0,
+        response_method="auto",
+        random_state=None,
+        n_jobs=None,
+        verbose=0,
+    ):
+        self.estimator = estimator
+        self.num_samples = num_samples
+        self.kernel_width = kernel_width
+        self.token_pattern = token_pattern
+        self.bow = bow
+        self.mask_string = mask_string
+        self.num_features = num_features
+        self.feature_selection = feature_selection
+        self.alpha = alpha
+        self.response_method = response_method
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y=None):
+        """Learn the vocabulary of explained words; fit the model.
+
+        Parameters
+        ----------
+        X : list, array or Series of str of shape (n_documents,)
+            Training documents (a one-column DataFrame also works).
+        y : array-like of shape (n_documents,), default=None
+            Target, needed to fit the estimator (not for a
+            :class:`~sklearn.frozen.FrozenEstimator`).
+
+        Returns
+        -------
+        self : object
+            The fitted explainer.
+        """
+        documents = check_documents(X)
+        pattern = compile_pattern(self.token_pattern)
+        _check_target_length(documents, y)
+        seeds = check_random_state(self.random_state).randint(
+            np.iinfo(np.int32).max, size=2
+        )
+        words = sorted({m.group() for d in documents for m in pattern.finditer(d)})
+        self.vocabulary_ = {word: j for j, word in enumerate(words if words else [])}
+        self.estimator_ = fit_black_box(
+            self.estimator,
+            documents,
+            y,
+            int(seeds[1]),
+            _default_text_model,
+            "LimeTextExplainer",
+        )
+        probe = documents[:_PROBE_DOCUMENTS]
+        self.black_box_ = BlackBox(
+            self.estimator_, self.response_method, probe, _TEXT_INPUT
+        )
+        self.outputs_ = self.black_box_.outputs
+        self.shortcut_ = VectorizerShortcut.detect(self.estimator_)
+        if self.shortcut_ is not None:
+            self.tail_box_ = BlackBox(
+                self.shortcut_.tail,
+                self.black_box_.method,
+                self.shortcut_.finish(self.shortcut_.counts(probe)),
+                _TEXT_INPUT,
+            )
+        self.noise_seed_ = int(seeds[0])
+        return self
+
+    def transform(self, X):
+        """Word coefficients of each document's explanation.
+
+        Parameters
+        ----------
+        X : list, array or Series of str of shape (n_documents,)
+            Documents to explain.
+
+        Returns
+        -------
+        coef : scipy.sparse.csr_matrix of shape (n_documents, n_outputs * n_words)
+            One block of ``len(vocabulary_)`` columns per output (class), in
+            the order of :attr:`outputs_`; see :meth:`get_feature_names_out`.
+            Words of a document that ``fit`` did not see are left out.
+        """
+        check_is_fitted(self)
+        documents, results = self._explain(X, with_errors=False)
+        return self._vocabulary_matrix(documents, results["coef"])
+
+    def explain(self, X):
+        """Explain documents: word coefficients, predictions and fit quality.
+
+        Parameters
+        ----------
+        X : list, array or Series of str of shape (n_documents,)
+            Documents to explain.
+
+        Returns
+        -------
+        explanation : TextExplanation
+            ``explanation.coef`` equals ``transform(X)``.
+        """
+        check_is_fitted(self)
+        documents, results = self._explain(X, with_errors=True)
+        return TextExplanation(
+            coef=self._vocabulary_matrix(documents, results["coef"]),
+            word_coef=results["coef"],
+            standard_error=results["standard_error"],
+            intercept=results["intercept"],
+            local_prediction=results["local_prediction"],
+            model_prediction=results["model_prediction"],
+            score=results["score"],
+            effective_sample_size=results["effective_sample_size"],
+            selected=results["selected"],
+            documents=documents,
+            outputs=self.outputs_,
+            feature_names_out=self.get_feature_names_out(),
+            classifier=self.black_box_.classifier,
+        )
+
+    def _explain(self, X, *, with_errors):
+        """The parsed documents of X and the engine's per-document results."""
+        pattern = compile_pattern(self.token_pattern)
+        documents = [Document.parse(t, pattern, self.bow) for t in check_documents(X)]
+        plan = _TextPlan(self, documents)
+        return documents, explain_instances(plan, with_errors)
+
+    def _vocabulary_matrix(self, documents, coef):
+        """Scatter per-document word coefficients into vocabulary columns."""
+        n_words, n_outputs = len(self.vocabulary_), len(self.outputs_)
+        rows, cols, data = [], [], []
+        for i, document in enumerate(documents):
+            known = [
+                (c, self.vocabulary_[w])
+                for c, w in enumerate(document.words)
+                if w in self.vocabulary_
+            ]
+            for k in range(n_outputs):
+                for c, j in known:
+                    if coef[i, k, c] != 0:
+                        rows.append(i)
+                        cols.append(k * n_words + j)
+                        data.append(coef[i, k, c])
+        matrix = sp.csr_matrix(
+            (data, (rows, cols)), shape=(len(documents), n_outputs * n_words)
+        )
+        matrix.sum_duplicates()
+        return matrix
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the coefficient columns of :meth:`transform`.
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored; the columns are the words of :attr:`vocabulary_`.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str
+            ``coef_<word>`` for a single output, else
+            ``coef_<output>_<word>`` in the order of :attr:`outputs_`.
+        """
+        del input_features
+        check_is_fitted(self)
+        words = sorted(self.vocabulary_, key=self.vocabulary_.get)
+        if len(self.outputs_) == 1:
+            return np.asarray([f"coef_{w}" for w in words], dtype=object)
+        return np.asarray(
+            [f"coef_{out}_{w}" for out in self.outputs_ for w in words], dtype=object
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = not isinstance(self.estimator, FrozenEstimator)
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        return tags
+
+
+def _default_text_model(y):
+    """Tf-idf and logistic regression for class labels, else ridge regression."""
+    final = LogisticRegression(max_iter=1000) if is_class_target(y) else Ridge()
+    return make_pipeline(TfidfVectorizer(), final)
+
+
+class _TextPlan:
+    """What the engine needs to explain a batch of documents.
+
+    See :func:`sklime._engine.explain_instances`.
+    """
+
+    def __init__(self, explainer, documents):
+        self.documents = documents
+        self.sizes = np.array([d.n_components for d in documents], dtype=np.intp)
+        self.num_samples = explainer.num_samples
+        self.n_jobs = explainer.n_jobs
+        self.verbose = explainer.verbose
+        self.kernel_width = explainer.kernel_width
+        self.settings = SurrogateSettings(
+            explainer.alpha, explainer.num_features, explainer.feature_selection
+        )
+        self.mask_string = explainer.mask_string
+        if self.mask_string is None and not explainer.bow:
+            self.mask_string = _POSITION_MASK
+        self.box = explainer.black_box_
+        self.shortcut = explainer.shortcut_
+        self.tail_box = getattr(explainer, "tail_box_", None)
+        self.n_outputs = len(explainer.outputs_)
+        width = int(padded_width(self.sizes).max(initial=0))
+        self.noise = TextNoise.draw(self.num_samples, width, explainer.noise_seed_)
+        self._chars = max((len(d.text) for d in documents), default=0)
+
+    def chunk_floats(self, width, with_errors):
+        """Float64 values per document of a chunk: designs, strings, Gram matrices."""
+        s, k = self.num_samples, self.n_outputs
+        per_sample = width * (3 if with_errors else 1) + 3 * k + 6
+        # Perturbed strings: up to 4 bytes per character and Python's overhead.
+        per_sample += (4 * self._chars + 64) // 8
+        return s * per_sample + 4 * k * width * width
+
+    def sample(self, items, width):
+        """The :class:`~sklime._engine.Sample` of the documents at ``items``."""
+        documents = [self.documents[i] for i in items]
+        n, s = len(documents), self.num_samples
+        design = np.zeros((n, s, width))
+        active = np.zeros((n, width), dtype=bool)
+        keeps, cache = [], {}
+        for i, document in enumerate(documents):
+            d = document.n_components
+            if d not in cache:
+                cache[d] = self.noise.keep(d)
+            keeps.append(cache[d])
+            design[i, :, :d] = cache[d]
+            active[i, :d] = True
+        distance = np.stack([cosine_distance(keep) for keep in keeps])
+        prediction = self.box([d.text for d in documents])
+        output = self._outputs(documents, keeps, prediction)
+        return Sample(
+            design,
+            exponential_kernel(distance, self.kernel_width),
+            output,
+            prediction,
+            np.ones((n, width)),
+            active,
+        )
+
+    def _outputs(self, documents, keeps, prediction):
+        """The model's output on every perturbation, (n, num_samples, n_outputs).
+
+        Documents without words are not perturbed: their output is their
+        prediction. The others go through the vectorizer shortcut where it
+        is exact, else through strings; one model call for each.
+        """
+        s = self.num_samples
+        output = np.repeat(prediction[:, None, :], s, axis=1)
+        fast, fast_counts, slow = [], [], []
+        for i, document in enumerate(documents):
+            if document.n_components == 0:
+                continue
+            counts = None
+            if self.shortcut is not None:
+                counts = self.shortcut.word_counts(document, self.mask_string)
+            if counts is None:
+                slow.append(i)
+            else:
+                fast.append(i)
+                fast_counts.append(counts)
+        if fast:
+            model_input = shortcut_input(
+                self.shortcut, [keeps[i] for i in fast], fast_counts
+            )
+            output[fast] = self.tail_box(model_input).reshape(len(fast), s, -1)
+        if slow:
+            texts = [
+                text
+                for i in slow
+                for text in documents[i].perturbed_texts(keeps[i], self.mask_string)
+            ]
+            output[slow] = self.box(texts).reshape(len(slow), s, -1)
+        return output

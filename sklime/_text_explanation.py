@@ -1,0 +1,323 @@
+"""Explanations of documents: words, their weights, and highlighted text."""
+
+import os
+from html import escape
+from numbers import Integral
+
+import numpy as np
+
+from ._compat import Interval, StrOptions, validate_params
+from ._explanation import Explanation
+from ._html import explanation_html, write_page
+from ._optional import import_optional
+from ._plotting import NEGATIVE, POSITIVE
+
+
+class TextExplanation(Explanation):
+    """LIME explanations of a batch of documents.
+
+    Returned by :meth:`LimeTextExplainer.explain`; not built directly. It
+    behaves like :class:`Explanation` per document (:meth:`as_list`,
+    :meth:`plot`, :meth:`to_frame`, HTML), where the features are the
+    document's own words, and adds :meth:`highlight_html`. Documents have
+    different words, so the views over all rows at once use the vocabulary
+    columns of :attr:`coef`.
+
+    Attributes
+    ----------
+    coef : scipy.sparse.csr_matrix of shape (n_documents, n_outputs * n_words)
+        Coefficients over the explainer's vocabulary; equal to
+        ``LimeTextExplainer.transform``.
+    word_coef : ndarray of shape (n_documents, n_outputs, max_words)
+        Each document's coefficients, in the order of :attr:`words`, padded
+        with zeros.
+    standard_error : ndarray of shape (n_documents, n_outputs, max_words)
+        Standard errors of ``word_coef`` over the draw of perturbations (see
+        :class:`Explanation`), 0 for words not selected and for padding.
+    selected : ndarray of shape (n_documents, n_outputs, max_words), dtype bool
+        Words each surrogate uses.
+    words : list of list of str
+        The explained words (or word positions) of each document.
+    intercept, local_prediction, model_prediction, score : ndarray of shape \
+            (n_documents, n_outputs)
+        As in :class:`Explanation`.
+    effective_sample_size : ndarray of shape (n_documents,)
+        ``(sum w)^2 / sum w^2`` of each document's kernel weights.
+    outputs : ndarray of shape (n_outputs,)
+        What each block explains.
+    feature_names_out : ndarray of shape (n_outputs * n_words,)
+        Names of the columns of :attr:`coef`.
+    """
+
+    def __init__(
+        self,
+        *,
+        coef,
+        word_coef,
+        standard_error,
+        intercept,
+        local_prediction,
+        model_prediction,
+        score,
+        effective_sample_size,
+        selected,
+        documents,
+        outputs,
+        feature_names_out,
+        classifier,
+    ):
+        super().__init__(
+            coef=coef,
+            standard_error=standard_error,
+            intercept=intercept,
+            local_prediction=local_prediction,
+            model_prediction=model_prediction,
+            score=score,
+            effective_sample_size=effective_sample_size,
+            selected=selected,
+            mean_abs_coef=None,
+            mean_abs_coef_error=None,
+            feature_names=None,
+            outputs=outputs,
+            feature_names_out=feature_names_out,
+            rows=documents,
+            describer=None,
+            classifier=classifier,
+        )
+        self.word_coef = word_coef
+        self.words = [list(d.words) for d in documents]
+
+    def __len__(self):
+        return len(self.words)
+
+    def __repr__(self):
+        return (
+            f"TextExplanation(n_documents={len(self)}, "
+            f"n_outputs={len(self.outputs)}, n_words={self.word_coef.shape[-1]})"
+        )
+
+    @validate_params({"output": "no_validation"}, prefer_skip_nested_validation=True)
+    def coefficients(self, output=None):
+        """Coefficients of one output over the vocabulary, (n_documents, n_words).
+
+        Parameters
+        ----------
+        output : label or None, default=None
+            An entry of :attr:`outputs`; None for the only one.
+
+        Returns
+        -------
+        coef : scipy.sparse.csr_matrix of shape (n_documents, n_words)
+        """
+        k = self._batch_output(output)
+        n_words = self.coef.shape[1] // len(self.outputs)
+        return self.coef[:, k * n_words : (k + 1) * n_words]
+
+    @validate_params({"row": [Integral]}, prefer_skip_nested_validation=True)
+    def descriptions(self, row):
+        """The explained words of document ``row``.
+
+        Parameters
+        ----------
+        row : int
+            Position of the document in the explained batch.
+
+        Returns
+        -------
+        words : list of str
+        """
+        return list(self.words[self._position(row)])
+
+    def plot_heatmap(self, output=None, *, ax=None):
+        """Not available: documents have different words (see the error)."""
+        raise TypeError(_NO_COMMON_COLUMNS.format(method="plot_heatmap"))
+
+    def plot_summary(self, output=None, *, top=20, ax=None):
+        """Not available: documents have different words (see the error)."""
+        raise TypeError(_NO_COMMON_COLUMNS.format(method="plot_summary"))
+
+    @validate_params(
+        {"row": [Integral], "output": "no_validation"},
+        prefer_skip_nested_validation=True,
+    )
+    def highlight_html(self, row, output=None):
+        """Document ``row`` as HTML, each word coloured by its weight.
+
+        Green words push the output up, red ones down; the stronger the
+        colour, the larger the weight. The text is escaped (markup in the
+        document is shown as text) and the HTML holds no script.
+
+        Parameters
+        ----------
+        row : int
+            Position of the document in the explained batch.
+        output : label or None, default=None
+            Output to show; None for the only one or, for a classifier, the
+            document's predicted class.
+
+        Returns
+        -------
+        html : str
+        """
+        row = self._position(row)
+        k = self._output_for_row(row, output)
+        return highlighted_text(self._rows[row], self.word_coef[row, k])
+
+    def _repr_html_(self):
+        """Highlighted documents and tables of their words, for notebooks."""
+        return text_explanation_html(self)
+
+    @validate_params(
+        {
+            "path": [str, os.PathLike],
+            "rows": ["array-like", None],
+            "output": "no_validation",
+            "top": [Interval(Integral, 1, None, closed="left")],
+        },
+        prefer_skip_nested_validation=True,
+    )
+    def save_html(self, path, rows=None, *, output=None, top=10):
+        """Write a self-contained HTML page: highlighted documents and word tables.
+
+        Parameters
+        ----------
+        path : str or path-like
+            File to write.
+        rows : array-like of int or None, default=None
+            Positions of the documents to show; None shows the first five.
+        output : label or None, default=None
+            Output to show; None as in :meth:`Explanation.save_html`.
+        top : int, default=10
+            Words per table.
+        """
+        if rows is not None:
+            rows = [self._position(row) for row in rows]
+        write_page(path, text_explanation_html(self, rows, output, top=top))
+
+    @validate_params(
+        {"layout": [StrOptions({"long", "wide"})]},
+        prefer_skip_nested_validation=True,
+    )
+    def to_frame(self, layout="long"):
+        """The explanations as a pandas DataFrame (needs pandas).
+
+        Parameters
+        ----------
+        layout : {"long", "wide"}, default="long"
+            "long": one line per document, output and selected word, with the
+            columns ``row``, ``output``, ``feature`` (the word),
+            ``occurrences``, ``weight``, ``standard_error``,
+            ``model_prediction``, ``local_prediction`` and ``score``, words
+            by decreasing absolute weight. "wide": :attr:`coef` as a sparse
+            DataFrame with :attr:`feature_names_out` columns.
+
+        Returns
+        -------
+        frame : pandas.DataFrame
+        """
+        pd = import_optional("pandas", "pandas", "TextExplanation.to_frame")
+        if layout == "wide":
+            return pd.DataFrame.sparse.from_spmatrix(
+                self.coef, columns=list(self.feature_names_out)
+            )
+        records = []
+        for row in range(len(self)):
+            occurrences = self._rows[row].occurrences()
+            for k, output in enumerate(self.outputs.tolist()):
+                for j in self._ranked(row, k):
+                    records.append(
+                        (
+                            row,
+                            output,
+                            self.words[row][j],
+                            int(occurrences[j]),
+                            self.word_coef[row, k, j],
+                            self.standard_error[row, k, j],
+                            self.model_prediction[row, k],
+                            self.local_prediction[row, k],
+                            self.score[row, k],
+                        )
+                    )
+        return pd.DataFrame.from_records(records, columns=_LONG_COLUMNS)
+
+    def _ranked(self, row, k):
+        """Selected words of ``row`` and block ``k``, by decreasing |weight|."""
+        weights = self.word_coef[row, k]
+        used = np.flatnonzero(self.selected[row, k])
+        return used[np.argsort(-np.abs(weights[used]), kind="stable")]
+
+    def _pairs(self, row, k):
+        """(word, weight) pairs of ``row`` and block ``k``, largest first."""
+        weights = self.word_coef[row, k]
+        return [
+            (self.words[row][j], float(weights[j]) + 0.0) for j in self._ranked(row, k)
+        ]
+
+
+_NO_COMMON_COLUMNS = (
+    "TextExplanation.{method} is not available: each document has its own "
+    "words. Use explanation.coef (or LimeTextExplainer.transform), whose "
+    "columns are the vocabulary's words, for views over many documents."
+)
+
+#: Columns of the long table of :meth:`TextExplanation.to_frame`.
+_LONG_COLUMNS = [
+    "row",
+    "output",
+    "feature",
+    "occurrences",
+    "weight",
+    "standard_error",
+    "model_prediction",
+    "local_prediction",
+    "score",
+]
+
+
+def highlighted_text(document, weights):
+    """HTML of ``document`` with each word occurrence coloured by its weight.
+
+    Parameters
+    ----------
+    document : Document
+    weights : ndarray of shape (>= n_components,)
+        Weight of each component (padding beyond is ignored).
+
+    Returns
+    -------
+    html : str
+    """
+    weights = np.asarray(weights[: document.n_components], dtype=float)
+    scale = np.abs(weights).max(initial=0.0) or 1.0
+    parts, position = ['<p class="sklime-text">'], 0
+    for start, end, c in zip(
+        document.starts, document.ends, document.component, strict=True
+    ):
+        parts.append(escape(document.text[position:start]))
+        word = escape(document.text[start:end])
+        weight = weights[c]
+        if weight == 0:
+            parts.append(word)
+        else:
+            colour = POSITIVE if weight > 0 else NEGATIVE
+            opacity = 0.15 + 0.85 * abs(weight) / scale
+            parts.append(
+                f'<span style="background:{colour}{int(255 * opacity):02x}" '
+                f'title="{weight:+.4g}">{word}</span>'
+            )
+        position = end
+    parts.append(escape(document.text[position:]) + "</p>")
+    return "".join(parts)
+
+
+def text_explanation_html(explanation, rows=None, output=None, *, top=10):
+    """Each shown document highlighted, followed by its table of words."""
+    rows = range(min(len(explanation), 5)) if rows is None else rows
+    parts = []
+    for row in rows:
+        parts.extend(
+            highlighted_text(explanation._rows[row], explanation.word_coef[row, k])
+            for k in explanation._outputs_shown(row, output)
+        )
+        parts.append(explanation_html(explanation, [row], output, top=top))
+    return "".join(parts)

@@ -1,0 +1,171 @@
+"""A shortcut for scikit-learn text pipelines: perturbed documents as count rows.
+
+When the model is a :class:`~sklearn.pipeline.Pipeline` whose first step is a
+fitted :class:`~sklearn.feature_extraction.text.CountVectorizer`,
+:class:`~sklearn.feature_extraction.text.TfidfVectorizer` or
+:class:`~sklearn.feature_extraction.text.HashingVectorizer` of single words,
+the vectorizer's output on a perturbed document is a sum over its kept word
+occurrences (and the replacements of removed ones), followed by the
+vectorizer's own binary, tf-idf and normalisation steps. Building it as a
+sparse product skips building and re-tokenising thousands of strings per
+document; the rest of the pipeline then gets exactly what it would have got
+from the strings.
+
+A document takes the shortcut only where it is exact: the summed counts of
+its words must equal the vectorizer's counts of the whole document (else the
+vectorizer sees tokens that cross word boundaries, and the document goes
+through strings).
+"""
+
+import scipy.sparse as sp
+from sklearn.exceptions import NotFittedError
+from sklearn.feature_extraction.text import (
+    CountVectorizer,
+    HashingVectorizer,
+    TfidfTransformer,
+    TfidfVectorizer,
+)
+from sklearn.frozen import FrozenEstimator
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import normalize
+from sklearn.utils.validation import check_is_fitted
+
+
+class VectorizerShortcut:
+    """Count rows of perturbed documents for a pipeline's leading vectorizer.
+
+    Build it with :meth:`detect`.
+
+    Attributes
+    ----------
+    tail : Pipeline
+        The pipeline's steps after the vectorizer.
+    """
+
+    def __init__(self, vectorizer, counter, tail):
+        self._vectorizer = vectorizer
+        self._counter = counter
+        self.tail = tail
+        self._tfidf = None
+        if isinstance(vectorizer, TfidfVectorizer):
+            self._tfidf = TfidfTransformer(
+                norm=vectorizer.norm,
+                use_idf=vectorizer.use_idf,
+                smooth_idf=vectorizer.smooth_idf,
+                sublinear_tf=vectorizer.sublinear_tf,
+            )
+            if vectorizer.use_idf:
+                self._tfidf.idf_ = vectorizer.idf_
+            self._tfidf.n_features_in_ = len(vectorizer.vocabulary_)
+
+    @classmethod
+    def detect(cls, model):
+        """The shortcut for ``model``, or None when it does not apply.
+
+        It applies to a pipeline (possibly frozen) of at least two steps whose
+        first step is a fitted Count, Tfidf or Hashing vectorizer reading
+        content with the "word" analyzer and single words (``ngram_range``
+        ending at 1). Word n-grams form new pairs when a word between them is
+        removed, which per-word counts cannot reproduce; they go through
+        strings.
+        """
+        if isinstance(model, FrozenEstimator):
+            model = model.estimator
+        if not isinstance(model, Pipeline) or len(model.steps) < 2:
+            return None
+        vectorizer = model.steps[0][1]
+        kinds = (CountVectorizer, HashingVectorizer)
+        if not isinstance(vectorizer, kinds) or not _single_words(vectorizer):
+            return None
+        if isinstance(vectorizer, HashingVectorizer):
+            if vectorizer.binary and vectorizer.alternate_sign:
+                return None  # cancelling signs leave entries the binary step keeps
+            counter = HashingVectorizer(
+                **{**vectorizer.get_params(), "norm": None, "binary": False}
+            )
+        else:
+            try:
+                check_is_fitted(vectorizer, "vocabulary_")
+            except NotFittedError:
+                return None  # the model raises a clear error on its first call
+            params = {
+                key: value
+                for key, value in vectorizer.get_params().items()
+                if key in CountVectorizer().get_params()
+            }
+            counter = CountVectorizer(
+                **{**params, "vocabulary": vectorizer.vocabulary_, "binary": False}
+            )
+        return cls(vectorizer, counter, model[1:])
+
+    def counts(self, documents):
+        """The vectorizer's raw counts of whole documents (before its own steps)."""
+        return self._counter.transform(documents)
+
+    def word_counts(self, document, mask_string):
+        """Per-component counts of a document, or None where inexact.
+
+        Returns
+        -------
+        counts : (sparse matrix, sparse matrix or None) or None
+            The counts each component adds when kept, of shape
+            (n_components, n_columns), and those its replacement adds when
+            removed (None without ``mask_string``); None when the document
+            must go through strings.
+        """
+        occurrences = document.occurrences()
+        per_word = self._counter.transform(document.words)
+        kept = sp.csr_matrix(
+            per_word.multiply(occurrences[:, None]), dtype=per_word.dtype
+        )
+        whole = self._counter.transform([document.text])
+        if (sp.csr_matrix(kept.sum(axis=0)) != whole).nnz:
+            return None
+        if mask_string is None:
+            return kept, None
+        replaced = self._counter.transform([mask_string])
+        return kept, sp.csr_matrix(
+            sp.csr_matrix(occurrences[:, None], dtype=replaced.dtype) @ replaced
+        )
+
+    def rows(self, keep, counts):
+        """The counts of perturbations ``keep`` (bool, (n_samples, d))."""
+        kept, replaced = counts
+        dtype = kept.dtype
+        rows = sp.csr_matrix(keep.astype(dtype)) @ kept
+        if replaced is not None:
+            rows = rows + sp.csr_matrix((~keep).astype(dtype)) @ replaced
+        return sp.csr_matrix(rows)
+
+    def finish(self, counts):
+        """The vectorizer's output from stacked counts, as its own steps make it."""
+        counts = sp.csr_matrix(counts, dtype=self._counter.dtype)
+        counts.eliminate_zeros()
+        counts.sort_indices()
+        if self._vectorizer.binary:
+            counts.data.fill(1)
+        if self._tfidf is not None:
+            return self._tfidf.transform(counts, copy=False)
+        norm = getattr(self._vectorizer, "norm", None)
+        if isinstance(self._vectorizer, HashingVectorizer) and norm is not None:
+            return normalize(counts, norm=norm, copy=False)
+        return counts
+
+
+def _single_words(vectorizer):
+    """Whether the vectorizer reads content and counts single words."""
+    return (
+        vectorizer.input == "content"
+        and vectorizer.analyzer == "word"
+        and tuple(vectorizer.ngram_range)[1] == 1
+    )
+
+
+def shortcut_input(shortcut, keeps, counts):
+    """The pipeline tail's input for several documents' perturbations.
+
+    ``keeps`` and ``counts`` hold, per document, the perturbations and the
+    :meth:`VectorizerShortcut.word_counts`.
+    """
+    rows = [shortcut.rows(keep, c) for keep, c in zip(keeps, counts, strict=True)]
+    return shortcut.finish(sp.vstack(rows, format="csr"))

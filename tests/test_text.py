@@ -1,0 +1,360 @@
+"""LimeTextExplainer: known answers, the vectorizer shortcut, batches, errors."""
+
+import pickle
+import re
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.base import clone
+from sklearn.feature_extraction.text import (
+    CountVectorizer,
+    HashingVectorizer,
+    TfidfVectorizer,
+)
+from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.pipeline import make_pipeline
+
+from sklime import LimeTextExplainer, ModelFunction, TextExplanation
+
+SIGNAL = {"great": 1, "awful": 0}
+
+
+def _corpus(n_docs=120, seed=0):
+    """Random filler words plus one planted signal word deciding the label."""
+    rng = np.random.default_rng(seed)
+    filler = [f"w{i}" for i in range(60)]
+    docs, labels = [], []
+    for _ in range(n_docs):
+        words = list(rng.choice(filler, size=rng.integers(8, 20)))
+        label = int(rng.random() < 0.5)
+        words.insert(int(rng.integers(len(words))), "great" if label else "awful")
+        docs.append(" ".join(words) + ".")
+        labels.append(label)
+    return docs, np.array(labels)
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return _corpus()
+
+
+@pytest.fixture(scope="module")
+def tfidf_model(corpus):
+    docs, y = corpus
+    return make_pipeline(TfidfVectorizer(), LogisticRegression(C=10)).fit(docs, y)
+
+
+def _linear_scorer(weights, intercept=0.5):
+    """A model linear in which words are present: the known answer."""
+
+    def score(docs):
+        return np.array(
+            [
+                intercept + sum(weights.get(w, 0.0) for w in set(re.findall(r"\w+", d)))
+                for d in docs
+            ]
+        )
+
+    return ModelFunction(score)
+
+
+def test_linear_model_gives_its_weights():
+    """With alpha=0, a model linear in the kept words is recovered exactly."""
+    weights = {"alpha": 2.0, "beta": -1.0, "gamma": 0.5, "delta": 0.0}
+    docs = ["alpha beta gamma delta", "beta, gamma; alpha alpha", "gamma delta"]
+    lime = LimeTextExplainer(
+        _linear_scorer(weights), num_samples=300, alpha=0.0, random_state=0
+    ).fit(docs)
+    explanation = lime.explain(docs)
+    for row, doc_words in enumerate(explanation.words):
+        expected = [weights[w] for w in doc_words]
+        got = explanation.word_coef[row, 0, : len(doc_words)]
+        np.testing.assert_allclose(got, expected, atol=1e-8)
+    # transform puts each word's coefficient in its vocabulary column
+    coef = lime.transform(docs).toarray()
+    column = lime.vocabulary_["alpha"]
+    np.testing.assert_allclose(coef[:2, column], 2.0, atol=1e-8)
+    assert coef[2, column] == 0  # "alpha" is not in the third document
+
+
+def test_planted_words_are_top_features(corpus, tfidf_model):
+    docs, y = corpus
+    lime = LimeTextExplainer(
+        FrozenEstimator(tfidf_model), num_samples=1000, num_features=3, random_state=0
+    ).fit(docs)
+    explanation = lime.explain(docs[:15])
+    for row in range(15):
+        top_word, weight = explanation.as_list(row, output=1)[0]
+        assert top_word in SIGNAL
+        assert (weight > 0) == (SIGNAL[top_word] == 1)
+
+
+VECTORIZERS = [
+    CountVectorizer(),
+    CountVectorizer(binary=True, lowercase=False),
+    TfidfVectorizer(sublinear_tf=True, stop_words="english"),
+    TfidfVectorizer(use_idf=False, norm="l1", token_pattern=r"(?u)\b\w+\b"),
+    HashingVectorizer(n_features=2**10),
+    HashingVectorizer(n_features=2**8, alternate_sign=False, binary=True),
+    TfidfVectorizer(ngram_range=(1, 2)),  # word pairs: always through strings
+    CountVectorizer(analyzer="char_wb", ngram_range=(2, 3)),  # through strings
+    CountVectorizer(token_pattern=r"\S+"),  # tokens cross words: through strings
+]
+
+
+@pytest.mark.parametrize("vectorizer", VECTORIZERS, ids=repr)
+@pytest.mark.parametrize("bow", [True, False])
+def test_shortcut_equals_strings(corpus, vectorizer, bow):
+    """The count shortcut gives exactly the coefficients of the string path."""
+    docs, y = corpus
+    docs = [*docs[:6], "The THE the, don't stop! great-awful..."]
+    model = make_pipeline(clone(vectorizer), LogisticRegression()).fit(
+        corpus[0] + docs[-1:], np.r_[y, 1]
+    )
+    lime = LimeTextExplainer(
+        FrozenEstimator(model), num_samples=200, bow=bow, random_state=0
+    ).fit(docs)
+    fast = lime.explain(docs)
+    lime.shortcut_ = None
+    slow = lime.explain(docs)
+    np.testing.assert_array_equal(fast.word_coef, slow.word_coef)
+    np.testing.assert_array_equal(fast.standard_error, slow.standard_error)
+
+
+def test_shortcut_applies_to_single_word_vectorizers(tfidf_model):
+    lime = LimeTextExplainer(FrozenEstimator(tfidf_model), num_samples=50)
+    assert lime.fit(["a b"]).shortcut_ is not None
+    pairs = make_pipeline(TfidfVectorizer(ngram_range=(1, 2)), LogisticRegression())
+    pairs.fit(["one two three", "three four five"], [0, 1])
+    assert LimeTextExplainer(FrozenEstimator(pairs)).fit(["a b"]).shortcut_ is None
+
+
+def test_same_numbers_whatever_the_batch(corpus, tfidf_model):
+    docs, _ = corpus
+    docs = docs[:9] + ["", "lonely"]
+    lime = LimeTextExplainer(
+        FrozenEstimator(tfidf_model), num_samples=300, num_features=4, random_state=3
+    ).fit(docs)
+    whole = lime.transform(docs).toarray()
+    reversed_ = lime.transform(docs[::-1]).toarray()[::-1]
+    alone = np.vstack([lime.transform([d]).toarray() for d in docs])
+    parallel = lime.set_params(n_jobs=2).transform(docs).toarray()
+    for other in (reversed_, alone, parallel):
+        np.testing.assert_array_equal(whole, other)
+
+
+def test_random_state_reproducible_and_matters(corpus, tfidf_model):
+    docs, _ = corpus
+    model = FrozenEstimator(tfidf_model)
+    first = LimeTextExplainer(model, num_samples=200, random_state=1).fit(docs)
+    again = LimeTextExplainer(model, num_samples=200, random_state=1).fit(docs)
+    other = LimeTextExplainer(model, num_samples=200, random_state=2).fit(docs)
+    a, b, c = (e.transform(docs[:3]).toarray() for e in (first, again, other))
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_agrees_with_lime(corpus, tfidf_model):
+    """Same documents and settings: coefficients agree with lime's."""
+    lime_text = pytest.importorskip("lime.lime_text")
+    docs, _ = corpus
+    ours = LimeTextExplainer(
+        FrozenEstimator(tfidf_model), num_samples=5000, random_state=0
+    ).fit(docs)
+    explanation = ours.explain(docs[:3])
+    reference = lime_text.LimeTextExplainer(random_state=0)
+    for row in range(3):
+        words = explanation.words[row]
+        theirs = reference.explain_instance(
+            docs[row],
+            tfidf_model.predict_proba,
+            num_features=len(words),
+            num_samples=5000,
+        )
+        lookup = dict(theirs.as_list(label=1))
+        expected = np.array([lookup[w] for w in words])
+        got = explanation.word_coef[row, 0, : len(words)]
+        assert np.corrcoef(got, expected)[0, 1] > 0.95
+        big = np.abs(expected) > 0.2 * np.abs(expected).max()
+        relative = np.abs(got[big] - expected[big]) / np.abs(expected[big])
+        assert relative.max() < 0.3
+
+
+def test_transform_is_sparse_over_vocabulary(corpus, tfidf_model):
+    docs, _ = corpus
+    lime = LimeTextExplainer(
+        FrozenEstimator(tfidf_model), num_samples=200, num_features=2, random_state=0
+    ).fit(docs)
+    coef = lime.transform(["great w1 w2 unseenword", "awful"])
+    assert sp.issparse(coef) and coef.format == "csr"
+    assert coef.shape == (2, len(lime.vocabulary_))
+    assert (coef.getnnz(axis=1) <= 2).all()
+    names = lime.get_feature_names_out()
+    assert names[lime.vocabulary_["great"]] == "coef_great"
+    explanation = lime.explain(["great w1 w2 unseenword"])
+    assert "unseenword" in explanation.words[0]
+
+
+def test_multiclass_blocks():
+    docs = ["red apple", "green leaf", "blue sky", "red fire", "green grass", "sky"]
+    y = ["r", "g", "b", "r", "g", "b"]
+    lime = LimeTextExplainer(num_samples=100, random_state=0).fit(docs, y)
+    assert lime.outputs_.tolist() == ["b", "g", "r"]
+    assert lime.transform(docs).shape == (6, 3 * len(lime.vocabulary_))
+    assert lime.get_feature_names_out()[0] == "coef_b_apple"
+
+
+def test_positions_sum_into_word_columns():
+    weights = {"a": 1.0, "b": -2.0}
+    lime = LimeTextExplainer(
+        _linear_scorer(weights), bow=False, num_samples=400, alpha=0.0, random_state=0
+    ).fit(["a b a"])
+    explanation = lime.explain(["a b a"])
+    assert explanation.words[0] == ["a", "b", "a"]
+    # positions are not additive for this model (a word counts once), but the
+    # matrix sums each word's positions
+    coef = lime.transform(["a b a"]).toarray()[0]
+    positions = explanation.word_coef[0, 0, :3]
+    assert coef[lime.vocabulary_["a"]] == pytest.approx(positions[0] + positions[2])
+
+
+def test_empty_and_single_word_documents(tfidf_model):
+    lime = LimeTextExplainer(
+        FrozenEstimator(tfidf_model), num_samples=200, random_state=0
+    ).fit(["great", ""])
+    explanation = lime.explain(["", "great", "  ...  "])
+    assert explanation.as_list(0) == [] and explanation.as_list(2) == []
+    np.testing.assert_allclose(
+        explanation.intercept[0], explanation.model_prediction[0]
+    )
+    ((word, weight),) = explanation.as_list(1, output=1)
+    assert word == "great" and weight > 0
+
+
+def test_explanation_views(corpus, tfidf_model):
+    pd = pytest.importorskip("pandas")
+    docs, _ = corpus
+    lime = LimeTextExplainer(
+        FrozenEstimator(tfidf_model), num_samples=200, num_features=3, random_state=0
+    ).fit(docs)
+    explanation = lime.explain(docs[:2])
+    assert isinstance(explanation, TextExplanation)
+    frame = explanation.to_frame()
+    assert len(frame) == 2 * 3  # binary classifier: one block
+    assert isinstance(explanation.to_frame("wide"), pd.DataFrame)
+    assert explanation.descriptions(0) == explanation.words[0]
+    with pytest.raises(TypeError, match="each document has its own words"):
+        explanation.plot_summary()
+
+
+def test_highlight_escapes_markup(tmp_path):
+    weights = {"script": 1.0, "alert": -1.0}
+    doc = "<script>alert('x')</script> & more"
+    lime = LimeTextExplainer(_linear_scorer(weights), num_samples=200).fit([doc])
+    explanation = lime.explain([doc])
+    html = explanation.highlight_html(0)
+    assert "<script" not in html and html.count("&lt;") == 2
+    assert 'title="+' in html and 'title="-' in html
+    path = tmp_path / "page.html"
+    explanation.save_html(path)
+    page = path.read_text(encoding="utf-8")
+    assert "<script" not in page and "&amp; " in page
+    assert "<script" not in explanation._repr_html_()
+
+
+def test_default_model_fits_text():
+    docs = ["good fun", "bad dull", "good film", "dull plot"]
+    lime = LimeTextExplainer(num_samples=100, random_state=0).fit(docs, [1, 0, 1, 0])
+    assert lime.shortcut_ is not None  # tf-idf pipeline: the shortcut applies
+    regression = LimeTextExplainer(num_samples=100).fit(docs, [1.5, 0.2, 1.1, 0.3])
+    assert regression.outputs_.tolist() == [None]
+
+
+def test_inputs_accepted(tfidf_model):
+    pd = pytest.importorskip("pandas")
+    docs = ["great w1", "awful w2"]
+    lime = LimeTextExplainer(
+        FrozenEstimator(tfidf_model), num_samples=100, random_state=0
+    ).fit(docs)
+    expected = lime.transform(docs).toarray()
+    for X in (
+        np.array(docs),
+        np.array(docs, dtype=object),
+        pd.Series(docs),
+        pd.DataFrame({"text": docs}),
+        tuple(docs),
+    ):
+        np.testing.assert_array_equal(lime.transform(X).toarray(), expected)
+
+
+def test_input_never_mutated(tfidf_model):
+    docs = np.array(["great w1", "awful w2"], dtype=object)
+    copy = docs.copy()
+    LimeTextExplainer(FrozenEstimator(tfidf_model), num_samples=50).fit(docs).transform(
+        docs
+    )
+    np.testing.assert_array_equal(docs, copy)
+
+
+@pytest.mark.parametrize(
+    "X, error, match",
+    [
+        ("just one string", TypeError, "not a single string"),
+        (["ok", 3], TypeError, "Document 1 is int"),
+        (["ok", None], TypeError, "Document 1 is NoneType"),
+        ([["a", "b"], ["c", "d"]], TypeError, "Document 0 is list"),
+        (np.array([["a", "b"], ["c", "d"]]), ValueError, "must be 1-D"),
+        ([], ValueError, "no document"),
+    ],
+)
+def test_bad_documents(tfidf_model, X, error, match):
+    with pytest.raises(error, match=match):
+        LimeTextExplainer(FrozenEstimator(tfidf_model)).fit(X)
+
+
+def test_bad_settings_and_models(tfidf_model):
+    frozen = FrozenEstimator(tfidf_model)
+    with pytest.raises(ValueError, match="not a valid regular expression"):
+        LimeTextExplainer(frozen, token_pattern="(").fit(["a"])
+    with pytest.raises(ValueError, match="DataFrame of documents must have one"):
+        pd = pytest.importorskip("pandas")
+        LimeTextExplainer(frozen).fit(pd.DataFrame({"a": ["x"], "b": ["y"]}))
+
+    def broken(docs):
+        raise RuntimeError("tokenizer crashed")
+
+    with pytest.raises(ValueError, match="tokenizer crashed.*list of str"):
+        LimeTextExplainer(ModelFunction(broken)).fit(["a b"])
+    unfitted = make_pipeline(TfidfVectorizer(), LogisticRegression())
+    with pytest.raises(ValueError, match="NotFittedError"):
+        LimeTextExplainer(FrozenEstimator(unfitted)).fit(["a b"])
+    with pytest.raises(ValueError, match="requires y"):
+        LimeTextExplainer().fit(["a b"])
+    with pytest.raises(ValueError, match="one entry per row"):
+        LimeTextExplainer().fit(["a b", "c"], [1])
+
+    def wrong_shape(docs):
+        return np.ones((len(docs) + 1, 2))
+
+    with pytest.raises(ValueError, match="returned an array of shape"):
+        LimeTextExplainer(ModelFunction(wrong_shape, classes=[0, 1])).fit(["a b"])
+
+
+def test_clone_pickle_and_pipeline(corpus, tfidf_model):
+    docs, y = corpus
+    lime = LimeTextExplainer(
+        FrozenEstimator(tfidf_model), num_samples=100, random_state=0
+    ).fit(docs)
+    restored = pickle.loads(pickle.dumps(lime))
+    np.testing.assert_array_equal(
+        restored.transform(docs[:2]).toarray(), lime.transform(docs[:2]).toarray()
+    )
+    assert clone(lime).get_params()["num_samples"] == 100
+    pipeline = make_pipeline(
+        LimeTextExplainer(FrozenEstimator(tfidf_model), num_samples=100),
+        Ridge(),
+    )
+    pipeline.fit(docs[:20], np.arange(20.0))
+    assert pipeline.predict(docs[:2]).shape == (2,)
