@@ -376,12 +376,13 @@ def _alone(function, *args):
 def explain_instances(plan, with_errors=False):
     """Explain instances that each have their own components (documents, images).
 
-    Instances are grouped by their number of components rounded up
-    (:func:`padded_width`); each group is cut into chunks sized from
-    ``working_memory``, and each chunk pads its instances' designs to the
-    group's width, with a per-instance active set. An instance's numbers
-    depend only on the instance, its padded width and the shared noise, so
-    they do not depend on the batch, its order, chunking or ``n_jobs``.
+    Instances are grouped by their number of components: the perturbations
+    of an instance, and so its design and kernel weights, depend only on the
+    shared noise and that number, so each group shares one design and its
+    weighted Gram matrix is formed once. Each group is cut into chunks sized
+    from ``working_memory``. An instance's numbers depend only on the
+    instance and the shared noise, not on the batch, its order, chunking or
+    ``n_jobs``.
 
     Parameters
     ----------
@@ -389,10 +390,10 @@ def explain_instances(plan, with_errors=False):
         What to explain and how, with attributes ``sizes`` (ndarray of shape
         (n,), components per instance), ``num_samples``, ``n_jobs``,
         ``verbose``, ``settings`` (:class:`SurrogateSettings`), ``kernel_width``
-        and the methods ``chunk_floats(width, with_errors)`` (float64 values a
-        chunk holds per instance) and ``sample(items, width)`` (the
-        :class:`Sample` of the instances at positions ``items``, designs
-        padded to ``width`` columns).
+        and the methods ``chunk_floats(size, with_errors)`` (float64 values a
+        chunk holds per instance) and ``sample(items, size)`` (the
+        :class:`Sample` of the instances at positions ``items``, which all
+        have ``size`` components, with a design shared by all of them).
     with_errors : bool, default=False
         Also compute the coefficients' standard errors.
 
@@ -401,35 +402,35 @@ def explain_instances(plan, with_errors=False):
     results : dict of ndarray
         As :func:`surrogate_parts` returns them (without ``abs_influence``),
         for all instances in their order, per-component arrays padded with
-        zeros (``selected`` with False) to the largest width.
+        zeros (``selected`` with False) to the largest number of components.
     """
     _check_n_jobs(plan.n_jobs)
-    widths = padded_width(plan.sizes)
+    sizes = np.asarray(plan.sizes)
     in_parallel = effective_n_jobs(plan.n_jobs) > 1
     run = partial(_alone, _instance_chunk) if in_parallel else _instance_chunk
     tasks, order = [], []
-    for width in np.unique(widths):
-        members = np.flatnonzero(widths == width)
-        floats = plan.chunk_floats(int(width), with_errors)
+    for size in np.unique(sizes):
+        members = np.flatnonzero(sizes == size)
+        floats = plan.chunk_floats(int(size), with_errors)
         n_chunk = _rows_per_chunk(floats, len(members), plan.n_jobs)
         for batch in gen_batches(len(members), n_chunk):
             order.append(members[batch])
-            tasks.append(delayed(run)(plan, members[batch], int(width), with_errors))
-    progress = Progress(len(widths), plan.verbose)
-    results = {}
+            tasks.append(delayed(run)(plan, members[batch], int(size), with_errors))
+    progress = Progress(len(sizes), plan.verbose)
+    results, width = {}, max(int(sizes.max(initial=0)), 1)
     for items, part in zip(order, _dispatch(plan.n_jobs, tasks), strict=True):
-        _place(results, items, part, len(widths), int(widths.max(initial=1)))
+        _place(results, items, part, len(sizes), width)
         progress.update(len(items))
     ess, starved_rows = results.pop("effective_sample_size"), results.pop("starved")
-    n_coef = np.minimum(plan.sizes, plan.settings.num_features or plan.sizes) + 1
+    n_coef = np.minimum(sizes, plan.settings.num_features or sizes) + 1
     _warn_small_samples(ess, starved_rows, plan.num_samples, n_coef, plan.kernel_width)
     results["effective_sample_size"] = ess
     return results
 
 
-def _instance_chunk(plan, items, width, with_errors):
+def _instance_chunk(plan, items, size, with_errors):
     """Explain one chunk of instances of the plan (see :func:`explain_instances`)."""
-    parts, _ = surrogate_parts(plan.sample(items, width), plan.settings, with_errors)
+    parts, _ = surrogate_parts(plan.sample(items, size), plan.settings, with_errors)
     parts.pop("abs_influence", None)
     return parts
 
@@ -446,26 +447,6 @@ def _place(results, items, part, n, width):
             target[items, :, : value.shape[-1]] = value
         else:
             target[items] = value
-
-
-def padded_width(sizes):
-    """Design width of instances with ``sizes`` components.
-
-    At least 8; above, rounded up to a quarter of the power of two below, so
-    that padding adds at most a quarter. The width depends only on the
-    instance, never on the others in its batch, so its numbers do not change
-    with the batch.
-
-    Examples
-    --------
-    >>> from sklime._engine import padded_width
-    >>> padded_width([0, 8, 9, 17, 100]).tolist()
-    [8, 8, 10, 20, 112]
-    """
-    sizes = np.maximum(np.asarray(sizes, dtype=np.int64), 1)
-    octave = np.floor(np.log2(np.maximum(sizes - 1, 1))).astype(np.int64)
-    step = np.where(sizes > 8, 2 ** np.maximum(octave - 2, 0), 1)
-    return np.maximum(-(-sizes // step) * step, 8)
 
 
 def _explain_chunk(explainer, rows, sample, prepared, with_errors, evaluation):

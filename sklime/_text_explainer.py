@@ -13,7 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._compat import HasMethods, Interval, StrOptions, _fit_context
-from ._engine import Sample, SurrogateSettings, explain_instances, padded_width
+from ._engine import Sample, SurrogateSettings, explain_instances
 from ._explainer import _check_target_length
 from ._kernels import exponential_kernel
 from ._model import BlackBox, fit_black_box, is_class_target
@@ -250,7 +250,7 @@ class LimeTextExplainer(TransformerMixin, BaseEstimator):
             self.tail_box_ = BlackBox(
                 self.shortcut_.tail,
                 self.black_box_.method,
-                self.shortcut_.finish(self.shortcut_.counts(probe)),
+                self.shortcut_.finish(sp.csr_matrix(self.shortcut_.counts(probe))),
                 _TEXT_INPUT,
             )
         self.noise_seed_ = int(seeds[0])
@@ -395,45 +395,42 @@ class _TextPlan:
         self.shortcut = explainer.shortcut_
         self.tail_box = getattr(explainer, "tail_box_", None)
         self.n_outputs = len(explainer.outputs_)
-        width = int(padded_width(self.sizes).max(initial=0))
+        width = int(self.sizes.max(initial=0))
         self.noise = TextNoise.draw(self.num_samples, width, explainer.noise_seed_)
         self._chars = max((len(d.text) for d in documents), default=0)
 
-    def chunk_floats(self, width, with_errors):
-        """Float64 values per document of a chunk: designs, strings, Gram matrices."""
+    def chunk_floats(self, size, with_errors):
+        """Float64 values per document of a chunk: outputs, strings, coefficients."""
         s, k = self.num_samples, self.n_outputs
-        per_sample = width * (3 if with_errors else 1) + 3 * k + 6
-        # Perturbed strings: up to 4 bytes per character and Python's overhead.
+        per_sample = 3 * k + 2 + (2 * size if with_errors else 0)
+        # Perturbed strings or count rows: up to 4 bytes per character, and
+        # Python's overhead per string.
         per_sample += (4 * self._chars + 64) // 8
-        return s * per_sample + 4 * k * width * width
+        return s * per_sample + 4 * k * size * size
 
-    def sample(self, items, width):
-        """The :class:`~sklime._engine.Sample` of the documents at ``items``."""
+    def sample(self, items, size):
+        """The :class:`~sklime._engine.Sample` of documents with ``size`` components.
+
+        Their perturbations, design and weights depend only on ``size``: the
+        design is shared, and only the model's outputs differ.
+        """
         documents = [self.documents[i] for i in items]
-        n, s = len(documents), self.num_samples
-        design = np.zeros((n, s, width))
-        active = np.zeros((n, width), dtype=bool)
-        keeps, cache = [], {}
-        for i, document in enumerate(documents):
-            d = document.n_components
-            if d not in cache:
-                cache[d] = self.noise.keep(d)
-            keeps.append(cache[d])
-            design[i, :, :d] = cache[d]
-            active[i, :d] = True
-        distance = np.stack([cosine_distance(keep) for keep in keeps])
+        keep = self.noise.keep(size)
         prediction = self.box([d.text for d in documents])
-        output = self._outputs(documents, keeps, prediction)
+        output = self._outputs(documents, keep, prediction)
+        width = max(size, 1)  # a document without words: one inactive column
+        design = np.zeros((1, self.num_samples, width))
+        design[0, :, :size] = keep
         return Sample(
             design,
-            exponential_kernel(distance, self.kernel_width),
+            exponential_kernel(cosine_distance(keep), self.kernel_width)[None],
             output,
             prediction,
-            np.ones((n, width)),
-            active,
+            np.ones((len(documents), width)),
+            np.arange(width) < size,
         )
 
-    def _outputs(self, documents, keeps, prediction):
+    def _outputs(self, documents, keep, prediction):
         """The model's output on every perturbation, (n, num_samples, n_outputs).
 
         Documents without words are not perturbed: their output is their
@@ -442,10 +439,10 @@ class _TextPlan:
         """
         s = self.num_samples
         output = np.repeat(prediction[:, None, :], s, axis=1)
+        if keep.shape[1] == 0:
+            return output
         fast, fast_counts, slow = [], [], []
         for i, document in enumerate(documents):
-            if document.n_components == 0:
-                continue
             counts = None
             if self.shortcut is not None:
                 counts = self.shortcut.word_counts(document, self.mask_string)
@@ -455,15 +452,13 @@ class _TextPlan:
                 fast.append(i)
                 fast_counts.append(counts)
         if fast:
-            model_input = shortcut_input(
-                self.shortcut, [keeps[i] for i in fast], fast_counts
-            )
+            model_input = shortcut_input(self.shortcut, keep, fast_counts)
             output[fast] = self.tail_box(model_input).reshape(len(fast), s, -1)
         if slow:
             texts = [
                 text
                 for i in slow
-                for text in documents[i].perturbed_texts(keeps[i], self.mask_string)
+                for text in documents[i].perturbed_texts(keep, self.mask_string)
             ]
             output[slow] = self.box(texts).reshape(len(slow), s, -1)
         return output

@@ -17,6 +17,7 @@ vectorizer sees tokens that cross word boundaries, and the document goes
 through strings).
 """
 
+import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import NotFittedError
 from sklearn.feature_extraction.text import (
@@ -40,12 +41,18 @@ class VectorizerShortcut:
     ----------
     tail : Pipeline
         The pipeline's steps after the vectorizer.
+    dtype : dtype
+        The vectorizer's count dtype.
+    n_columns : int
+        The vectorizer's number of output columns.
     """
 
     def __init__(self, vectorizer, counter, tail):
         self._vectorizer = vectorizer
         self._counter = counter
         self.tail = tail
+        self.dtype = counter.dtype
+        self.n_columns = counter.transform([""]).shape[1]
         self._tfidf = None
         if isinstance(vectorizer, TfidfVectorizer):
             self._tfidf = TfidfTransformer(
@@ -103,45 +110,29 @@ class VectorizerShortcut:
         return self._counter.transform(documents)
 
     def word_counts(self, document, mask_string):
-        """Per-component counts of a document, or None where inexact.
+        """What each component of a document adds to the counts, or None.
 
         Returns
         -------
-        counts : (sparse matrix, sparse matrix or None) or None
-            The counts each component adds when kept, of shape
-            (n_components, n_columns), and those its replacement adds when
-            removed (None without ``mask_string``); None when the document
-            must go through strings.
+        counts : WordCounts or None
+            The counts each component adds when kept, and those its
+            replacement adds when removed (only with ``mask_string``); None
+            when the document must go through strings.
         """
         occurrences = document.occurrences()
-        per_word = self._counter.transform(document.words)
-        kept = sp.csr_matrix(
-            per_word.multiply(occurrences[:, None]), dtype=per_word.dtype
-        )
-        whole = self._counter.transform([document.text])
-        if (sp.csr_matrix(kept.sum(axis=0)) != whole).nnz:
+        per_word = sp.csr_matrix(self._counter.transform(document.words))
+        whole = sp.csr_matrix(self._counter.transform([document.text]))
+        kept = sp.csr_matrix(per_word.multiply(occurrences[:, None]))
+        if (sp.csr_matrix(kept.sum(axis=0), dtype=whole.dtype) != whole).nnz:
             return None
-        if mask_string is None:
-            return kept, None
-        replaced = self._counter.transform([mask_string])
-        return kept, sp.csr_matrix(
-            sp.csr_matrix(occurrences[:, None], dtype=replaced.dtype) @ replaced
-        )
-
-    def rows(self, keep, counts):
-        """The counts of perturbations ``keep`` (bool, (n_samples, d))."""
-        kept, replaced = counts
-        dtype = kept.dtype
-        rows = sp.csr_matrix(keep.astype(dtype)) @ kept
-        if replaced is not None:
-            rows = rows + sp.csr_matrix((~keep).astype(dtype)) @ replaced
-        return sp.csr_matrix(rows)
+        replaced = None
+        if mask_string is not None:
+            mask = sp.csr_matrix(self._counter.transform([mask_string]))
+            replaced = sp.csr_matrix(sp.kron(occurrences[:, None], mask))
+        return WordCounts.from_matrices(kept, replaced)
 
     def finish(self, counts):
-        """The vectorizer's output from stacked counts, as its own steps make it."""
-        counts = sp.csr_matrix(counts, dtype=self._counter.dtype)
-        counts.eliminate_zeros()
-        counts.sort_indices()
+        """The vectorizer's output from count rows, as its own steps make it."""
         if self._vectorizer.binary:
             counts.data.fill(1)
         if self._tfidf is not None:
@@ -150,6 +141,68 @@ class VectorizerShortcut:
         if isinstance(self._vectorizer, HashingVectorizer) and norm is not None:
             return normalize(counts, norm=norm, copy=False)
         return counts
+
+
+class WordCounts:
+    """The counts a document's components add to its vectorized form.
+
+    Attributes
+    ----------
+    columns : ndarray of shape (m,)
+        The output columns the document can reach, sorted.
+    kept, replaced : (ndarray, ndarray, ndarray)
+        Entries ``(component, position in columns, count)`` added when the
+        component is kept, and when it is removed (its replacement's tokens;
+        empty without a replacement).
+    """
+
+    def __init__(self, columns, kept, replaced):
+        self.columns = columns
+        self.kept = kept
+        self.replaced = replaced
+
+    @classmethod
+    def from_matrices(cls, kept, replaced):
+        """From (n_components, n_columns) sparse matrices of counts."""
+        kept = sp.coo_matrix(kept)
+        replaced = sp.coo_matrix(kept.shape) if replaced is None else replaced
+        replaced = sp.coo_matrix(replaced)
+        columns = np.union1d(kept.col, replaced.col)
+        return cls(
+            columns,
+            (kept.row, np.searchsorted(columns, kept.col), kept.data),
+            (replaced.row, np.searchsorted(columns, replaced.col), replaced.data),
+        )
+
+    def sparse_rows(self, keep):
+        """Counts of perturbations ``keep`` (bool, (n, d)) as sorted CSR parts.
+
+        Returns
+        -------
+        data, indices : ndarray
+            Values and output columns of the non-zero counts, row by row,
+            columns increasing.
+        lengths : ndarray of shape (n,)
+            Non-zero counts per row.
+        """
+        dense = np.zeros((keep.shape[0], len(self.columns)))
+        for entries, present in ((self.kept, keep), (self.replaced, ~keep)):
+            component, position, count = entries
+            # Usually one component per column: one gather fills them all;
+            # the few extra components of a column (words that differ only
+            # in case, say) are added one by one.
+            columns, first = np.unique(position, return_index=True)
+            if len(columns) == dense.shape[1] and not dense.any():
+                dense = present[:, component[first]] * count[first]
+            else:
+                dense[:, columns] += present[:, component[first]] * count[first]
+            extra = np.ones(len(position), dtype=bool)
+            extra[first] = False
+            for j in np.flatnonzero(extra):
+                dense[:, position[j]] += present[:, component[j]] * count[j]
+        rows, at = np.nonzero(dense)
+        lengths = np.bincount(rows, minlength=len(keep))
+        return dense[rows, at], self.columns[at], lengths
 
 
 def _single_words(vectorizer):
@@ -161,11 +214,24 @@ def _single_words(vectorizer):
     )
 
 
-def shortcut_input(shortcut, keeps, counts):
+def shortcut_input(shortcut, keep, counts):
     """The pipeline tail's input for several documents' perturbations.
 
-    ``keeps`` and ``counts`` hold, per document, the perturbations and the
-    :meth:`VectorizerShortcut.word_counts`.
+    ``keep`` holds the perturbations, shared by documents of as many
+    components, and ``counts`` each document's :class:`WordCounts`. The rows
+    are assembled directly in CSR form, sorted and without zeros, as the
+    vectorizer makes them.
     """
-    rows = [shortcut.rows(keep, c) for keep, c in zip(keeps, counts, strict=True)]
-    return shortcut.finish(sp.vstack(rows, format="csr"))
+    parts = [c.sparse_rows(keep) for c in counts]
+    data, indices, lengths = zip(*parts, strict=True)
+    indptr = np.concatenate([[0], np.cumsum(np.concatenate(lengths))])
+    matrix = sp.csr_matrix(
+        (
+            np.concatenate(data).astype(shortcut.dtype),
+            np.concatenate(indices),
+            indptr,
+        ),
+        shape=(len(indptr) - 1, shortcut.n_columns),
+    )
+    matrix.has_sorted_indices = True
+    return shortcut.finish(matrix)
