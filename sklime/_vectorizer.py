@@ -170,8 +170,12 @@ class WordCounts:
         columns = np.union1d(kept.col, replaced.col)
         return cls(
             columns,
-            (kept.row, np.searchsorted(columns, kept.col), kept.data),
-            (replaced.row, np.searchsorted(columns, replaced.col), replaced.data),
+            (kept.row, np.searchsorted(columns, kept.col), kept.data.astype(float)),
+            (
+                replaced.row,
+                np.searchsorted(columns, replaced.col),
+                replaced.data.astype(float),
+            ),
         )
 
     def sparse_rows(self, keep):
