@@ -41,3 +41,19 @@ def test_readme_example_prints_what_its_comment_shows():
     assert re.fullmatch(pattern, out.getvalue().strip()), (
         f"README shows {shown!r}; the code prints {out.getvalue()!r}"
     )
+
+
+def test_text_example_explains_medical_sentences(tmp_path, capsys):
+    """The text gallery example runs, explains four sentences, writes its page."""
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    namespace = runpy.run_path(str(EXAMPLES / "plot_text_explanation.py"))
+    explanation = namespace["main"](tmp_path)
+    out = capsys.readouterr().out
+    assert re.search(r"coefficient matrix \(4, \d+\)", out)
+    assert len(explanation) == 4
+    page = (tmp_path / "text_explanation.html").read_text(encoding="utf-8")
+    assert '<span style="background:' in page
+    assert (tmp_path / "text_explanation.png").exists()
