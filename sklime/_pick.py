@@ -3,16 +3,24 @@
 from numbers import Integral
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils import check_array, check_random_state
 
 from ._compat import Interval, _num_samples, _safe_indexing, validate_params
 from ._explainer import LimeExplainer
 from ._explanation import Explanation
+from ._text_explainer import LimeTextExplainer
 
 
 @validate_params(
     {
-        "explanations": [LimeExplainer, Explanation, "array-like"],
+        "explanations": [
+            LimeExplainer,
+            LimeTextExplainer,
+            Explanation,
+            "array-like",
+            "sparse matrix",
+        ],
         "n_picks": [Interval(Integral, 1, None, closed="left")],
         "X": ["array-like", None],
         "sample_size": [Interval(Integral, 1, None, closed="left"), None],
@@ -34,11 +42,13 @@ def submodular_pick(
 
     Parameters
     ----------
-    explanations : LimeExplainer, Explanation or array-like of shape \
-            (n_rows, n_columns)
-        A fitted :class:`LimeExplainer` (then ``X`` is required), an
-        :class:`Explanation`, or a coefficient matrix such as
-        :meth:`LimeExplainer.transform` returns.
+    explanations : LimeExplainer, LimeTextExplainer, Explanation or \
+            array-like of shape (n_rows, n_columns)
+        A fitted :class:`LimeExplainer` or :class:`LimeTextExplainer` (then
+        ``X`` is required), an :class:`Explanation` (a
+        :class:`TextExplanation` too: its columns are the vocabulary's
+        words), or a coefficient matrix such as ``transform`` returns (dense
+        or sparse).
     n_picks : int
         Number of rows to choose, from 1 to the number of candidate rows.
     X : array-like or DataFrame of shape (n_rows, n_features), default=None
@@ -76,7 +86,7 @@ def submodular_pick(
     >>> submodular_pick(coef, 2).tolist()
     [0, 2]
     """
-    if isinstance(explanations, LimeExplainer):
+    if isinstance(explanations, LimeExplainer | LimeTextExplainer):
         candidates, coef = _explain_candidates(
             explanations, X, sample_size, random_state
         )
@@ -90,7 +100,9 @@ def submodular_pick(
         candidates = None
         coef = getattr(explanations, "coef", explanations)
     try:
-        coef = check_array(coef, dtype=float, input_name="explanations")
+        coef = check_array(
+            coef, dtype=float, accept_sparse="csr", input_name="explanations"
+        )
     except (TypeError, ValueError) as exc:
         raise ValueError(
             "explanations must be a fitted LimeExplainer (with X), one "
@@ -103,6 +115,8 @@ def submodular_pick(
             f"n_picks={n_picks} exceeds the {coef.shape[0]} candidate rows; "
             f"choose n_picks between 1 and {coef.shape[0]}."
         )
+    if sp.issparse(coef):  # text: words of a vocabulary
+        coef = coef.toarray()
     picks = _greedy_cover(coef != 0, np.sqrt(np.abs(coef).sum(axis=0)), n_picks)
     return picks if candidates is None else candidates[picks]
 

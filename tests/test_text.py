@@ -156,15 +156,16 @@ def test_random_state_reproducible_and_matters(corpus, tfidf_model):
     assert not np.array_equal(a, c)
 
 
-def test_agrees_with_lime(corpus, tfidf_model):
+@pytest.mark.parametrize("seed", [0, 1])
+def test_agrees_with_lime(corpus, tfidf_model, seed):
     """Same documents and settings: coefficients agree with lime's."""
     lime_text = pytest.importorskip("lime.lime_text")
     docs, _ = corpus
     ours = LimeTextExplainer(
-        FrozenEstimator(tfidf_model), num_samples=5000, random_state=0
+        FrozenEstimator(tfidf_model), num_samples=5000, random_state=seed
     ).fit(docs)
     explanation = ours.explain(docs[:3])
-    reference = lime_text.LimeTextExplainer(random_state=0)
+    reference = lime_text.LimeTextExplainer(random_state=seed)
     for row in range(3):
         words = explanation.words[row]
         theirs = reference.explain_instance(
@@ -358,3 +359,21 @@ def test_clone_pickle_and_pipeline(corpus, tfidf_model):
     )
     pipeline.fit(docs[:20], np.arange(20.0))
     assert pipeline.predict(docs[:2]).shape == (2,)
+
+
+def test_submodular_pick_over_words(corpus, tfidf_model):
+    """Pick works on documents: their columns are the vocabulary's words."""
+    from sklime import submodular_pick
+
+    docs, _ = corpus
+    lime = LimeTextExplainer(
+        FrozenEstimator(tfidf_model), num_samples=200, num_features=2, random_state=0
+    ).fit(docs)
+    from_explainer = submodular_pick(lime, 2, X=docs[:8])
+    from_explanation = submodular_pick(lime.explain(docs[:8]), 2)
+    from_matrix = submodular_pick(lime.transform(docs[:8]), 2)
+    assert from_explainer.tolist() == from_explanation.tolist()
+    assert from_explanation.tolist() == from_matrix.tolist()
+    # the two picks cover both signal words
+    words = {w for row in from_matrix for w, _ in lime.explain([docs[row]]).as_list(0)}
+    assert {"great", "awful"} <= words
