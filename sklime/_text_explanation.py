@@ -6,14 +6,13 @@ from numbers import Integral
 
 import numpy as np
 
-from ._compat import Interval, StrOptions, validate_params
-from ._explanation import Explanation
+from ._compat import Interval, validate_params
 from ._html import explanation_html, write_page
-from ._optional import import_optional
+from ._instance_explanation import InstanceExplanation
 from ._plotting import NEGATIVE, POSITIVE
 
 
-class TextExplanation(Explanation):
+class TextExplanation(InstanceExplanation):
     """LIME explanations of a batch of documents.
 
     Returned by :meth:`LimeTextExplainer.explain`; not built directly. It
@@ -86,55 +85,23 @@ class TextExplanation(Explanation):
         )
         self.word_coef = word_coef
         self.words = [list(d.words) for d in documents]
+        self._labels = self.words
 
-    def __len__(self):
-        return len(self.words)
+    _EXTRA = "occurrences"
+
+    @property
+    def _component_coef(self):
+        return self.word_coef
+
+    def _extra(self, row):
+        """How many times each word occurs in document ``row``."""
+        return self._rows[row].occurrences().tolist()
 
     def __repr__(self):
         return (
             f"TextExplanation(n_documents={len(self)}, "
             f"n_outputs={len(self.outputs)}, n_words={self.word_coef.shape[-1]})"
         )
-
-    @validate_params({"output": "no_validation"}, prefer_skip_nested_validation=True)
-    def coefficients(self, output=None):
-        """Coefficients of one output over the vocabulary, (n_documents, n_words).
-
-        Parameters
-        ----------
-        output : label or None, default=None
-            An entry of :attr:`outputs`; None for the only one.
-
-        Returns
-        -------
-        coef : scipy.sparse.csr_matrix of shape (n_documents, n_words)
-        """
-        k = self._batch_output(output)
-        n_words = self.coef.shape[1] // len(self.outputs)
-        return self.coef[:, k * n_words : (k + 1) * n_words]
-
-    @validate_params({"row": [Integral]}, prefer_skip_nested_validation=True)
-    def descriptions(self, row):
-        """The explained words of document ``row``.
-
-        Parameters
-        ----------
-        row : int
-            Position of the document in the explained batch.
-
-        Returns
-        -------
-        words : list of str
-        """
-        return list(self.words[self._position(row)])
-
-    def plot_heatmap(self, output=None, *, ax=None):
-        """Not available: documents have different words (see the error)."""
-        raise TypeError(_NO_COMMON_COLUMNS.format(method="plot_heatmap"))
-
-    def plot_summary(self, output=None, *, top=20, ax=None):
-        """Not available: documents have different words (see the error)."""
-        raise TypeError(_NO_COMMON_COLUMNS.format(method="plot_summary"))
 
     @validate_params(
         {"row": [Integral], "output": "no_validation"},
@@ -193,85 +160,6 @@ class TextExplanation(Explanation):
         if rows is not None:
             rows = [self._position(row) for row in rows]
         write_page(path, text_explanation_html(self, rows, output, top=top))
-
-    @validate_params(
-        {"layout": [StrOptions({"long", "wide"})]},
-        prefer_skip_nested_validation=True,
-    )
-    def to_frame(self, layout="long"):
-        """The explanations as a pandas DataFrame (needs pandas).
-
-        Parameters
-        ----------
-        layout : {"long", "wide"}, default="long"
-            "long": one line per document, output and selected word, with the
-            columns ``row``, ``output``, ``feature`` (the word),
-            ``occurrences``, ``weight``, ``standard_error``,
-            ``model_prediction``, ``local_prediction`` and ``score``, words
-            by decreasing absolute weight. "wide": :attr:`coef` as a sparse
-            DataFrame with :attr:`feature_names_out` columns.
-
-        Returns
-        -------
-        frame : pandas.DataFrame
-        """
-        pd = import_optional("pandas", "pandas", "TextExplanation.to_frame")
-        if layout == "wide":
-            return pd.DataFrame.sparse.from_spmatrix(
-                self.coef, columns=list(self.feature_names_out)
-            )
-        records = []
-        for row in range(len(self)):
-            occurrences = self._rows[row].occurrences()
-            for k, output in enumerate(self.outputs.tolist()):
-                for j in self._ranked(row, k):
-                    records.append(
-                        (
-                            row,
-                            output,
-                            self.words[row][j],
-                            int(occurrences[j]),
-                            self.word_coef[row, k, j],
-                            self.standard_error[row, k, j],
-                            self.model_prediction[row, k],
-                            self.local_prediction[row, k],
-                            self.score[row, k],
-                        )
-                    )
-        return pd.DataFrame.from_records(records, columns=_LONG_COLUMNS)
-
-    def _ranked(self, row, k):
-        """Selected words of ``row`` and block ``k``, by decreasing |weight|."""
-        weights = self.word_coef[row, k]
-        used = np.flatnonzero(self.selected[row, k])
-        return used[np.argsort(-np.abs(weights[used]), kind="stable")]
-
-    def _pairs(self, row, k):
-        """(word, weight) pairs of ``row`` and block ``k``, largest first."""
-        weights = self.word_coef[row, k]
-        return [
-            (self.words[row][j], float(weights[j]) + 0.0) for j in self._ranked(row, k)
-        ]
-
-
-_NO_COMMON_COLUMNS = (
-    "TextExplanation.{method} is not available: each document has its own "
-    "words. Use explanation.coef (or LimeTextExplainer.transform), whose "
-    "columns are the vocabulary's words, for views over many documents."
-)
-
-#: Columns of the long table of :meth:`TextExplanation.to_frame`.
-_LONG_COLUMNS = [
-    "row",
-    "output",
-    "feature",
-    "occurrences",
-    "weight",
-    "standard_error",
-    "model_prediction",
-    "local_prediction",
-    "score",
-]
 
 
 def highlighted_text(document, weights):

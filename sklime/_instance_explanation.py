@@ -1,0 +1,151 @@
+"""Explanations of instances that each have their own components.
+
+Documents have their own words and images their own superpixels, so a
+component's position means something different in every instance. The
+explanations of such a batch keep each instance's coefficients in the order
+of its own components (padded to the largest), and the fixed-width matrix
+that ``transform`` returns (words of a vocabulary, or pixels) as ``coef``.
+"""
+
+from numbers import Integral
+
+import numpy as np
+
+from ._compat import StrOptions, validate_params
+from ._explanation import Explanation
+from ._optional import import_optional
+
+
+class InstanceExplanation(Explanation):
+    """Base of :class:`TextExplanation` and :class:`ImageExplanation`.
+
+    Subclasses set ``_labels`` (each instance's component names), and define
+    ``_component_coef`` (n, n_outputs, max_components), ``_EXTRA`` (the name
+    of the long table's per-component column) and ``_extra(row)`` (its
+    values).
+    """
+
+    _EXTRA = None
+
+    def __len__(self):
+        return len(self._labels)
+
+    @validate_params({"output": "no_validation"}, prefer_skip_nested_validation=True)
+    def coefficients(self, output=None):
+        """Coefficients of one output over the columns of :attr:`coef`.
+
+        Parameters
+        ----------
+        output : label or None, default=None
+            An entry of :attr:`outputs`; None for the only one.
+
+        Returns
+        -------
+        coef : matrix of shape (n_rows, n_columns)
+            One block of :attr:`coef` (sparse for documents).
+        """
+        k = self._batch_output(output)
+        width = self.coef.shape[1] // len(self.outputs)
+        return self.coef[:, k * width : (k + 1) * width]
+
+    @validate_params({"row": [Integral]}, prefer_skip_nested_validation=True)
+    def descriptions(self, row):
+        """The explained components (words, segments) of instance ``row``.
+
+        Parameters
+        ----------
+        row : int
+            Position of the instance in the explained batch.
+
+        Returns
+        -------
+        labels : list of str
+        """
+        return list(self._labels[self._position(row)])
+
+    def plot_heatmap(self, output=None, *, ax=None):
+        """Not available: instances have different components (see the error)."""
+        raise TypeError(self._no_common_columns("plot_heatmap"))
+
+    def plot_summary(self, output=None, *, top=20, ax=None):
+        """Not available: instances have different components (see the error)."""
+        raise TypeError(self._no_common_columns("plot_summary"))
+
+    def _no_common_columns(self, method):
+        return (
+            f"{type(self).__name__}.{method} is not available: each instance has "
+            "its own components. Use explanation.coef (the explainer's transform), "
+            "whose columns are the same for every instance, for views over many."
+        )
+
+    @validate_params(
+        {"layout": [StrOptions({"long", "wide"})]},
+        prefer_skip_nested_validation=True,
+    )
+    def to_frame(self, layout="long"):
+        """The explanations as a pandas DataFrame (needs pandas).
+
+        Parameters
+        ----------
+        layout : {"long", "wide"}, default="long"
+            "long": one line per instance, output and selected component,
+            with the columns ``row``, ``output``, ``feature`` (the component),
+            a column of what the component holds (see the subclass),
+            ``weight``, ``standard_error``, ``model_prediction``,
+            ``local_prediction`` and ``score``, by decreasing absolute
+            weight. "wide": :attr:`coef` with :attr:`feature_names_out`
+            columns (sparse for documents).
+
+        Returns
+        -------
+        frame : pandas.DataFrame
+        """
+        pd = import_optional("pandas", "pandas", f"{type(self).__name__}.to_frame")
+        if layout == "wide":
+            if hasattr(self.coef, "tocsr"):
+                return pd.DataFrame.sparse.from_spmatrix(
+                    self.coef, columns=list(self.feature_names_out)
+                )
+            return pd.DataFrame(self.coef, columns=list(self.feature_names_out))
+        records = []
+        for row in range(len(self)):
+            extra = self._extra(row)
+            for k, output in enumerate(self.outputs.tolist()):
+                for j in self._ranked(row, k):
+                    records.append(
+                        (
+                            row,
+                            output,
+                            self._labels[row][j],
+                            extra[j],
+                            self._component_coef[row, k, j],
+                            self.standard_error[row, k, j],
+                            self.model_prediction[row, k],
+                            self.local_prediction[row, k],
+                            self.score[row, k],
+                        )
+                    )
+        columns = ["row", "output", "feature", self._EXTRA, *_LONG_TAIL]
+        return pd.DataFrame.from_records(records, columns=columns)
+
+    def _ranked(self, row, k):
+        """Selected components of ``row`` and block ``k``, by decreasing |weight|."""
+        weights = self._component_coef[row, k]
+        used = np.flatnonzero(self.selected[row, k])
+        return used[np.argsort(-np.abs(weights[used]), kind="stable")]
+
+    def _pairs(self, row, k):
+        """(component, weight) pairs of ``row`` and block ``k``, largest first."""
+        weights = self._component_coef[row, k]
+        labels = self._labels[row]
+        return [(labels[j], float(weights[j]) + 0.0) for j in self._ranked(row, k)]
+
+
+#: Columns of the long table after the component's own.
+_LONG_TAIL = [
+    "weight",
+    "standard_error",
+    "model_prediction",
+    "local_prediction",
+    "score",
+]
