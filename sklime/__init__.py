@@ -7,13 +7,17 @@ returns an :class:`Explanation`.
 from ._adapter import ModelFunction
 from ._explainer import LimeExplainer
 from ._explanation import Explanation
+from ._image_explainer import LimeImageExplainer
+from ._image_explanation import ImageExplanation
 from ._pick import submodular_pick
 from ._text_explainer import LimeTextExplainer
 from ._text_explanation import TextExplanation
 
 __all__ = [
     "Explanation",
+    "ImageExplanation",
     "LimeExplainer",
+    "LimeImageExplainer",
     "LimeTextExplainer",
     "ModelFunction",
     "TextExplanation",

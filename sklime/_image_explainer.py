@@ -1,0 +1,450 @@
+"""LimeImageExplainer: LIME for images, as a scikit-learn transformer."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+from sklearn.frozen import FrozenEstimator
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from ._compat import HasMethods, Interval, StrOptions, _fit_context, get_chunk_n_rows
+from ._engine import Sample, SurrogateSettings, explain_instances
+from ._explainer import _check_target_length
+from ._image import (
+    _SKIMAGE_SEGMENTERS,
+    ImageNoise,
+    check_images,
+    fill_image,
+    perturbed_images,
+    segment,
+)
+from ._image_explanation import ImageExplanation
+from ._kernels import exponential_kernel
+from ._model import BlackBox, fit_black_box, is_class_target
+
+#: Training images queried in ``fit`` to learn the model's output.
+_PROBE_IMAGES = 5
+#: What the explainer sends the model, said when the model raises.
+_IMAGE_INPUT = (
+    "LimeImageExplainer queries the model with images laid out as the X given "
+    "to fit (flattened rows, or an array of images), some superpixels hidden; "
+    "check that the model accepts such images, or wrap a function with "
+    "sklime.ModelFunction."
+)
+
+
+class LimeImageExplainer(TransformerMixin, BaseEstimator):
+    """Explain an image model's predictions with LIME, superpixel by superpixel.
+
+    Each image is cut into superpixels (segments). LIME hides random sets of
+    them (filled with ``hide_color`` or each segment's mean colour), queries
+    the model on the perturbed images, weights them by lime's kernel of the
+    cosine distance between the kept-segment indicators and the image's, and
+    fits a weighted ridge regression (the surrogate) of the model's output on
+    which segments were kept. ``transform`` returns each pixel's weight (the
+    coefficient of its segment), a fixed-shape matrix whatever the
+    segmentation.
+
+    The perturbation noise is drawn once from ``random_state`` and shared by
+    all images, so an image's explanation does not depend on the other images,
+    their order, chunking or ``n_jobs``.
+
+    Parameters
+    ----------
+    estimator : estimator or None, default=None
+        The image model. It takes images laid out as ``X`` in ``fit``
+        (flattened rows, as ``load_digits().data``, or an array of images).
+        It is cloned and fitted on ``(X, y)``; wrap a fitted model in
+        :class:`~sklearn.frozen.FrozenEstimator`, and a plain function
+        (PyTorch, Keras, ONNX) in :class:`sklime.ModelFunction`. None fits a
+        random forest on the flattened images.
+
+    image_shape : tuple or None, default=None
+        ``(height, width)`` or ``(height, width, channels)`` of the flattened
+        images of a 2-D ``X``; None for 3-D (n, height, width) or 4-D (n,
+        height, width, channels) arrays.
+
+    segmenter : {"quickshift", "slic", "felzenszwalb", "grid"} or callable, \
+            default="quickshift"
+        How images are cut into superpixels: scikit-image's algorithms (needs
+        the ``image`` extra; quickshift with lime's settings), "grid" (square
+        patches, 4 x 4 by default; needs nothing and suits tiny images), or
+        ``segmenter(image, **segmenter_params) -> labels`` on a (height,
+        width, channels) image.
+
+    segmenter_params : dict or None, default=None
+        Keyword arguments of the segmenter (for "grid": ``cell``, the patch
+        size in pixels).
+
+    hide_color : float, array-like or None, default=None
+        The colour of hidden segments; None fills each with its mean colour
+        (lime's default).
+
+    num_samples : int, default=1000
+        Perturbed images per explained image (lime's default).
+
+    kernel_width : float, default=0.25
+        Width of the kernel ``exp(-d**2 / (2 * kernel_width**2))`` on the
+        cosine distance (lime's).
+
+    num_features : int or None, default=None
+        Number of segments each surrogate keeps (all of the image's when it
+        has fewer); None keeps all.
+
+    feature_selection : {"auto", "none", "highest_weights", \
+            "forward_selection", "lasso_path"}, default="auto"
+        How ``num_features`` segments are chosen, with lime's meanings.
+
+    alpha : float, default=1.0
+        Ridge penalty of the surrogate (lime uses 1).
+
+    response_method : {"auto", "predict_proba", "decision_function", \
+            "predict"}, default="auto"
+        Model output to explain.
+
+    random_state : int, RandomState instance or None, default=None
+        Controls the perturbations, random segmenters and the nested
+        ``random_state`` of the cloned estimator.
+
+    n_jobs : int or None, default=None
+        Number of jobs to run in parallel over chunks of images (not 0).
+
+    verbose : int, default=0
+        Progress of long transforms (see :class:`LimeExplainer`).
+
+    Attributes
+    ----------
+    estimator_ : estimator
+        The fitted model that is explained.
+
+    image_shape_ : tuple
+        ``(height, width, channels)`` of the images.
+
+    outputs_ : ndarray
+        What each block of coefficients explains.
+
+    See Also
+    --------
+    sklime.LimeExplainer : The same for tables.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklime import LimeImageExplainer
+    >>> X, y = load_digits(return_X_y=True)
+    >>> model = LogisticRegression(max_iter=2000)
+    >>> lime = LimeImageExplainer(model, image_shape=(8, 8), segmenter="grid",
+    ...                           num_samples=300, random_state=0).fit(X, y)
+    >>> lime.transform(X[:2]).shape  # 10 classes x 64 pixels
+    (2, 640)
+    """
+
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit"]), None],
+        "image_shape": ["array-like", None],
+        "segmenter": [StrOptions({*_SKIMAGE_SEGMENTERS, "grid"}), callable],
+        "segmenter_params": [dict, None],
+        "hide_color": [Real, "array-like", None],
+        "num_samples": [Interval(Integral, 2, None, closed="left")],
+        "kernel_width": [Interval(Real, 0, None, closed="neither")],
+        "num_features": [Interval(Integral, 1, None, closed="left"), None],
+        "feature_selection": [
+            StrOptions(
+                {"auto", "none", "highest_weights", "forward_selection", "lasso_path"}
+            )
+        ],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "response_method": [
+            StrOptions({"auto", "predict_proba", "decision_function", "predict"})
+        ],
+        "random_state": ["random_state"],
+        "n_jobs": [
+            Interval(Integral, None, -1, closed="right"),
+            Interval(Integral, 1, None, closed="left"),
+            None,
+        ],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        estimator=None,
+        *,
+        image_shape=None,
+        segmenter="quickshift",
+        segmenter_params=None,
+        hide_color=None,
+        num_samples=1000,
+        kernel_width=0.25,
+        num_features=None,
+        feature_selection="auto",
+        alpha=1.0,
+        response_method="auto",
+        random_state=None,
+        n_jobs=None,
+        verbose=0,
+    ):
+        self.estimator = estimator
+        self.image_shape = image_shape
+        self.segmenter = segmenter
+        self.segmenter_params = segmenter_params
+        self.hide_color = hide_color
+        self.num_samples = num_samples
+        self.kernel_width = kernel_width
+        self.num_features = num_features
+        self.feature_selection = feature_selection
+        self.alpha = alpha
+        self.response_method = response_method
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y=None):
+        """Learn the images' shape and layout; fit the model.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_images, n_pixels) or (n_images, height, \
+                width[, channels])
+            Training images.
+        y : array-like of shape (n_images,), default=None
+            Target, needed to fit the estimator (not for a
+            :class:`~sklearn.frozen.FrozenEstimator`).
+
+        Returns
+        -------
+        self : object
+            The fitted explainer.
+        """
+        images, self.input_ndim_ = check_images(X, self.image_shape)
+        _check_target_length(images, y)
+        self.image_shape_ = images.shape[1:]
+        seeds = check_random_state(self.random_state).randint(
+            np.iinfo(np.int32).max, size=2
+        )
+        self.estimator_ = fit_black_box(
+            self.estimator,
+            self._model_input(images),
+            y,
+            int(seeds[1]),
+            _default_image_model,
+            "LimeImageExplainer",
+        )
+        self.black_box_ = BlackBox(
+            self.estimator_,
+            self.response_method,
+            self._model_input(images[:_PROBE_IMAGES]),
+            _IMAGE_INPUT,
+        )
+        self.outputs_ = self.black_box_.outputs
+        self.noise_seed_ = int(seeds[0])
+        return self
+
+    def _model_input(self, images):
+        """Images laid out as the model takes them (as X in fit)."""
+        if self.input_ndim_ == 2:
+            return images.reshape(len(images), -1)
+        return images[..., 0] if self.input_ndim_ == 3 else images
+
+    def _images(self, X):
+        """The images of X, checked against those seen in fit."""
+        flat = self.input_ndim_ == 2
+        images, ndim = check_images(X, self.image_shape if flat else None)
+        if images.shape[1:] != self.image_shape_ or ndim != self.input_ndim_:
+            raise ValueError(
+                f"X holds images of shape {images.shape[1:]} as a {ndim}-D array; "
+                f"the explainer was fitted on images of shape {self.image_shape_} "
+                f"as a {self.input_ndim_}-D array. Resize or reshape the images, "
+                "or fit the explainer on images like these."
+            )
+        return images
+
+    def transform(self, X):
+        """Each pixel's weight: the coefficient of its segment.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_images, n_pixels) or (n_images, height, \
+                width[, channels])
+            Images to explain.
+
+        Returns
+        -------
+        weights : ndarray of shape (n_images, n_outputs * height * width)
+            One block of ``height * width`` pixel weights per output (class),
+            in the order of :attr:`outputs_`.
+        """
+        check_is_fitted(self)
+        labels, results = self._explain(self._images(X), with_errors=False)
+        return _pixel_weights(labels, results["coef"])
+
+    def explain(self, X):
+        """Explain images: segments, their coefficients, predictions, fit quality.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_images, n_pixels) or (n_images, height, \
+                width[, channels])
+            Images to explain.
+
+        Returns
+        -------
+        explanation : ImageExplanation
+            ``explanation.coef`` equals ``transform(X)``.
+        """
+        check_is_fitted(self)
+        images = self._images(X)
+        labels, results = self._explain(images, with_errors=True)
+        return ImageExplanation(
+            coef=_pixel_weights(labels, results["coef"]),
+            segment_coef=results["coef"],
+            standard_error=results["standard_error"],
+            intercept=results["intercept"],
+            local_prediction=results["local_prediction"],
+            model_prediction=results["model_prediction"],
+            score=results["score"],
+            effective_sample_size=results["effective_sample_size"],
+            selected=results["selected"],
+            images=images,
+            segments=labels,
+            outputs=self.outputs_,
+            feature_names_out=self.get_feature_names_out(),
+            classifier=self.black_box_.classifier,
+        )
+
+    def _explain(self, images, *, with_errors):
+        """Segment checked images and explain them with the engine."""
+        labels = []
+        for position, image in enumerate(images):
+            labels.append(segment(image, self.segmenter, self._segmenter_params()))
+            if labels[-1].max() < 1:
+                raise ValueError(
+                    f"The segmenter found a single segment in image {position}: "
+                    "LIME compares regions, so it needs at least two. Use a "
+                    "finer segmentation (other segmenter_params, or "
+                    "segmenter='grid')."
+                )
+        plan = _ImagePlan(self, images, labels)
+        return labels, explain_instances(plan, with_errors)
+
+    def _segmenter_params(self):
+        """The segmenter's parameters, seeded where scikit-image's take a seed."""
+        params = dict(self.segmenter_params or {})
+        if self.segmenter == "quickshift":
+            params.setdefault("rng", self.noise_seed_)
+        return params
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the columns of :meth:`transform`: one per pixel and output.
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str
+            ``coef_<row>_<column>`` for a single output, else
+            ``coef_<output>_<row>_<column>``.
+        """
+        del input_features
+        check_is_fitted(self)
+        height, width = self.image_shape_[:2]
+        pixels = [f"{r}_{c}" for r in range(height) for c in range(width)]
+        if len(self.outputs_) == 1:
+            return np.asarray([f"coef_{p}" for p in pixels], dtype=object)
+        return np.asarray(
+            [f"coef_{out}_{p}" for out in self.outputs_ for p in pixels], dtype=object
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = not isinstance(self.estimator, FrozenEstimator)
+        return tags
+
+
+def _default_image_model(y):
+    """A random forest on the flattened images: a classifier for class labels."""
+    return RandomForestClassifier() if is_class_target(y) else RandomForestRegressor()
+
+
+def _pixel_weights(labels, coef):
+    """Each pixel's coefficient (its segment's), (n, n_outputs * height * width)."""
+    n, n_outputs = coef.shape[:2]
+    return np.stack(
+        [
+            coef[i][:, segments].reshape(n_outputs, -1)
+            for i, segments in enumerate(labels)
+        ]
+    ).reshape(n, -1)
+
+
+class _ImagePlan:
+    """What the engine needs to explain a batch of images.
+
+    See :func:`sklime._engine.explain_instances`.
+    """
+
+    def __init__(self, explainer, images, labels):
+        self.images = images
+        self.labels = labels
+        self.sizes = np.array([lab.max() + 1 for lab in labels], dtype=np.intp)
+        self.num_samples = explainer.num_samples
+        self.n_jobs = explainer.n_jobs
+        self.verbose = explainer.verbose
+        self.kernel_width = explainer.kernel_width
+        self.settings = SurrogateSettings(
+            explainer.alpha, explainer.num_features, explainer.feature_selection
+        )
+        self.hide_color = explainer.hide_color
+        self.box = explainer.black_box_
+        self.model_input = explainer._model_input
+        self.n_outputs = len(explainer.outputs_)
+        self.noise = ImageNoise.draw(
+            self.num_samples, int(self.sizes.max()), explainer.noise_seed_
+        )
+
+    def chunk_floats(self, size, with_errors):
+        """Float64 values per image of a chunk (perturbed images are bounded apart)."""
+        s, k = self.num_samples, self.n_outputs
+        per_sample = 3 * k + 2 + (2 * size if with_errors else 0)
+        return s * per_sample + 4 * k * size * size + 3 * self.images[0].size
+
+    def sample(self, items, size):
+        """The :class:`~sklime._engine.Sample` of images with ``size`` segments."""
+        keep = self.noise.keep(size)
+        prediction = self.box(self.model_input(self.images[items]))
+        output = np.stack([self._outputs(i, keep) for i in items])
+        distance = 1.0 - np.sqrt(keep.sum(axis=1) / size)
+        return Sample(
+            keep[None].astype(float),
+            exponential_kernel(distance, self.kernel_width)[None],
+            output,
+            prediction,
+            np.ones((len(items), size)),
+            np.ones(size, dtype=bool),
+        )
+
+    def _outputs(self, i, keep):
+        """The model's output on image ``i``'s perturbations, in bounded batches.
+
+        A batch of perturbed images fits in ``working_memory``, so that a
+        thousand large images are never built at once.
+        """
+        image, labels = self.images[i], self.labels[i]
+        fill = fill_image(image, labels, self.hide_color)
+        batch = get_chunk_n_rows(2 * 8 * image.size, max_n_rows=len(keep))
+        parts = [
+            self.box(
+                self.model_input(
+                    perturbed_images(image, labels, fill, keep[start : start + batch])
+                )
+            )
+            for start in range(0, len(keep), batch)
+        ]
+        return np.concatenate(parts)

@@ -1,0 +1,257 @@
+"""LimeImageExplainer: known answers, agreement with lime, batches, errors."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LogisticRegression
+
+from sklime import ImageExplanation, LimeImageExplainer, ModelFunction
+
+
+def _linear_model(weights):
+    """A model linear in the pixels: f(image) = sum(weights * image)."""
+
+    def score(images):
+        images = np.asarray(images, dtype=float).reshape(len(images), -1)
+        return images @ weights.ravel()
+
+    return ModelFunction(score)
+
+
+def _quadrant_model(images):
+    """Class probabilities decided by the top-left quadrant's brightness."""
+    images = np.asarray(images, dtype=float)
+    half = images.shape[1] // 2
+    p = 1.0 / (1.0 + np.exp(-8 * (images[:, :half, :half].mean(axis=(1, 2, 3)) - 0.5)))
+    return np.column_stack([1 - p, p])
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X, y
+
+
+def test_linear_model_gives_each_segment_its_sum():
+    """With a hidden colour of 0 and alpha=0, a linear model is recovered exactly."""
+    rng = np.random.default_rng(0)
+    weights = rng.normal(size=(8, 8))
+    images = rng.random((3, 8, 8))
+    lime = LimeImageExplainer(
+        _linear_model(weights),
+        segmenter="grid",
+        hide_color=0.0,
+        num_samples=300,
+        alpha=0.0,
+        random_state=0,
+    ).fit(images)
+    explanation = lime.explain(images)
+    for row, image in enumerate(images):
+        labels = explanation.segments[row]
+        expected = np.bincount(labels.ravel(), weights=(weights * image).ravel())
+        got = explanation.segment_coef[row, 0, : len(expected)]
+        np.testing.assert_allclose(got, expected, atol=1e-8)
+        # transform: every pixel carries its segment's coefficient
+        pixels = lime.transform(image[None])[0]
+        np.testing.assert_allclose(pixels, expected[labels.ravel()], atol=1e-8)
+
+
+def test_the_deciding_region_carries_the_largest_weights():
+    rng = np.random.default_rng(1)
+    images = rng.random((6, 16, 16, 3))
+    lime = LimeImageExplainer(
+        ModelFunction(_quadrant_model, classes=[0, 1]),
+        segmenter="grid",
+        hide_color=0.0,  # a segment's mean colour would keep the quadrant's mean
+        num_samples=500,
+        random_state=0,
+    ).fit(images)
+    explanation = lime.explain(images)
+    for row in range(6):
+        labels = explanation.segments[row]
+        quadrant = np.unique(labels[:8, :8])
+        top = [int(name.split()[1]) for name, _ in explanation.as_list(row, 1)[:4]]
+        assert set(top) == set(quadrant.tolist())
+
+
+def test_agrees_with_lime():
+    lime_image = pytest.importorskip("lime.lime_image")
+    rng = np.random.default_rng(2)
+    image = rng.random((16, 16, 3))
+
+    def grid(img):
+        return np.arange(16)[:, None] // 4 * 4 + np.arange(16)[None, :] // 4
+
+    ours = LimeImageExplainer(
+        ModelFunction(_quadrant_model, classes=[0, 1]),
+        segmenter=lambda img: grid(img),
+        hide_color=0.0,
+        num_samples=4000,
+        random_state=0,
+    ).fit(image[None])
+    got = ours.explain(image[None]).segment_coef[0, 0]
+    for seed in (0, 1):
+        reference = lime_image.LimeImageExplainer(random_state=seed)
+        theirs = reference.explain_instance(
+            image,
+            _quadrant_model,
+            labels=(1,),
+            top_labels=None,
+            hide_color=0.0,
+            num_samples=4000,
+            num_features=16,
+            segmentation_fn=grid,
+        )
+        expected = np.zeros(16)
+        for segment, weight in theirs.local_exp[1]:
+            expected[segment] = weight
+        assert np.corrcoef(got, expected)[0, 1] > 0.95
+        big = np.abs(expected) > 0.2 * np.abs(expected).max()
+        assert (np.abs(got[big] - expected[big]) / np.abs(expected[big])).max() < 0.3
+
+
+def test_digits_flattened_rows(digits):
+    X, y = digits
+    model = LogisticRegression(max_iter=3000).fit(X, y)
+    lime = LimeImageExplainer(
+        FrozenEstimator(model),
+        image_shape=(8, 8),
+        segmenter="grid",
+        num_samples=200,
+        num_features=3,
+        random_state=0,
+    ).fit(X)
+    weights = lime.transform(X[:4])
+    assert weights.shape == (4, 10 * 64)
+    assert lime.get_feature_names_out()[0] == "coef_0_0_0"
+    explanation = lime.explain(X[:4])
+    assert isinstance(explanation, ImageExplanation)
+    assert (explanation.selected.sum(axis=-1) == 3).all()
+    np.testing.assert_array_equal(explanation.coef, weights)
+
+
+def test_same_numbers_whatever_the_batch(digits):
+    X, _ = digits
+    rng = np.random.default_rng(0)
+    weights = rng.normal(size=64)
+
+    def model(images):
+        return np.tanh(np.asarray(images).reshape(len(images), -1) @ weights / 50)
+
+    def segmenter(image):  # segments that differ between images
+        return (image[..., 0] > image.mean()).astype(int) + 2 * (
+            np.arange(8)[:, None] < 4
+        )
+
+    lime = LimeImageExplainer(
+        ModelFunction(model),
+        image_shape=(8, 8),
+        segmenter=segmenter,
+        num_samples=200,
+        random_state=0,
+    ).fit(X[:10])
+    whole = lime.transform(X[:10])
+    alone = np.vstack([lime.transform(X[i : i + 1]) for i in range(10)])
+    reverse = lime.transform(X[:10][::-1])[::-1]
+    parallel = lime.set_params(n_jobs=2).transform(X[:10])
+    for other in (alone, reverse, parallel):
+        np.testing.assert_array_equal(whole, other)
+
+
+def test_layouts_and_dtypes():
+    rng = np.random.default_rng(3)
+    photos = (rng.random((2, 16, 16, 3)) * 255).astype(np.uint8)
+    seen = []
+
+    def model(images):
+        seen.append((images.shape, images.dtype))
+        return np.asarray(images, dtype=float).reshape(len(images), -1).mean(axis=1)
+
+    lime = LimeImageExplainer(
+        ModelFunction(model), segmenter="grid", num_samples=50
+    ).fit(photos)
+    assert lime.transform(photos).shape == (2, 256)
+    assert all(shape[1:] == (16, 16, 3) and dtype == np.uint8 for shape, dtype in seen)
+    grey = rng.random((2, 8, 8))
+    seen.clear()
+    lime = LimeImageExplainer(
+        ModelFunction(model), segmenter="grid", num_samples=50
+    ).fit(grey)
+    assert all(shape[1:] == (8, 8) for shape, _ in seen)
+
+
+def test_quickshift_default_segments_a_photo():
+    pytest.importorskip("skimage")
+    from sklearn.datasets import load_sample_images
+
+    photo = load_sample_images().images[0][::8, ::8]
+    lime = LimeImageExplainer(
+        ModelFunction(lambda ims: np.asarray(ims, float)[..., 0].mean(axis=(1, 2))),
+        num_samples=100,
+        random_state=0,
+    ).fit(photo[None])
+    explanation = lime.explain(photo[None])
+    assert explanation.segments[0].max() >= 1
+    assert np.isfinite(explanation.coef).all()
+
+
+def test_plot_and_html(tmp_path):
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    rng = np.random.default_rng(4)
+    images = rng.random((2, 8, 8, 3))
+    lime = LimeImageExplainer(
+        ModelFunction(_quadrant_model, classes=["no", "yes"]),
+        segmenter="grid",
+        num_samples=100,
+        random_state=0,
+    ).fit(images)
+    explanation = lime.explain(images)
+    ax = explanation.plot_image(0, top=2)
+    assert ax.get_title().startswith("Image 0")
+    path = tmp_path / "page.html"
+    explanation.save_html(path, output="yes")
+    page = path.read_text(encoding="utf-8")
+    assert page.count("data:image/png;base64,") == 2 and "<script" not in page
+    assert explanation.to_frame()["pixels"].sum() == 2 * 64
+
+
+@pytest.mark.parametrize(
+    "X, kwargs, match",
+    [
+        (np.zeros((2, 64)), {}, "need image_shape"),
+        (np.zeros((2, 64)), {"image_shape": (8, 9)}, "does not fit"),
+        (np.zeros((2, 4, 4, 3, 1)), {}, "5 dimension"),
+        ([np.zeros((4, 4)), np.zeros((5, 5))], {}, "one size"),
+        (np.full((2, 4, 4), np.nan), {}, "NaN or infinite"),
+    ],
+)
+def test_bad_images(X, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        LimeImageExplainer(
+            ModelFunction(lambda ims: np.zeros(len(ims))), segmenter="grid", **kwargs
+        ).fit(X)
+
+
+def test_bad_segmentation_and_models():
+    images = np.random.default_rng(5).random((2, 8, 8))
+    one = LimeImageExplainer(
+        ModelFunction(lambda ims: np.zeros(len(ims))),
+        segmenter=lambda img: np.zeros(img.shape[:2], dtype=int),
+    ).fit(images)
+    with pytest.raises(ValueError, match="single segment in image 0"):
+        one.transform(images)
+
+    def rejects(ims):
+        raise RuntimeError("expected 3 channels")
+
+    with pytest.raises(ValueError, match="expected 3 channels.*images laid out"):
+        LimeImageExplainer(ModelFunction(rejects), segmenter="grid").fit(images)
+    fitted = LimeImageExplainer(
+        ModelFunction(lambda ims: np.zeros(len(ims))), segmenter="grid"
+    ).fit(images)
+    with pytest.raises(ValueError, match="fitted on images of shape"):
+        fitted.transform(np.zeros((1, 9, 9)))
