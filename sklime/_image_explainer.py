@@ -132,10 +132,10 @@ class LimeImageExplainer(TransformerMixin, BaseEstimator):
     Examples
     --------
     >>> from sklearn.datasets import load_digits
-    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.tree import DecisionTreeClassifier
     >>> from sklime import LimeImageExplainer
     >>> X, y = load_digits(return_X_y=True)
-    >>> model = LogisticRegression(max_iter=2000)
+    >>> model = DecisionTreeClassifier(max_depth=8)
     >>> lime = LimeImageExplainer(model, image_shape=(8, 8), segmenter="grid",
     ...                           num_samples=300, random_state=0).fit(X, y)
     >>> lime.transform(X[:2]).shape  # 10 classes x 64 pixels

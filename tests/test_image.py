@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 from sklearn.frozen import FrozenEstimator
-from sklearn.linear_model import LogisticRegression
+from sklearn.tree import DecisionTreeClassifier
 
 from sklime import ImageExplanation, LimeImageExplainer, ModelFunction
 
@@ -113,7 +113,7 @@ def test_agrees_with_lime():
 
 def test_digits_flattened_rows(digits):
     X, y = digits
-    model = LogisticRegression(max_iter=3000).fit(X, y)
+    model = DecisionTreeClassifier(max_depth=8, random_state=0).fit(X, y)
     lime = LimeImageExplainer(
         FrozenEstimator(model),
         image_shape=(8, 8),
