@@ -57,3 +57,20 @@ def test_text_example_explains_medical_sentences(tmp_path, capsys):
     page = (tmp_path / "text_explanation.html").read_text(encoding="utf-8")
     assert '<span style="background:' in page
     assert (tmp_path / "text_explanation.png").exists()
+
+
+def test_image_example_explains_digits_and_a_photo(tmp_path, capsys):
+    """The image gallery example runs and draws its three pictures."""
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("skimage")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    namespace = runpy.run_path(
+        str(EXAMPLES / "plot_image_explanation.py"), run_name="example"
+    )
+    digits, photo = namespace["main"](tmp_path)
+    out = capsys.readouterr().out
+    assert "pixel weights of 100 digits: (100, 640)" in out
+    assert photo.segments[0].max() >= 1
+    assert (tmp_path / "image_explanations.png").exists()

@@ -255,3 +255,14 @@ def test_bad_segmentation_and_models():
     ).fit(images)
     with pytest.raises(ValueError, match="fitted on images of shape"):
         fitted.transform(np.zeros((1, 9, 9)))
+
+
+def test_missing_scikit_image_names_the_extra(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "skimage", None)
+    monkeypatch.setitem(sys.modules, "skimage.segmentation", None)
+    lime = LimeImageExplainer(ModelFunction(lambda ims: np.zeros(len(ims))))
+    lime.fit(np.random.default_rng(0).random((1, 8, 8, 3)))
+    with pytest.raises(ImportError, match=r"sklime\[image\]"):
+        lime.transform(np.random.default_rng(0).random((1, 8, 8, 3)))
