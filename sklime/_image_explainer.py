@@ -438,7 +438,10 @@ class _ImagePlan:
         """
         image, labels = self.images[i], self.labels[i]
         fill = fill_image(image, labels, self.hide_color)
-        batch = get_chunk_n_rows(2 * 8 * image.size, max_n_rows=len(keep))
+        # A perturbed image and its mask (one byte per value), twice over
+        # for the model's own copies.
+        row_bytes = 2 * (image.itemsize + 1) * image.size
+        batch = get_chunk_n_rows(row_bytes, max_n_rows=len(keep))
         parts = [
             self.box(
                 self.model_input(
