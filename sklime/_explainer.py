@@ -18,6 +18,7 @@ from ._compat import (
     _fit_context,
     validate_data,
 )
+from ._constraints import SURROGATE_CONSTRAINTS
 from ._dataframe import column_names, is_dataframe
 from ._discretize import fit_bin_edges
 from ._engine import explain_rows
@@ -236,23 +237,7 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         ],
         "categorical_features": [StrOptions({"from_dtype"}), "array-like", None],
         "categorical_max_distinct": [Interval(Integral, 1, None, closed="left"), None],
-        "num_features": [Interval(Integral, 1, None, closed="left"), None],
-        "feature_selection": [
-            StrOptions(
-                {"auto", "none", "highest_weights", "forward_selection", "lasso_path"}
-            )
-        ],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "response_method": [
-            StrOptions({"auto", "predict_proba", "decision_function", "predict"})
-        ],
-        "random_state": ["random_state"],
-        "n_jobs": [
-            Interval(Integral, None, -1, closed="right"),
-            Interval(Integral, 1, None, closed="left"),
-            None,
-        ],
-        "verbose": ["verbose"],
+        **SURROGATE_CONSTRAINTS,
     }
 
     def __init__(

@@ -10,6 +10,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._compat import HasMethods, Interval, StrOptions, _fit_context, get_chunk_n_rows
+from ._constraints import SURROGATE_CONSTRAINTS
 from ._engine import Sample, SurrogateSettings, explain_instances
 from ._explainer import _check_target_length
 from ._image import (
@@ -150,23 +151,7 @@ class LimeImageExplainer(TransformerMixin, BaseEstimator):
         "hide_color": [Real, "array-like", None],
         "num_samples": [Interval(Integral, 2, None, closed="left")],
         "kernel_width": [Interval(Real, 0, None, closed="neither")],
-        "num_features": [Interval(Integral, 1, None, closed="left"), None],
-        "feature_selection": [
-            StrOptions(
-                {"auto", "none", "highest_weights", "forward_selection", "lasso_path"}
-            )
-        ],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "response_method": [
-            StrOptions({"auto", "predict_proba", "decision_function", "predict"})
-        ],
-        "random_state": ["random_state"],
-        "n_jobs": [
-            Interval(Integral, None, -1, closed="right"),
-            Interval(Integral, 1, None, closed="left"),
-            None,
-        ],
-        "verbose": ["verbose"],
+        **SURROGATE_CONSTRAINTS,
     }
 
     def __init__(

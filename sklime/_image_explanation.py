@@ -2,14 +2,13 @@
 
 import base64
 import io
-import os
 from html import escape
 from numbers import Integral
 
 import numpy as np
 
 from ._compat import HasMethods, Interval, validate_params
-from ._html import explanation_html, write_page
+from ._html import explanation_html
 from ._instance_explanation import InstanceExplanation
 from ._plotting import DIVERGING, _axes
 
@@ -169,36 +168,9 @@ class ImageExplanation(InstanceExplanation):
         k = self._output_for_row(row, output)
         return _draw_image(self, row, k, top, ax)
 
-    def _repr_html_(self):
-        """Each shown image with its weights, and its table, for notebooks."""
-        return image_explanation_html(self)
-
-    @validate_params(
-        {
-            "path": [str, os.PathLike],
-            "rows": ["array-like", None],
-            "output": "no_validation",
-            "top": [Interval(Integral, 1, None, closed="left")],
-        },
-        prefer_skip_nested_validation=True,
-    )
-    def save_html(self, path, rows=None, *, output=None, top=10):
-        """Write a self-contained HTML page: images (embedded PNG) and tables.
-
-        Parameters
-        ----------
-        path : str or path-like
-            File to write.
-        rows : array-like of int or None, default=None
-            Positions of the images to show; None shows the first five.
-        output : label or None, default=None
-            Output to show; None as in :meth:`Explanation.save_html`.
-        top : int, default=10
-            Segments per table.
-        """
-        if rows is not None:
-            rows = [self._position(row) for row in rows]
-        write_page(path, image_explanation_html(self, rows, output, top=top))
+    def _page(self, rows, output, top):
+        """Each image as an embedded PNG, followed by its table of segments."""
+        return image_explanation_html(self, rows, output, top=top)
 
 
 def _draw_image(explanation, row, k, top, ax):

@@ -12,7 +12,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._compat import HasMethods, Interval, StrOptions, _fit_context
+from ._compat import HasMethods, Interval, _fit_context
+from ._constraints import SURROGATE_CONSTRAINTS
 from ._engine import Sample, SurrogateSettings, explain_instances
 from ._explainer import _check_target_length
 from ._kernels import exponential_kernel
@@ -157,23 +158,7 @@ class LimeTextExplainer(TransformerMixin, BaseEstimator):
         "token_pattern": [str],
         "bow": ["boolean"],
         "mask_string": [str, None],
-        "num_features": [Interval(Integral, 1, None, closed="left"), None],
-        "feature_selection": [
-            StrOptions(
-                {"auto", "none", "highest_weights", "forward_selection", "lasso_path"}
-            )
-        ],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "response_method": [
-            StrOptions({"auto", "predict_proba", "decision_function", "predict"})
-        ],
-        "random_state": ["random_state"],
-        "n_jobs": [
-            Interval(Integral, None, -1, closed="right"),
-            Interval(Integral, 1, None, closed="left"),
-            None,
-        ],
-        "verbose": ["verbose"],
+        **SURROGATE_CONSTRAINTS,
     }
 
     def __init__(

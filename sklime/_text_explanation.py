@@ -1,13 +1,12 @@
 """Explanations of documents: words, their weights, and highlighted text."""
 
-import os
 from html import escape
 from numbers import Integral
 
 import numpy as np
 
-from ._compat import Interval, validate_params
-from ._html import explanation_html, write_page
+from ._compat import validate_params
+from ._html import explanation_html
 from ._instance_explanation import InstanceExplanation
 from ._plotting import NEGATIVE, POSITIVE
 
@@ -130,36 +129,9 @@ class TextExplanation(InstanceExplanation):
         k = self._output_for_row(row, output)
         return highlighted_text(self._rows[row], self.word_coef[row, k])
 
-    def _repr_html_(self):
-        """Highlighted documents and tables of their words, for notebooks."""
-        return text_explanation_html(self)
-
-    @validate_params(
-        {
-            "path": [str, os.PathLike],
-            "rows": ["array-like", None],
-            "output": "no_validation",
-            "top": [Interval(Integral, 1, None, closed="left")],
-        },
-        prefer_skip_nested_validation=True,
-    )
-    def save_html(self, path, rows=None, *, output=None, top=10):
-        """Write a self-contained HTML page: highlighted documents and word tables.
-
-        Parameters
-        ----------
-        path : str or path-like
-            File to write.
-        rows : array-like of int or None, default=None
-            Positions of the documents to show; None shows the first five.
-        output : label or None, default=None
-            Output to show; None as in :meth:`Explanation.save_html`.
-        top : int, default=10
-            Words per table.
-        """
-        if rows is not None:
-            rows = [self._position(row) for row in rows]
-        write_page(path, text_explanation_html(self, rows, output, top=top))
+    def _page(self, rows, output, top):
+        """Each document highlighted, followed by its table of words."""
+        return text_explanation_html(self, rows, output, top=top)
 
 
 def highlighted_text(document, weights):
