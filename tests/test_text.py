@@ -233,6 +233,33 @@ def test_empty_and_single_word_documents(tfidf_model):
     assert word == "great" and weight > 0
 
 
+def test_pattern_matching_the_empty_string_has_no_empty_word():
+    lime = LimeTextExplainer(
+        _linear_scorer({"a": 1.0}), token_pattern=r"\w*", num_samples=50
+    ).fit(["a, b", "c"])
+    assert sorted(lime.vocabulary_) == ["a", "b", "c"]
+    assert lime.explain(["a, b"]).words == [["a", "b"]]
+
+
+def test_undecodable_bytes_are_text_like_any_other(tmp_path):
+    """Lone surrogates (bytes read with errors="surrogateescape") go through."""
+    doc = b"caf\xe9 good \xff".decode("utf-8", "surrogateescape")
+    lime = LimeTextExplainer(
+        _linear_scorer({"good": 1.0, "caf": -1.0}),
+        bow=False,
+        mask_string="\udcff",
+        num_samples=100,
+        alpha=0.0,
+        random_state=0,
+    ).fit([doc])
+    explanation = lime.explain([doc])
+    assert explanation.words == [["caf", "good"]]
+    np.testing.assert_allclose(explanation.word_coef[0, 0, :2], [-1, 1], atol=1e-8)
+    explanation.save_html(tmp_path / "page.html")
+    page = (tmp_path / "page.html").read_text(encoding="utf-8")
+    assert r"\udce9" in page and r"\udcff</p>" in page
+
+
 def test_explanation_views(corpus, tfidf_model):
     pd = pytest.importorskip("pandas")
     docs, _ = corpus
