@@ -123,6 +123,32 @@ def test_shortcut_equals_strings(corpus, vectorizer, bow):
     np.testing.assert_array_equal(fast.standard_error, slow.standard_error)
 
 
+@pytest.mark.parametrize(
+    "doc, token_pattern, mask_string",
+    [
+        ("x_y good", "[a-z]+", "the"),  # the mask joins the text between words
+        ("fiqlm", r"\w", None),  # removing q joins fi and lm into film
+    ],
+)
+def test_shortcut_sees_tokens_formed_by_removal(doc, token_pattern, mask_string):
+    """Text between words that forms tokens once a word goes takes strings."""
+    docs = ["good film", "bad film", "the good", "the bad"]
+    model = make_pipeline(CountVectorizer(), Ridge(alpha=1e-3))
+    model.fit(docs, [1.0, 0.0, 0.5, -0.5])
+    lime = LimeTextExplainer(
+        FrozenEstimator(model),
+        token_pattern=token_pattern,
+        mask_string=mask_string,
+        num_samples=100,
+        alpha=0.0,
+        random_state=0,
+    ).fit([doc])
+    assert lime.shortcut_ is not None
+    fast = lime.explain([doc]).word_coef
+    lime.shortcut_ = None
+    np.testing.assert_array_equal(fast, lime.explain([doc]).word_coef)
+
+
 def test_shortcut_applies_to_single_word_vectorizers(tfidf_model):
     lime = LimeTextExplainer(FrozenEstimator(tfidf_model), num_samples=50)
     assert lime.fit(["a b"]).shortcut_ is not None
