@@ -16,9 +16,11 @@ import traceback
 import warnings
 from dataclasses import dataclass
 
+import joblib
 import numpy as np
 import pytest
 import scipy.sparse as sp
+import sklearn
 from sklearn.feature_extraction.text import (
     CountVectorizer,
     HashingVectorizer,
@@ -65,6 +67,8 @@ WORDS = [
     "e-mail",
     "x_y",
     "42",
+    "😀ok",
+    "𝔘𝔫𝔦",
     "<b>bold</b>",
     "&amp;",
     "<script>alert(1)</script>",
@@ -74,9 +78,18 @@ WORDS = [
     "w" * 300,
 ]
 #: What separates words in a document.
-SEPARATORS = [" ", " ", "  ", ", ", ". ", "\n", "\t", "-", "!? ", " & "]
-#: Documents of their own: empty, blank, one word, markup only.
-SPECIAL = ["", "   ", "\n\t", "good", "<b>&amp;</b>", "w" * 1000]
+SEPARATORS = [" ", " ", "  ", ", ", ". ", "\r\n", "\t", "-", "!? ", " & ", "\x00"]
+#: Documents of their own: empty, blank, one word, markup only, and more
+#: distinct words than perturbations.
+SPECIAL = [
+    "",
+    "   ",
+    "\n\t",
+    "good",
+    "<b>&amp;</b>",
+    "w" * 1000,
+    " ".join(f"t{i}" for i in range(150)),
+]
 
 
 @st.composite
@@ -91,6 +104,31 @@ def documents(draw):
 
 
 corpora = st.lists(documents(), min_size=1, max_size=4)
+#: How documents are passed: the list itself or a container of them.
+CONTAINERS = ["list", "tuple", "object", "unicode", "series"]
+
+
+def contain(X, container):
+    """``X`` in ``container``, and a copy of it to compare with after a call."""
+    if container == "tuple":
+        X = tuple(X)
+    elif container == "object":
+        X = np.array(X, dtype=object)
+    elif container == "unicode":
+        X = np.array(X, dtype=str)
+    elif container == "series":
+        X = pytest.importorskip("pandas").Series(X)
+    return X, copy.deepcopy(X)
+
+
+def assert_unchanged(X, before):
+    if isinstance(X, np.ndarray):
+        np.testing.assert_array_equal(X, before, strict=True)
+    elif hasattr(X, "equals"):
+        assert X.equals(before) and X.dtype == before.dtype
+    else:
+        assert X == before
+
 
 # -- models ---------------------------------------------------------------------
 #: Base documents every frozen model also learns from, so it knows some words.
@@ -153,6 +191,26 @@ def _word_probabilities(docs):
     return np.column_stack([1.0 - p, p])
 
 
+def _listed_scores(docs):
+    """Scores as a list of one-element lists."""
+    return [[score] for score in _word_scorer(docs).tolist()]
+
+
+def _undefined_on_empty(docs):
+    """NaN for a document without a word: a model that must be refused."""
+    return np.where(
+        [bool(re.search(r"\w", d)) for d in docs], _word_scorer(docs), np.nan
+    )
+
+
+#: ModelFunction scorers; the last one is refused whenever it meets NaN.
+FUNCTIONS = [_word_scorer, _listed_scores, _undefined_on_empty]
+
+
+#: Class labels, markup included: HTML must show them as text.
+LABELS = ["<b>no</b>", "yes", "<script>maybe"]
+
+
 @dataclass(frozen=True)
 class Model:
     """How the explained model is made.
@@ -169,7 +227,7 @@ class Model:
 
     def target(self, n):
         if self.n_classes:
-            return np.arange(n) % self.n_classes
+            return np.asarray(LABELS)[np.arange(n) % self.n_classes]
         return np.linspace(-1.0, 2.0, n)
 
     def build(self):
@@ -178,18 +236,18 @@ class Model:
             return None
         if self.kind == "function":
             if self.n_classes:
-                return ModelFunction(_word_probabilities, classes=["neg", "pos"])
-            return ModelFunction(_word_scorer)
+                return ModelFunction(_word_probabilities, classes=LABELS[:2])
+            return ModelFunction(FUNCTIONS[self.setting % len(FUNCTIONS)])
         if self.kind == "unfitted":
             return make_pipeline(CountVectorizer(), LogisticRegression())
         if self.kind == "ridge":
             model = make_pipeline(TfidfVectorizer(), Ridge())
-            return FrozenEstimator(model.fit(BASE, self.target(len(BASE)) + 0.5))
+            return FrozenEstimator(model.fit(BASE, np.linspace(-1.0, 2.0, len(BASE))))
         settings = VECTORIZER_SETTINGS[self.kind]
         vectorizer = VECTORIZERS[self.kind](**settings[self.setting % len(settings)])
         model = make_pipeline(vectorizer, LogisticRegression(max_iter=1000))
-        classes = max(self.n_classes, 2)
-        return FrozenEstimator(model.fit(BASE, np.arange(len(BASE)) % classes))
+        labels = Model(self.kind, self.setting, max(self.n_classes, 2))
+        return FrozenEstimator(model.fit(BASE, labels.target(len(BASE))))
 
 
 models = st.builds(
@@ -205,9 +263,11 @@ models = st.builds(
 settings = st.fixed_dictionaries(
     {
         "bow": st.booleans(),
-        "mask_string": st.sampled_from([None, "", "UNK", "<b>", "two words", "é"]),
+        "mask_string": st.sampled_from(
+            [None, "", "UNK", "<b>", "two words", "é", "z", "the"]
+        ),
         "token_pattern": st.sampled_from(
-            [r"\w+", r"\w+", r"\S+", r"(?u)\b\w\w+\b", r"\w*"]
+            [r"\w+", r"\w+", r"\S+", r"(?u)\b\w\w+\b", r"\w*", r"[a-z]+", r"\w"]
         ),
         "num_features": st.sampled_from([None, 1, 2, 5, 50]),
         "feature_selection": st.sampled_from(
@@ -276,17 +336,32 @@ def dense(matrix):
 
 
 # -- properties -------------------------------------------------------------------
-@given(train=corpora, X=corpora, model=models, params=settings)
-def test_transform_and_explain_have_the_documented_shapes(train, X, model, params):
+def model_output(lime, X, method):
+    """The explained outputs of the model on ``X``, as the user computes them."""
+    out = np.asarray(getattr(lime.estimator_, method)(list(X)), dtype=float)
+    out = out.reshape(len(X), -1)
+    return out[:, 1:] if out.shape[1] == 2 and lime.black_box_.classifier else out
+
+
+@given(
+    train=corpora,
+    X=corpora,
+    container=st.sampled_from(CONTAINERS),
+    model=models,
+    params=settings,
+)
+def test_transform_and_explain_have_the_documented_shapes(
+    train, X, container, model, params
+):
     lime = fit_case(train, model, params)
     if lime is None:
         return
-    before = copy.deepcopy(X)
+    n, k, n_words = len(X), len(lime.outputs_), len(lime.vocabulary_)
+    X, before = contain(X, container)
     coef = call(lime.transform, X)
-    assert X == before
+    assert_unchanged(X, before)
     if coef is None:
         return
-    n, k, n_words = len(X), len(lime.outputs_), len(lime.vocabulary_)
     coef = dense(coef)
     assert coef.shape == (n, k * n_words)
     assert np.isfinite(coef).all()
@@ -295,9 +370,10 @@ def test_transform_and_explain_have_the_documented_shapes(train, X, model, param
     if wanted is not None and params["feature_selection"] != "none":
         nonzero = (coef.reshape(n, k, n_words) != 0).sum(axis=2)
         assert (nonzero <= wanted).all(), nonzero
+    assert all(word for word in lime.vocabulary_), "an empty word has a column"
 
     explanation = call(lime.explain, X)
-    assert X == before
+    assert_unchanged(X, before)
     assert explanation is not None, "transform worked, explain refused"
     np.testing.assert_array_equal(dense(explanation.coef), coef)
     sizes = [len(words) for words in explanation.words]
@@ -309,16 +385,45 @@ def test_transform_and_explain_have_the_documented_shapes(train, X, model, param
         assert getattr(explanation, name).shape == (n, k), name
     for name in ["word_coef", "intercept", "local_prediction", "model_prediction"]:
         assert np.isfinite(getattr(explanation, name)).all(), name
+    assert np.isfinite(explanation.score).all()
+    assert (explanation.score <= 1 + 1e-9).all()
+    ess = explanation.effective_sample_size
+    assert ess.shape == (n,) and (ess >= 1 - 1e-9).all()
+    assert (ess <= params["num_samples"] * (1 + 1e-9)).all()
+    error = explanation.standard_error
+    assert not np.isnan(error).any() and (error >= 0).all()
     selected = explanation.selected
     assert (explanation.word_coef[~selected] == 0).all()
+    assert (error[~selected] == 0).all()
     for row, size in enumerate(sizes):
         assert not selected[row, :, size:].any(), "padding is selected"
     if wanted is not None and params["feature_selection"] != "none":
         assert (selected.sum(axis=2) <= wanted).all()
-    # A document's words are its own: no empty word, each in the document.
-    for text, words in zip(X, explanation.words, strict=True):
+    # The surrogate at the document keeps every word.
+    np.testing.assert_allclose(
+        explanation.local_prediction,
+        explanation.intercept + explanation.word_coef.sum(axis=2),
+        rtol=1e-9,
+        atol=1e-9,
+    )
+    np.testing.assert_allclose(
+        explanation.model_prediction,
+        model_output(lime, X, lime.black_box_.method),
+        rtol=1e-12,
+        atol=1e-12,
+    )
+    # A document's words are its own: non-empty, each in the document.
+    for text, words in zip(list(X), explanation.words, strict=True):
         assert all(word and word in text for word in words), words
-    assert all(word for word in lime.vocabulary_), "an empty word has a column"
+    for row in range(n):
+        for output in explanation.outputs.tolist():
+            pairs = explanation.as_list(row, output)
+            assert (
+                len(pairs) == selected[row, explanation.output_index(row, output)].sum()
+            )
+    if explanation.to_frame is not None and container != "series":
+        return
+    assert len(explanation.to_frame()) == selected.sum()
 
 
 @given(train=corpora, X=corpora, model=models, params=settings)
@@ -334,6 +439,12 @@ def test_a_document_is_explained_the_same_alone_or_in_any_batch(
     whole = dense(whole)
     reverse = dense(lime.transform(X[::-1]))[::-1]
     np.testing.assert_array_equal(reverse, whole)
+    with sklearn.config_context(working_memory=1e-3):  # a document per chunk
+        np.testing.assert_array_equal(dense(lime.transform(X)), whole)
+    with joblib.parallel_backend("threading"):
+        lime.set_params(n_jobs=2)
+        np.testing.assert_array_equal(dense(lime.transform(X)), whole)
+        lime.set_params(n_jobs=None)
     for row, document in enumerate(X):
         np.testing.assert_array_equal(dense(lime.transform([document]))[0], whole[row])
 
