@@ -264,7 +264,7 @@ settings = st.fixed_dictionaries(
     {
         "bow": st.booleans(),
         "mask_string": st.sampled_from(
-            [None, "", "UNK", "<b>", "two words", "é", "z", "the"]
+            [None, "", "UNK", "<b>", "two words", "é", "İ", "the"]
         ),
         "token_pattern": st.sampled_from(
             [r"\w+", r"\w+", r"\S+", r"(?u)\b\w\w+\b", r"\w*", r"[a-z]+", r"\w"]
@@ -278,7 +278,7 @@ settings = st.fixed_dictionaries(
         "response_method": st.sampled_from(
             ["auto", "auto", "predict_proba", "decision_function", "predict"]
         ),
-        "num_samples": st.sampled_from([50, 97, 200]),
+        "num_samples": st.sampled_from([2, 50, 97, 200]),
         "random_state": st.integers(0, 1000),
     }
 )
