@@ -66,6 +66,8 @@ WORDS = [
     "don't",
     "e-mail",
     "x_y",
+    "fi_lm",
+    "goXod",
     "42",
     "😀ok",
     "𝔘𝔫𝔦",
@@ -156,6 +158,8 @@ VECTORIZER_SETTINGS = {
         {"ngram_range": (1, 2)},
         {"analyzer": "char_wb", "ngram_range": (2, 3)},
         {"max_features": 4},
+        {"token_pattern": r"\w"},
+        {"tokenizer": str.split, "token_pattern": None, "lowercase": False},
     ],
     "tfidf": [
         {},
@@ -168,6 +172,7 @@ VECTORIZER_SETTINGS = {
         {"n_features": 2**3, "alternate_sign": False, "binary": True},
         {"n_features": 2**3, "norm": None},
         {"n_features": 2**2, "norm": "l1", "lowercase": False},
+        {"n_features": 2**8, "stop_words": "english", "token_pattern": r"\w+"},
     ],
 }
 
@@ -255,7 +260,7 @@ models = st.builds(
     kind=st.sampled_from(
         ["default", "count", "tfidf", "hashing", "ridge", "unfitted", "function"]
     ),
-    setting=st.integers(0, 7),
+    setting=st.integers(0, 9),
     n_classes=st.sampled_from([0, 2, 3]),
 )
 
@@ -267,7 +272,17 @@ settings = st.fixed_dictionaries(
             [None, "", "UNK", "<b>", "two words", "é", "İ", "the"]
         ),
         "token_pattern": st.sampled_from(
-            [r"\w+", r"\w+", r"\S+", r"(?u)\b\w\w+\b", r"\w*", r"[a-z]+", r"\w"]
+            [
+                r"\w+",
+                r"\w+",
+                r"\S+",
+                r"(?u)\b\w\w+\b",
+                r"\w*",
+                r"[a-z]+",
+                r"\w",
+                r"\w\w?",
+                r"[^\W\d]+",
+            ]
         ),
         "num_features": st.sampled_from([None, 1, 2, 5, 50]),
         "feature_selection": st.sampled_from(
@@ -282,6 +297,21 @@ settings = st.fixed_dictionaries(
         "random_state": st.integers(0, 1000),
     }
 )
+
+
+#: Ordinary settings, for explicit examples.
+TYPICAL = {
+    "bow": True,
+    "mask_string": None,
+    "token_pattern": r"\w+",
+    "num_features": None,
+    "feature_selection": "auto",
+    "alpha": 1.0,
+    "kernel_width": 25.0,
+    "response_method": "auto",
+    "num_samples": 50,
+    "random_state": 0,
+}
 
 
 # -- helpers ----------------------------------------------------------------------
@@ -455,10 +485,23 @@ def test_a_document_is_explained_the_same_alone_or_in_any_batch(
     model=st.builds(
         Model,
         kind=st.sampled_from([*VECTORIZERS, "ridge"]),
-        setting=st.integers(0, 7),
+        setting=st.integers(0, 9),
         n_classes=st.sampled_from([0, 2, 3]),
     ),
     params=settings,
+)
+# Text between words that forms tokens once a word is replaced or removed.
+@hypothesis.example(
+    train=["good"],
+    X=["x_y good"],
+    model=Model("count", 0, 2),
+    params={**TYPICAL, "token_pattern": "[a-z]+", "mask_string": "the"},
+)
+@hypothesis.example(
+    train=["good"],
+    X=["fiqlm"],
+    model=Model("count", 0, 0),
+    params={**TYPICAL, "token_pattern": r"\w"},
 )
 def test_the_shortcut_gives_the_numbers_of_the_strings(train, X, model, params):
     lime = fit_case(train, model, params)
