@@ -80,5 +80,6 @@ def write_page(path, body):
         '<!DOCTYPE html><html><head><meta charset="utf-8">'
         f"<title>sklime explanations</title></head><body>{body}</body></html>"
     )
-    with open(path, "w", encoding="utf-8") as handle:
+    # Lone surrogates (undecodable bytes) have no UTF-8: written as \udcff.
+    with open(path, "w", encoding="utf-8", errors="backslashreplace") as handle:
         handle.write(page)

@@ -19,6 +19,8 @@ from ._dataframe import column_names, is_dataframe
 
 #: lime's distances are cosine distances times this.
 DISTANCE_SCALE = 100.0
+#: Encoding error handler that round-trips lone surrogates.
+_KEEP = "surrogatepass"
 #: Columns of priorities drawn per generator, so that a column's draws do not
 #: depend on how many columns a batch needs.
 _NOISE_BLOCK = 64
@@ -50,7 +52,7 @@ class Document:
     @classmethod
     def parse(cls, text, pattern, bow):
         """Cut ``text`` into the matches of ``pattern`` (a compiled regex)."""
-        spans = [m.span() for m in pattern.finditer(text) if m.end() > m.start()]
+        spans = [m.span() for m in word_matches(text, pattern)]
         starts = np.array([s for s, _ in spans], dtype=np.intp)
         ends = np.array([e for _, e in spans], dtype=np.intp)
         occurrences = [text[s:e] for s, e in spans]
@@ -79,8 +81,10 @@ class Document:
         # One byte per character when every character has a code below 256.
         narrow = all(ord(c) < 256 for c in self.text + (mask_string or ""))
         encoding, dtype = ("latin-1", np.uint8) if narrow else ("utf-32-le", np.uint32)
-        codes = np.frombuffer(self.text.encode(encoding), dtype=dtype)
-        mask = np.frombuffer((mask_string or "").encode(encoding), dtype=dtype)
+        # Lone surrogates (undecodable bytes read with errors="surrogateescape")
+        # are characters of the text like any other.
+        codes = np.frombuffer(self.text.encode(encoding, _KEEP), dtype=dtype)
+        mask = np.frombuffer((mask_string or "").encode(encoding, _KEEP), dtype=dtype)
         # One strip of characters: each word, then its replacement, with the
         # text between words; a perturbation keeps either the word or the
         # replacement of each occurrence.
@@ -106,7 +110,7 @@ class Document:
         kept = keep[:, self.component[np.maximum(owner, 0)]]
         chosen = np.where(owner < 0, True, kept != is_mask)
         flat = np.broadcast_to(strip, chosen.shape)[chosen]
-        text = flat.tobytes().decode(encoding)
+        text = flat.tobytes().decode(encoding, _KEEP)
         bounds = np.concatenate([[0], np.cumsum(chosen.sum(axis=1))])
         return [text[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
@@ -210,6 +214,15 @@ def check_documents(X):
                 "not a string. Pass text only (convert or drop missing values)."
             )
     return documents
+
+
+def word_matches(text, pattern):
+    """The non-empty matches of ``pattern`` in ``text``: its word occurrences.
+
+    A pattern that can match the empty string (such as ``r"\\w*"``) matches
+    it between words; such matches are not words.
+    """
+    return (m for m in pattern.finditer(text) if m.end() > m.start())
 
 
 def compile_pattern(token_pattern):

@@ -24,6 +24,7 @@ from ._text import (
     check_documents,
     compile_pattern,
     cosine_distance,
+    word_matches,
 )
 from ._text_explanation import TextExplanation
 from ._vectorizer import VectorizerShortcut, shortcut_input
@@ -215,8 +216,8 @@ class LimeTextExplainer(TransformerMixin, BaseEstimator):
         seeds = check_random_state(self.random_state).randint(
             np.iinfo(np.int32).max, size=2
         )
-        words = sorted({m.group() for d in documents for m in pattern.finditer(d)})
-        self.vocabulary_ = {word: j for j, word in enumerate(words if words else [])}
+        words = sorted({m.group() for d in documents for m in word_matches(d, pattern)})
+        self.vocabulary_ = {word: j for j, word in enumerate(words)}
         self.estimator_ = fit_black_box(
             self.estimator,
             documents,

@@ -11,11 +11,14 @@ sparse product skips building and re-tokenising thousands of strings per
 document; the rest of the pipeline then gets exactly what it would have got
 from the strings.
 
-A document takes the shortcut only where it is exact: the summed counts of
-its words must equal the vectorizer's counts of the whole document (else the
-vectorizer sees tokens that cross word boundaries, and the document goes
+A document takes the shortcut only where it is exact: every token the
+vectorizer reads in the document must lie inside one of its words, and in
+the document with all words removed, inside a replacement (else the text
+between words forms tokens that per-word counts miss, and the document goes
 through strings).
 """
+
+from collections import Counter
 
 import numpy as np
 import scipy.sparse as sp
@@ -53,6 +56,8 @@ class VectorizerShortcut:
         self.tail = tail
         self.dtype = counter.dtype
         self.n_columns = counter.transform([""]).shape[1]
+        self._preprocess = vectorizer.build_preprocessor()
+        self._tokenize = vectorizer.build_tokenizer()
         self._tfidf = None
         if isinstance(vectorizer, TfidfVectorizer):
             self._tfidf = TfidfTransformer(
@@ -120,16 +125,41 @@ class VectorizerShortcut:
             when the document must go through strings.
         """
         occurrences = document.occurrences()
-        per_word = sp.csr_matrix(self._counter.transform(document.words))
-        whole = sp.csr_matrix(self._counter.transform([document.text]))
-        kept = sp.csr_matrix(per_word.multiply(occurrences[:, None]))
-        if (sp.csr_matrix(kept.sum(axis=0), dtype=whole.dtype) != whole).nnz:
+        if not self._tokens_are_local(document, occurrences, mask_string):
             return None
+        per_word = sp.csr_matrix(self._counter.transform(document.words))
+        kept = sp.csr_matrix(per_word.multiply(occurrences[:, None]))
         replaced = None
         if mask_string is not None:
             mask = sp.csr_matrix(self._counter.transform([mask_string]))
             replaced = sp.csr_matrix(sp.kron(occurrences[:, None], mask))
         return WordCounts.from_matrices(kept, replaced)
+
+    def _tokens_are_local(self, document, occurrences, mask_string):
+        """Whether every token lies inside a word occurrence or its replacement.
+
+        The vectorizer's tokens (before stop words and vocabulary, which act
+        token by token) of the document must be those of its words, and the
+        tokens of the document with every occurrence removed must be those of
+        the replacements. Else the text between words forms tokens, alone or
+        with a word or a replacement (such as ``x_y`` with the words ``x``
+        and ``y``), which per-word counts miss.
+        """
+        tokens = self._tokens
+        words = Counter()
+        for word, n in zip(document.words, occurrences, strict=True):
+            words.update({token: n * c for token, c in tokens(word).items()})
+        if tokens(document.text) != words:
+            return False
+        none_kept = np.zeros((1, document.n_components), dtype=bool)
+        removed = document.perturbed_texts(none_kept, mask_string)[0]
+        n = int(occurrences.sum())
+        replaced = Counter({t: n * c for t, c in tokens(mask_string or "").items()})
+        return tokens(removed) == replaced
+
+    def _tokens(self, text):
+        """The vectorizer's tokens of ``text``, counted."""
+        return Counter(self._tokenize(self._preprocess(text)))
 
     def finish(self, counts):
         """The vectorizer's output from count rows, as its own steps make it."""

@@ -123,6 +123,32 @@ def test_shortcut_equals_strings(corpus, vectorizer, bow):
     np.testing.assert_array_equal(fast.standard_error, slow.standard_error)
 
 
+@pytest.mark.parametrize(
+    "doc, token_pattern, mask_string",
+    [
+        ("x_y good", "[a-z]+", "the"),  # the mask joins the text between words
+        ("fiqlm", r"\w", None),  # removing q joins fi and lm into film
+    ],
+)
+def test_shortcut_sees_tokens_formed_by_removal(doc, token_pattern, mask_string):
+    """Text between words that forms tokens once a word goes takes strings."""
+    docs = ["good film", "bad film", "the good", "the bad"]
+    model = make_pipeline(CountVectorizer(), Ridge(alpha=1e-3))
+    model.fit(docs, [1.0, 0.0, 0.5, -0.5])
+    lime = LimeTextExplainer(
+        FrozenEstimator(model),
+        token_pattern=token_pattern,
+        mask_string=mask_string,
+        num_samples=100,
+        alpha=0.0,
+        random_state=0,
+    ).fit([doc])
+    assert lime.shortcut_ is not None
+    fast = lime.explain([doc]).word_coef
+    lime.shortcut_ = None
+    np.testing.assert_array_equal(fast, lime.explain([doc]).word_coef)
+
+
 def test_shortcut_applies_to_single_word_vectorizers(tfidf_model):
     lime = LimeTextExplainer(FrozenEstimator(tfidf_model), num_samples=50)
     assert lime.fit(["a b"]).shortcut_ is not None
@@ -232,6 +258,33 @@ def test_empty_and_single_word_documents(tfidf_model):
     )
     ((word, weight),) = explanation.as_list(1, output=1)
     assert word == "great" and weight > 0
+
+
+def test_pattern_matching_the_empty_string_has_no_empty_word():
+    lime = LimeTextExplainer(
+        _linear_scorer({"a": 1.0}), token_pattern=r"\w*", num_samples=50
+    ).fit(["a, b", "c"])
+    assert sorted(lime.vocabulary_) == ["a", "b", "c"]
+    assert lime.explain(["a, b"]).words == [["a", "b"]]
+
+
+def test_undecodable_bytes_are_text_like_any_other(tmp_path):
+    """Lone surrogates (bytes read with errors="surrogateescape") go through."""
+    doc = b"caf\xe9 good \xff".decode("utf-8", "surrogateescape")
+    lime = LimeTextExplainer(
+        _linear_scorer({"good": 1.0, "caf": -1.0}),
+        bow=False,
+        mask_string="\udcff",
+        num_samples=100,
+        alpha=0.0,
+        random_state=0,
+    ).fit([doc])
+    explanation = lime.explain([doc])
+    assert explanation.words == [["caf", "good"]]
+    np.testing.assert_allclose(explanation.word_coef[0, 0, :2], [-1, 1], atol=1e-8)
+    explanation.save_html(tmp_path / "page.html")
+    page = (tmp_path / "page.html").read_text(encoding="utf-8")
+    assert r"\udce9" in page and r"\udcff</p>" in page
 
 
 def test_explanation_views(corpus, tfidf_model):
