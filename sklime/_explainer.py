@@ -6,7 +6,6 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.frozen import FrozenEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
@@ -24,7 +23,7 @@ from ._discretize import fit_bin_edges
 from ._engine import explain_rows
 from ._explanation import Explanation, FeatureDescriber
 from ._kernels import default_kernel_width
-from ._model import BlackBox, default_estimator, fit_black_box
+from ._model import BlackBox, default_estimator, fit_black_box, needs_target
 from ._sampling import FeatureSpace, Noise
 from ._surrogate import mean_abs_coefficients
 from ._tabular import TableSchema
@@ -567,7 +566,7 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.target_tags.required = not isinstance(self.estimator, FrozenEstimator)
+        tags.target_tags.required = needs_target(self.estimator)
         tags.input_tags.string = True
         tags.input_tags.categorical = True
         return tags

@@ -5,7 +5,6 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
-from sklearn.frozen import FrozenEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
@@ -23,7 +22,7 @@ from ._image import (
 )
 from ._image_explanation import ImageExplanation
 from ._kernels import exponential_kernel
-from ._model import BlackBox, fit_black_box, is_class_target
+from ._model import BlackBox, fit_black_box, is_class_target, needs_target
 
 #: Training images queried in ``fit`` to learn the model's output.
 _PROBE_IMAGES = 5
@@ -349,7 +348,7 @@ class LimeImageExplainer(TransformerMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.target_tags.required = not isinstance(self.estimator, FrozenEstimator)
+        tags.target_tags.required = needs_target(self.estimator)
         return tags
 
 

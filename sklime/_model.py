@@ -41,7 +41,7 @@ def fit_black_box(estimator, X, y, seed, default, explainer="LimeExplainer"):
     """
     if isinstance(estimator, FrozenEstimator):
         return estimator
-    if y is None and (estimator is None or get_tags(estimator).target_tags.required):
+    if y is None and needs_target(estimator):
         raise ValueError(_missing_y_message(estimator, explainer))
     if estimator is None:
         estimator = default(y)
@@ -53,6 +53,20 @@ def fit_black_box(estimator, X, y, seed, default, explainer="LimeExplainer"):
         if (key == "random_state" or key.endswith("__random_state")) and value is None
     }
     return model.set_params(**unset).fit(X, y)
+
+
+def needs_target(estimator):
+    """Whether fitting an explainer with ``estimator`` needs ``y``.
+
+    The default model and any estimator that needs a target to fit do; a
+    :class:`~sklearn.frozen.FrozenEstimator` (already fitted) and a
+    :class:`sklime.ModelFunction` do not.
+    """
+    if estimator is None:
+        return True
+    if isinstance(estimator, FrozenEstimator):
+        return False
+    return get_tags(estimator).target_tags.required
 
 
 def is_class_target(y):

@@ -6,7 +6,6 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.utils import check_random_state
@@ -17,7 +16,7 @@ from ._constraints import SURROGATE_CONSTRAINTS
 from ._engine import Sample, SurrogateSettings, explain_instances
 from ._explainer import _check_target_length
 from ._kernels import exponential_kernel
-from ._model import BlackBox, fit_black_box, is_class_target
+from ._model import BlackBox, fit_black_box, is_class_target, needs_target
 from ._text import (
     Document,
     TextNoise,
@@ -319,6 +318,7 @@ class LimeTextExplainer(TransformerMixin, BaseEstimator):
             (data, (rows, cols)), shape=(len(documents), n_outputs * n_words)
         )
         matrix.sum_duplicates()
+        matrix.eliminate_zeros()  # positions of a word whose weights cancel
         return matrix
 
     def get_feature_names_out(self, input_features=None):
@@ -346,7 +346,7 @@ class LimeTextExplainer(TransformerMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.target_tags.required = not isinstance(self.estimator, FrozenEstimator)
+        tags.target_tags.required = needs_target(self.estimator)
         tags.input_tags.two_d_array = False
         tags.input_tags.string = True
         return tags
