@@ -145,21 +145,18 @@ def weighted_moments(X, w, Y, shared=None, *, form_gram=True, iterative=False):
     """
     y_shift = Y.mean(axis=1)
     Y = Y - y_shift[:, None]
-    weighted_y = Y * w[:, :, None]
-    total_w = w.sum(axis=-1)[:, None]
     if shared is not None:
+        weighted_y = Y * w[:, :, None]
+        total_w = w.sum(axis=-1)[:, None]
         x_shift = shared.shift
         second = shared.second_moments(w) if form_gram else None
         x_sum = rowwise_matmul(w, shared.x)
         x_y = np.swapaxes(shared.x.T @ weighted_y, 1, 2)
+        y_sum = weighted_y.sum(axis=1)
+        y_squares = (weighted_y * Y).sum(axis=1)
     else:  # indicators and standard noise: bounded, no shift needed
         x_shift = 0.0
-        weighted_x = X * w[:, :, None]
-        second = weighted_x.transpose(0, 2, 1) @ X
-        x_sum = weighted_x.sum(axis=1)
-        x_y = np.swapaxes(weighted_x.transpose(0, 2, 1) @ Y, 1, 2)
-    y_sum = weighted_y.sum(axis=1)
-    y_squares = (weighted_y * Y).sum(axis=1)
+        second, x_sum, total_w, x_y, y_sum, y_squares = _per_row_moments(X, w, Y)
     x_mean, y_mean = x_sum / total_w, y_sum / total_w
     gram = operator = None
     if second is not None:
@@ -177,6 +174,64 @@ def weighted_moments(X, w, Y, shared=None, *, form_gram=True, iterative=False):
         y_mean + y_shift,
         operator,
     )
+
+
+#: Rows per block of :func:`_per_row_moments`: the block's weighted design
+#: stays in the processor's cache.
+_MOMENT_ROWS = 8
+
+
+def _per_row_moments(X, w, Y):
+    """Raw weighted moments of per-row designs, one symmetric product per row.
+
+    Each row's design, a column of ones and the response, all multiplied by
+    the square roots of the weights, form a matrix ``Z`` of shape
+    (n_features + 1 + n_outputs, n_samples); ``Z Z^T`` (a symmetric rank-k
+    update, half a general product) holds every weighted sum at once. Rows
+    are processed in small blocks through one reused buffer.
+
+    Returns
+    -------
+    second : ndarray of shape (n_rows, n_features, n_features)
+    x_sum : ndarray of shape (n_rows, n_features)
+    total_w : ndarray of shape (n_rows, 1)
+    x_y : ndarray of shape (n_rows, n_outputs, n_features)
+    y_sum, y_squares : ndarray of shape (n_rows, n_outputs)
+    """
+    n_rows = max(X.shape[0], w.shape[0], Y.shape[0])
+    n_samples, n_features = X.shape[1:]
+    width = n_features + 1 + Y.shape[2]
+    root = np.sqrt(w)
+    block = np.empty((min(n_rows, _MOMENT_ROWS), width, n_samples))
+    sums = np.empty((n_rows, width, width))
+    for start in range(0, n_rows, _MOMENT_ROWS):
+        stop = min(start + _MOMENT_ROWS, n_rows)
+        z = block[: stop - start]
+        r = _row_block(root, start, stop)[:, None, :]
+        np.multiply(
+            _row_block(X, start, stop).transpose(0, 2, 1), r, out=z[:, :n_features]
+        )
+        z[:, n_features] = r[:, 0]
+        np.multiply(
+            _row_block(Y, start, stop).transpose(0, 2, 1),
+            r,
+            out=z[:, n_features + 1 :],
+        )
+        np.matmul(z, z.transpose(0, 2, 1), out=sums[start:stop])
+    x_part, y_part = sums[:, :n_features], sums[:, n_features + 1 :]
+    return (
+        x_part[:, :, :n_features],
+        x_part[:, :, n_features],
+        sums[:, n_features, n_features, None],
+        np.swapaxes(x_part[:, :, n_features + 1 :], 1, 2),
+        y_part[:, :, n_features],
+        np.diagonal(y_part[:, :, n_features + 1 :], axis1=1, axis2=2),
+    )
+
+
+def _row_block(a, start, stop):
+    """Rows ``start:stop`` of ``a``, or ``a`` itself when its one row is shared."""
+    return a if a.shape[0] == 1 else a[start:stop]
 
 
 @dataclass
