@@ -111,7 +111,13 @@ def explain_rows(
     noise = _from_kernel(explainer, noise, explainer.kernel_width_)
     shared = _marginal_outputs(explainer, noise, rows)
     design = _sampling.shared_design(explainer.space_, noise, _scheme(explainer))
-    prepared = None if design is None else SharedDesign.from_design(design)
+    prepared = (
+        None
+        if design is None
+        else SharedDesign.from_design(
+            design, shared_weights=explainer.sampling != "marginal"
+        )
+    )
     fresh = None
     if evaluation is not None:
         weighting = _evaluation_weighting(explainer, own_kernel)

@@ -450,11 +450,36 @@ def mask(space, noise, rows):
     """
     keep = noise.keep | ~space.active
     replaced = space.mean + noise.normal * space.std
-    values = np.where(keep, rows.values[:, None, :], replaced)
+    values = _kept_values(rows.values, replaced, keep)
     codes = _other_groups(space, noise, rows, keep, codes_only=False, values=values)
     design = base_design(space, noise, "mask")[None]
     sq_distance = ((~keep) & space.active).sum(axis=-1)[None]
     return Neighbourhood(values, codes, design, None, sq_distance)
+
+
+def _kept_values(row_values, replaced, keep):
+    """``np.where(keep, row, replaced)`` for every row, as one gather per row.
+
+    The replaced values and, after them, the row's own values form a table;
+    one index (shared by every row, as ``keep`` is) picks each point's value
+    from it. Several times faster than a broadcast ``np.where``, and the same
+    numbers.
+
+    Returns
+    -------
+    values : ndarray of shape (n_rows, n_samples, n_features)
+    """
+    n_rows, n_features = row_values.shape
+    size = replaced.size
+    position = np.arange(size)
+    index = np.where(keep.ravel(), size + position % n_features, position)
+    table = np.empty(size + n_features)
+    table[:size] = replaced.ravel()
+    values = np.empty((n_rows, size))
+    for i, row in enumerate(row_values):
+        table[size:] = row
+        np.take(table, index, out=values[i])
+    return values.reshape(n_rows, *replaced.shape)
 
 
 def _other_groups(space, noise, rows, keep, *, codes_only, values=None):
@@ -463,10 +488,14 @@ def _other_groups(space, noise, rows, keep, *, codes_only, values=None):
     Kept categorical values get ``OWN_VALUE``. Replaced grouped features get
     another bin or category by training frequency; unless ``codes_only``,
     binned features also get a value inside their new bin, written into
-    ``values``.
+    ``values``. Without categorical features the codes are all zero: a
+    read-only broadcast view, no memory.
     """
     shape = (len(rows), *keep.shape)
-    codes = np.zeros(shape, dtype=np.intp)
+    if not (space.kind == CATEGORICAL).any():
+        codes = np.broadcast_to(np.zeros((), dtype=np.intp), shape)
+    else:
+        codes = np.zeros(shape, dtype=np.intp)
     row_codes = space.group_codes(rows)
     kinds = (CATEGORICAL,) if codes_only else (CATEGORICAL, BINNED)
     for j in np.flatnonzero(np.isin(space.kind, kinds)):

@@ -78,9 +78,9 @@ class SharedDesign:
         Products of pairs of shifted columns (upper triangle, row-major,
         ``n_pairs = n_features * (n_features + 1) / 2``), so that the Gram
         matrices of any weights are one matrix product; None
-        when the table would exceed ``PRODUCTS_MAX_BYTES`` (wide designs),
-        where each row's Gram matrix is one product of the weighted design
-        with the design instead.
+        when the table would exceed ``PRODUCTS_MAX_BYTES`` (wide designs) or
+        the weights are shared by every row, where each row's Gram matrix is
+        one product of the weighted design with the design instead.
     """
 
     shift: np.ndarray
@@ -89,15 +89,30 @@ class SharedDesign:
     spectrum: tuple | None = None
 
     @classmethod
-    def from_design(cls, design):
-        """Prepare a (n_samples, n_features) design."""
+    def from_design(cls, design, *, shared_weights=False):
+        """Prepare a (n_samples, n_features) design.
+
+        Parameters
+        ----------
+        design : ndarray of shape (n_samples, n_features)
+        shared_weights : bool, default=False
+            Every row has the same weights (local and mask sampling): their
+            one Gram matrix is then a single product of the weighted design
+            with the design, and neither the table of column products nor
+            the preconditioner is prepared.
+
+        Returns
+        -------
+        shared : SharedDesign
+        """
         shift = design.mean(axis=0)
         x = design - shift
+        if shared_weights:
+            return cls(shift, x, None)
         n_samples, n_features = x.shape
         if 8 * n_samples * n_features * (n_features + 1) // 2 > PRODUCTS_MAX_BYTES:
             return cls(shift, x, None, np.linalg.eigh(x.T @ x / n_samples))
-        upper_i, upper_j = np.triu_indices(n_features)
-        return cls(shift, x, x[:, upper_i] * x[:, upper_j])
+        return cls(shift, x, _column_products(x))
 
     def second_moments(self, w):
         """``sum_s w[i, s] x[s] x[s]^T`` for every row ``i`` of weights."""
@@ -110,6 +125,33 @@ class SharedDesign:
         second[:, upper_i, upper_j] = triangle
         second[:, upper_j, upper_i] = triangle
         return second
+
+
+def _column_products(x):
+    """Products of pairs of columns ``x[:, i] * x[:, j]``, ``i <= j``, row-major.
+
+    Written block by block (column ``i`` times columns ``i:``), without the
+    index arrays and gathered copies of ``np.triu_indices``.
+    """
+    n_samples, n_features = x.shape
+    products = np.empty((n_samples, n_features * (n_features + 1) // 2))
+    start = 0
+    for i in range(n_features):
+        stop = start + n_features - i
+        np.multiply(x[:, i : i + 1], x[:, i:], out=products[:, start:stop])
+        start = stop
+    return products
+
+
+def _design_products(weighted_y, x):
+    """``x^T y_i`` for every row ``i``, of shape (n_rows, n_outputs, n_features).
+
+    One product of all rows' weighted responses with the shared design, in
+    row blocks of a fixed shape (:func:`~sklime._linalg.rowwise_matmul`).
+    """
+    n_rows, n_samples, n_outputs = weighted_y.shape
+    stacked = np.swapaxes(weighted_y, 1, 2).reshape(n_rows * n_outputs, n_samples)
+    return rowwise_matmul(stacked, x).reshape(n_rows, n_outputs, -1)
 
 
 def weighted_moments(X, w, Y, shared=None, *, form_gram=True, iterative=False):
@@ -151,7 +193,7 @@ def weighted_moments(X, w, Y, shared=None, *, form_gram=True, iterative=False):
         x_shift = shared.shift
         second = shared.second_moments(w) if form_gram else None
         x_sum = rowwise_matmul(w, shared.x)
-        x_y = np.swapaxes(shared.x.T @ weighted_y, 1, 2)
+        x_y = _design_products(weighted_y, shared.x)
         y_sum = weighted_y.sum(axis=1)
         y_squares = (weighted_y * Y).sum(axis=1)
     else:  # indicators and standard noise: bounded, no shift needed
