@@ -374,7 +374,7 @@ def marginal(space, noise, points, rows):
     if grouped.any():
         counted = grouped & space.active
         columns, matches = _same_groups(codes[0], space.group_codes(rows), counted)
-        changed = np.count_nonzero(counted) - matches
+        changed = (np.count_nonzero(counted) - matches).astype(np.intp)
         if grouped.all():  # integer distances: counts of changed indicators
             sq_distance = changed
         else:
@@ -399,12 +399,14 @@ def _same_groups(codes, row_codes, counted):
     Returns
     -------
     same : ndarray of shape (n_rows, n_features, n_samples), dtype bool
-    matches : ndarray of shape (n_rows, n_samples), dtype int
-        Number of counted features in which the point matches the row.
+    matches : ndarray of shape (n_rows, n_samples), dtype unsigned int
+        Number of counted features in which the point matches the row, in
+        the smallest unsigned type that holds it (less memory to update).
     """
     n_samples, n_features = codes.shape
     same = np.zeros((len(row_codes), n_features, n_samples), dtype=bool)
-    matches = np.zeros((len(row_codes), n_samples), dtype=np.intp)
+    count = np.count_nonzero(counted)
+    matches = np.zeros((len(row_codes), n_samples), dtype=np.min_scalar_type(count))
     by_feature = np.ascontiguousarray(codes.T)
     for j in np.flatnonzero(counted):
         np.equal(by_feature[j], row_codes[:, j, None], out=same[:, j])

@@ -250,9 +250,8 @@ def _per_row_moments(X, w, Y):
         stop = min(start + _MOMENT_ROWS, n_rows)
         z = block[: stop - start]
         r = _row_block(root, start, stop)[:, None, :]
-        np.multiply(
-            _row_block(X, start, stop).transpose(0, 2, 1), r, out=z[:, :n_features]
-        )
+        z[:, :n_features] = _row_block(X, start, stop).transpose(0, 2, 1)
+        z[:, :n_features] *= r
         z[:, n_features] = r[:, 0]
         np.multiply(
             _row_block(Y, start, stop).transpose(0, 2, 1),
@@ -491,30 +490,43 @@ def _highest_weights(gram, b, x_rep, active):
 def _forward_selection(gram, b, active, num_features):
     """Greedy forward selection maximising the weighted R^2 of least squares.
 
-    At each step every candidate feature is added to the chosen ones and the
-    explained sum of squares ``b_S^T G_SS^-1 b_S`` of the enlarged set is
-    computed for all problems and candidates with one stacked solve.
+    At each step every candidate feature ``j`` is scored by the explained sum
+    of squares ``b_S^T G_SS^-1 b_S`` of the enlarged set ``S = C + {j}``,
+    through the Schur complement of the chosen set ``C``: with
+    ``A = G_CC``, ``u = A^-1 b_C`` and ``q_j = A^-1 G_Cj``, it is
+    ``b_C^T u + (b_j - G_jC u)^2 / (G_jj - G_jC q_j)``. One stacked solve
+    per step (the inverse of each ``A``, applied to all candidates) serves
+    every problem.
     """
     n, p = b.shape
-    problems = np.arange(n)[:, None, None]
+    problems = np.arange(n)
     chosen = np.empty((n, 0), dtype=np.intp)
     available = np.broadcast_to(active, (n, p)).copy()
     n_steps = min(num_features, int(active.sum()))
-    scale = _scale(gram)[:, None, None, None]
+    jitter = _JITTER * _scale(gram)[:, None]
+    diagonal = np.diagonal(gram, axis1=1, axis2=2) + jitter
     for step in range(n_steps):
-        sets = np.concatenate(
-            [
-                np.broadcast_to(chosen[:, None, :], (n, p, step)),
-                np.broadcast_to(np.arange(p)[None, :, None], (n, p, 1)),
-            ],
-            axis=2,
-        )
-        sub_gram = gram[problems[..., None], sets[..., :, None], sets[..., None, :]]
-        sub_b = b[problems, sets]
-        sub_gram = sub_gram + _JITTER * scale * np.eye(step + 1)
-        explained = np.einsum("npi,npi->np", sub_b, solve(sub_gram, sub_b))
-        best = np.argmax(np.where(available, explained, -np.inf), axis=1)
-        available[np.arange(n), best] = False
+        if step == 0:
+            gain, base = b, 0.0
+            residual_diagonal = diagonal
+        else:
+            g_c = np.take_along_axis(gram, chosen[:, :, None], axis=1)  # (n, s, p)
+            a = np.take_along_axis(g_c, chosen[:, None, :], axis=2)
+            a = a + jitter[:, :, None] * np.eye(step)
+            b_c = np.take_along_axis(b, chosen, axis=1)
+            solved = inverse(a) @ np.concatenate([b_c[:, :, None], g_c], axis=2)
+            u, q = solved[:, :, 0], solved[:, :, 1:]
+            base = np.einsum("ns,ns->n", b_c, u)[:, None]
+            gain = b - np.einsum("nsp,ns->np", g_c, u)
+            residual_diagonal = diagonal - np.einsum("nsp,nsp->np", g_c, q)
+        # A candidate in the span of the chosen ones (no residual variance)
+        # adds nothing.
+        independent = residual_diagonal > 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            explained = base + np.where(independent, gain**2 / residual_diagonal, 0.0)
+        explained = np.where(available, explained, -np.inf)
+        best = np.argmax(explained, axis=1)
+        available[problems, best] = False
         chosen = np.concatenate([chosen, best[:, None]], axis=1)
     rest = _ranked(np.zeros((n, p)), available)[:, : p - n_steps]
     return np.concatenate([chosen, rest], axis=1)
