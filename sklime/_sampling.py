@@ -480,7 +480,7 @@ def _kept_values(row_values, replaced, keep):
     values = np.empty((n_rows, size))
     for i, row in enumerate(row_values):
         table[size:] = row
-        np.take(table, index, out=values[i])
+        np.take(table, index, out=values[i], mode="clip")  # in range: no checks
     return values.reshape(n_rows, *replaced.shape)
 
 
