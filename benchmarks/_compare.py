@@ -1,5 +1,6 @@
 """Section ``compare``: rows per second of lime and sklime on the same cases."""
 
+import time
 import warnings
 
 import numpy as np
@@ -105,7 +106,8 @@ def compare(cases, settings, cfg, results):
         "mask); black box = bare model output on the same number of perturbed "
         "points; overhead = sklime s / black box s; each time is the best of "
         f"up to {TIMING['max_repeat']} runs (repeated while under "
-        f"{TIMING['min_total']:g} s in all)"
+        f"{TIMING['min_total']:g} s in all), by "
+        f"{'CPU time' if TIMING['clock'] is time.process_time else 'wall clock'}"
     )
     cols = [
         ("case", 31, "s"),

@@ -5,7 +5,7 @@ import io
 import pstats
 
 from _cases import make_case, make_setting, make_sklime
-from _common import print_header
+from _common import TIMING, print_header
 
 
 def profile(cfg, results):
@@ -20,7 +20,7 @@ def profile(cfg, results):
     est = make_sklime(case, setting, cfg.num_samples, cfg.seed)
     rows = case.rows(n_rows)
     est.transform(rows[:2])
-    prof = cProfile.Profile()
+    prof = cProfile.Profile(TIMING["clock"])  # CPU time with --cpu-time
     prof.enable()
     est.transform(rows)
     prof.disable()

@@ -108,7 +108,13 @@ def explain_rows(
     noise = _from_kernel(explainer, noise, explainer.kernel_width_)
     shared = _marginal_outputs(explainer, noise, rows)
     design = _sampling.shared_design(explainer.space_, noise, _scheme(explainer))
-    prepared = None if design is None else SharedDesign.from_design(design)
+    prepared = (
+        None
+        if design is None
+        else SharedDesign.from_design(
+            design, shared_weights=explainer.sampling != "marginal"
+        )
+    )
     fresh = None
     if evaluation is not None:
         weighting = _evaluation_weighting(explainer, own_kernel)
@@ -526,6 +532,9 @@ class Sample:
         a zero coefficient.
     offset : ndarray of shape (n, n_components) or None, default=None
         Shift from ``design`` to the representation.
+    common : bool, default=False
+        ``design`` and ``weights`` (one entry each) are those of every
+        instance, whatever their number: one Gram matrix serves them all.
     """
 
     design: np.ndarray
@@ -535,6 +544,7 @@ class Sample:
     x_rep: np.ndarray
     active: np.ndarray
     offset: np.ndarray | None = None
+    common: bool = False
 
 
 @dataclass
@@ -589,6 +599,7 @@ def surrogate_parts(
         prepared,
         form_gram=with_errors or not iterative,
         iterative=iterative,
+        common=sample.common,
     )
     fits = fit_surrogates(
         moments,

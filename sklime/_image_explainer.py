@@ -412,6 +412,7 @@ class _ImagePlan:
             prediction,
             np.ones((len(items), size)),
             np.ones(size, dtype=bool),
+            common=True,
         )
 
     def _outputs(self, i, keep):

@@ -58,10 +58,13 @@ _EXPONENT_FLOOR = -700.0
 def exponential_weights(sq_distances, width):
     """:func:`exponential_kernel` of squared distances, without square roots.
 
+    Integer squared distances (counts of changed indicators) take few
+    values: each value's weight is computed once and looked up.
+
     Parameters
     ----------
     sq_distances : ndarray
-        Squared Euclidean distances (finite, non-negative).
+        Squared Euclidean distances (finite, non-negative), float or integer.
     width : float
         Kernel width.
 
@@ -76,10 +79,14 @@ def exponential_weights(sq_distances, width):
     >>> from sklime._kernels import exponential_weights
     >>> exponential_weights(np.array([1.0, 4.0]), 1.0).round(4).tolist()
     [1.0, 0.2231]
+    >>> exponential_weights(np.array([1, 4]), 1.0).round(4).tolist()
+    [1.0, 0.2231]
     """
-    sq_distances = np.asarray(sq_distances, dtype=float)
+    sq_distances = np.asarray(sq_distances)
+    if sq_distances.dtype.kind not in "iu":
+        sq_distances = sq_distances.astype(float, copy=False)
     if not sq_distances.size:
-        return np.ones_like(sq_distances)
+        return np.ones(sq_distances.shape)
     nearest = sq_distances.min(axis=-1, keepdims=True)
     with np.errstate(over="ignore", under="ignore"):
         rate = 0.5 * (1.0 / np.float64(width)) ** 2
@@ -87,14 +94,26 @@ def exponential_weights(sq_distances, width):
         return (sq_distances == nearest).astype(float)
     if rate == 0 or not np.isfinite(nearest).all():  # overflowing extremes
         return exponential_kernel(np.sqrt(sq_distances), width)
-    weights = sq_distances - nearest
-    weights *= -rate
-    # exp of very negative numbers (underflow, subnormals) is slow on most
-    # CPUs; weights below exp(-700) ~ 1e-304 are zero for any fit.
-    small = weights < _EXPONENT_FLOOR
-    np.exp(weights, out=weights, where=~small)
-    weights[small] = 0.0
-    return weights
+    excess = sq_distances - nearest
+    if excess.dtype.kind in "iu" and excess.max() < excess.size:
+        table = np.arange(excess.max() + 1, dtype=float)
+        table *= -rate
+        return _exp_above_floor(table)[excess]
+    excess = excess.astype(float, copy=False)
+    excess *= -rate
+    return _exp_above_floor(excess)
+
+
+def _exp_above_floor(exponents):
+    """``exp`` in place, with exponents below ``_EXPONENT_FLOOR`` giving 0.
+
+    exp of very negative numbers (underflow, subnormals) is slow on most
+    CPUs; weights below exp(-700) ~ 1e-304 are zero for any fit.
+    """
+    small = exponents < _EXPONENT_FLOOR
+    np.exp(exponents, out=exponents, where=~small)
+    exponents[small] = 0.0
+    return exponents
 
 
 def sample_weights(kernel, distances, width):
@@ -154,5 +173,6 @@ def effective_sample_size(weights):
     [2.0]
     """
     weights = np.asarray(weights, dtype=float)
-    scaled = weights / weights.max(axis=-1, keepdims=True)
-    return scaled.sum(axis=-1) ** 2 / (scaled**2).sum(axis=-1)
+    top = weights.max(axis=-1, keepdims=True)
+    scaled = weights if (top == 1.0).all() else weights / top
+    return scaled.sum(axis=-1) ** 2 / np.einsum("...i,...i->...", scaled, scaled)

@@ -267,7 +267,8 @@ class Neighbourhood:
     offset : ndarray of shape (n_rows, n_features) or None
         Per-row shift from ``design`` to the representation.
     sq_distance : ndarray of shape (n_rows or 1, n_samples)
-        Squared Euclidean distance from the row's representation.
+        Squared Euclidean distance from the row's representation; integer
+        when every feature is an indicator (counts of changed indicators).
     """
 
     values: np.ndarray
@@ -360,24 +361,57 @@ def marginal(space, noise, points, rows):
     """Neighbourhoods of marginal sampling (lime's default).
 
     The points do not depend on the row; only their representation (the
-    row's z-score subtracted, or "same bin/category as the row") does.
+    row's z-score subtracted, or "same bin/category as the row") does. With
+    grouped features the design is laid out feature by feature (a view of an
+    array of shape (n_rows, n_features, n_samples)), and boolean when every
+    feature is grouped: its columns are then contiguous for the weighted
+    moments, and no float copy of the indicators is made.
     """
     values, codes = points
     grouped = space.kind != ZSCORE
     design = base_design(space, noise, "marginal")[None]
     sq_distance = _zscore_sq_distance(space, noise.normal, space.zscore(rows.values))
     if grouped.any():
-        same = codes == space.group_codes(rows)[:, None, :]
-        same &= space.active  # constant features: zero columns, no distance
         counted = grouped & space.active
-        if grouped.all():
-            design = same.astype(float)
-            matches = np.count_nonzero(same, axis=-1)
+        columns, matches = _same_groups(codes[0], space.group_codes(rows), counted)
+        changed = (np.count_nonzero(counted) - matches).astype(np.intp)
+        if grouped.all():  # integer distances: counts of changed indicators
+            sq_distance = changed
         else:
-            design = np.where(grouped, same, design)
-            matches = np.count_nonzero(same[..., counted], axis=-1)
-        sq_distance = sq_distance + (np.count_nonzero(counted) - matches)
+            columns = np.where(grouped[:, None], columns, design[0].T)
+            sq_distance = sq_distance + changed
+        design = columns.transpose(0, 2, 1)
     return Neighbourhood(values, codes, design, None, sq_distance)
+
+
+def _same_groups(codes, row_codes, counted):
+    """Whether each point is in each row's bin or category, and how often.
+
+    Parameters
+    ----------
+    codes : ndarray of shape (n_samples, n_features)
+        Codes of the shared points.
+    row_codes : ndarray of shape (n_rows, n_features)
+        Codes of the rows.
+    counted : ndarray of shape (n_features,), dtype bool
+        The grouped features that can vary; the others stay False.
+
+    Returns
+    -------
+    same : ndarray of shape (n_rows, n_features, n_samples), dtype bool
+    matches : ndarray of shape (n_rows, n_samples), dtype unsigned int
+        Number of counted features in which the point matches the row, in
+        the smallest unsigned type that holds it (less memory to update).
+    """
+    n_samples, n_features = codes.shape
+    same = np.zeros((len(row_codes), n_features, n_samples), dtype=bool)
+    count = np.count_nonzero(counted)
+    matches = np.zeros((len(row_codes), n_samples), dtype=np.min_scalar_type(count))
+    by_feature = np.ascontiguousarray(codes.T)
+    for j in np.flatnonzero(counted):
+        np.equal(by_feature[j], row_codes[:, j, None], out=same[:, j])
+        matches += same[:, j]
+    return same, matches
 
 
 def local(space, noise, rows):
@@ -418,11 +452,36 @@ def mask(space, noise, rows):
     """
     keep = noise.keep | ~space.active
     replaced = space.mean + noise.normal * space.std
-    values = np.where(keep, rows.values[:, None, :], replaced)
+    values = _kept_values(rows.values, replaced, keep)
     codes = _other_groups(space, noise, rows, keep, codes_only=False, values=values)
     design = base_design(space, noise, "mask")[None]
-    sq_distance = ((~keep) & space.active).sum(axis=-1)[None].astype(float)
+    sq_distance = ((~keep) & space.active).sum(axis=-1)[None]
     return Neighbourhood(values, codes, design, None, sq_distance)
+
+
+def _kept_values(row_values, replaced, keep):
+    """``np.where(keep, row, replaced)`` for every row, as one gather per row.
+
+    The replaced values and, after them, the row's own values form a table;
+    one index (shared by every row, as ``keep`` is) picks each point's value
+    from it. Several times faster than a broadcast ``np.where``, and the same
+    numbers.
+
+    Returns
+    -------
+    values : ndarray of shape (n_rows, n_samples, n_features)
+    """
+    n_rows, n_features = row_values.shape
+    size = replaced.size
+    position = np.arange(size)
+    index = np.where(keep.ravel(), size + position % n_features, position)
+    table = np.empty(size + n_features)
+    table[:size] = replaced.ravel()
+    values = np.empty((n_rows, size))
+    for i, row in enumerate(row_values):
+        table[size:] = row
+        np.take(table, index, out=values[i], mode="clip")  # in range: no checks
+    return values.reshape(n_rows, *replaced.shape)
 
 
 def _other_groups(space, noise, rows, keep, *, codes_only, values=None):
@@ -431,10 +490,14 @@ def _other_groups(space, noise, rows, keep, *, codes_only, values=None):
     Kept categorical values get ``OWN_VALUE``. Replaced grouped features get
     another bin or category by training frequency; unless ``codes_only``,
     binned features also get a value inside their new bin, written into
-    ``values``.
+    ``values``. Without categorical features the codes are all zero: a
+    read-only broadcast view, no memory.
     """
     shape = (len(rows), *keep.shape)
-    codes = np.zeros(shape, dtype=np.intp)
+    if not (space.kind == CATEGORICAL).any():
+        codes = np.broadcast_to(np.zeros((), dtype=np.intp), shape)
+    else:
+        codes = np.zeros(shape, dtype=np.intp)
     row_codes = space.group_codes(rows)
     kinds = (CATEGORICAL,) if codes_only else (CATEGORICAL, BINNED)
     for j in np.flatnonzero(np.isin(space.kind, kinds)):

@@ -78,9 +78,9 @@ class SharedDesign:
         Products of pairs of shifted columns (upper triangle, row-major,
         ``n_pairs = n_features * (n_features + 1) / 2``), so that the Gram
         matrices of any weights are one matrix product; None
-        when the table would exceed ``PRODUCTS_MAX_BYTES`` (wide designs),
-        where each row's Gram matrix is one product of the weighted design
-        with the design instead.
+        when the table would exceed ``PRODUCTS_MAX_BYTES`` (wide designs) or
+        the weights are shared by every row, where each row's Gram matrix is
+        one product of the weighted design with the design instead.
     """
 
     shift: np.ndarray
@@ -89,15 +89,30 @@ class SharedDesign:
     spectrum: tuple | None = None
 
     @classmethod
-    def from_design(cls, design):
-        """Prepare a (n_samples, n_features) design."""
+    def from_design(cls, design, *, shared_weights=False):
+        """Prepare a (n_samples, n_features) design.
+
+        Parameters
+        ----------
+        design : ndarray of shape (n_samples, n_features)
+        shared_weights : bool, default=False
+            Every row has the same weights (local and mask sampling): their
+            one Gram matrix is then a single product of the weighted design
+            with the design, and neither the table of column products nor
+            the preconditioner is prepared.
+
+        Returns
+        -------
+        shared : SharedDesign
+        """
         shift = design.mean(axis=0)
         x = design - shift
+        if shared_weights:
+            return cls(shift, x, None)
         n_samples, n_features = x.shape
         if 8 * n_samples * n_features * (n_features + 1) // 2 > PRODUCTS_MAX_BYTES:
             return cls(shift, x, None, np.linalg.eigh(x.T @ x / n_samples))
-        upper_i, upper_j = np.triu_indices(n_features)
-        return cls(shift, x, x[:, upper_i] * x[:, upper_j])
+        return cls(shift, x, _column_products(x))
 
     def second_moments(self, w):
         """``sum_s w[i, s] x[s] x[s]^T`` for every row ``i`` of weights."""
@@ -112,7 +127,36 @@ class SharedDesign:
         return second
 
 
-def weighted_moments(X, w, Y, shared=None, *, form_gram=True, iterative=False):
+def _column_products(x):
+    """Products of pairs of columns ``x[:, i] * x[:, j]``, ``i <= j``, row-major.
+
+    Written block by block (column ``i`` times columns ``i:``), without the
+    index arrays and gathered copies of ``np.triu_indices``.
+    """
+    n_samples, n_features = x.shape
+    products = np.empty((n_samples, n_features * (n_features + 1) // 2))
+    start = 0
+    for i in range(n_features):
+        stop = start + n_features - i
+        np.multiply(x[:, i : i + 1], x[:, i:], out=products[:, start:stop])
+        start = stop
+    return products
+
+
+def _design_products(weighted_y, x):
+    """``x^T y_i`` for every row ``i``, of shape (n_rows, n_outputs, n_features).
+
+    One product of all rows' weighted responses with the shared design, in
+    row blocks of a fixed shape (:func:`~sklime._linalg.rowwise_matmul`).
+    """
+    n_rows, n_samples, n_outputs = weighted_y.shape
+    stacked = np.swapaxes(weighted_y, 1, 2).reshape(n_rows * n_outputs, n_samples)
+    return rowwise_matmul(stacked, x).reshape(n_rows, n_outputs, -1)
+
+
+def weighted_moments(
+    X, w, Y, shared=None, *, form_gram=True, iterative=False, common=False
+):
     """Centred weighted moments, broadcasting shared designs, weights or responses.
 
     Raw weighted sums are taken first and centred afterwards. A design shared
@@ -138,6 +182,11 @@ def weighted_moments(X, w, Y, shared=None, *, form_gram=True, iterative=False):
         With a wide shared design (``shared.spectrum`` set), also return an
         operator for products with the Gram matrices, so that the surrogates
         are solved by conjugate gradients.
+    common : bool, default=False
+        Without ``shared``: ``X`` and ``w`` (one entry each) hold the design
+        and weights of every row, whatever their number, so the Gram matrix
+        is formed once. A setting, not a guess from the shapes, so that a
+        row's numbers do not change with the number of rows.
 
     Returns
     -------
@@ -145,21 +194,27 @@ def weighted_moments(X, w, Y, shared=None, *, form_gram=True, iterative=False):
     """
     y_shift = Y.mean(axis=1)
     Y = Y - y_shift[:, None]
-    weighted_y = Y * w[:, :, None]
-    total_w = w.sum(axis=-1)[:, None]
     if shared is not None:
+        weighted_y = Y * w[:, :, None]
+        total_w = w.sum(axis=-1)[:, None]
         x_shift = shared.shift
         second = shared.second_moments(w) if form_gram else None
         x_sum = rowwise_matmul(w, shared.x)
-        x_y = np.swapaxes(shared.x.T @ weighted_y, 1, 2)
+        x_y = _design_products(weighted_y, shared.x)
+        y_sum = weighted_y.sum(axis=1)
+        y_squares = (weighted_y * Y).sum(axis=1)
+    elif common:
+        # One design and weights for every row (documents or images with as
+        # many components): their one Gram matrix, and per-row cross moments.
+        x_shift = 0.0
+        second, x_sum, total_w = _per_row_moments(X, w, Y[:1])[:3]
+        weighted_y = Y * w[:, :, None]
+        x_y = np.swapaxes(stacked_matmul(X.transpose(0, 2, 1), weighted_y), 1, 2)
+        y_sum = weighted_y.sum(axis=1)
+        y_squares = (weighted_y * Y).sum(axis=1)
     else:  # indicators and standard noise: bounded, no shift needed
         x_shift = 0.0
-        weighted_x = X * w[:, :, None]
-        second = stacked_matmul(weighted_x.transpose(0, 2, 1), X)
-        x_sum = weighted_x.sum(axis=1)
-        x_y = np.swapaxes(stacked_matmul(weighted_x.transpose(0, 2, 1), Y), 1, 2)
-    y_sum = weighted_y.sum(axis=1)
-    y_squares = (weighted_y * Y).sum(axis=1)
+        second, x_sum, total_w, x_y, y_sum, y_squares = _per_row_moments(X, w, Y)
     x_mean, y_mean = x_sum / total_w, y_sum / total_w
     gram = operator = None
     if second is not None:
@@ -177,6 +232,63 @@ def weighted_moments(X, w, Y, shared=None, *, form_gram=True, iterative=False):
         y_mean + y_shift,
         operator,
     )
+
+
+#: Rows per block of :func:`_per_row_moments`: the block's weighted design
+#: stays in the processor's cache.
+_MOMENT_ROWS = 8
+
+
+def _per_row_moments(X, w, Y):
+    """Raw weighted moments of per-row designs, one symmetric product per row.
+
+    Each row's design, a column of ones and the response, all multiplied by
+    the square roots of the weights, form a matrix ``Z`` of shape
+    (n_features + 1 + n_outputs, n_samples); ``Z Z^T`` (a symmetric rank-k
+    update, half a general product) holds every weighted sum at once. Rows
+    are processed in small blocks through one reused buffer.
+
+    Returns
+    -------
+    second : ndarray of shape (n_rows, n_features, n_features)
+    x_sum : ndarray of shape (n_rows, n_features)
+    total_w : ndarray of shape (n_rows, 1)
+    x_y : ndarray of shape (n_rows, n_outputs, n_features)
+    y_sum, y_squares : ndarray of shape (n_rows, n_outputs)
+    """
+    n_rows = max(X.shape[0], w.shape[0], Y.shape[0])
+    n_samples, n_features = X.shape[1:]
+    width = n_features + 1 + Y.shape[2]
+    root = np.sqrt(w)
+    block = np.empty((min(n_rows, _MOMENT_ROWS), width, n_samples))
+    sums = np.empty((n_rows, width, width))
+    for start in range(0, n_rows, _MOMENT_ROWS):
+        stop = min(start + _MOMENT_ROWS, n_rows)
+        z = block[: stop - start]
+        r = _row_block(root, start, stop)[:, None, :]
+        z[:, :n_features] = _row_block(X, start, stop).transpose(0, 2, 1)
+        z[:, :n_features] *= r
+        z[:, n_features] = r[:, 0]
+        np.multiply(
+            _row_block(Y, start, stop).transpose(0, 2, 1),
+            r,
+            out=z[:, n_features + 1 :],
+        )
+        np.matmul(z, z.transpose(0, 2, 1), out=sums[start:stop])
+    x_part, y_part = sums[:, :n_features], sums[:, n_features + 1 :]
+    return (
+        x_part[:, :, :n_features],
+        x_part[:, :, n_features],
+        sums[:, n_features, n_features, None],
+        np.swapaxes(x_part[:, :, n_features + 1 :], 1, 2),
+        y_part[:, :, n_features],
+        np.diagonal(y_part[:, :, n_features + 1 :], axis1=1, axis2=2),
+    )
+
+
+def _row_block(a, start, stop):
+    """Rows ``start:stop`` of ``a``, or ``a`` itself when its one row is shared."""
+    return a if a.shape[0] == 1 else a[start:stop]
 
 
 @dataclass
@@ -399,37 +511,49 @@ def _highest_weights(gram, b, x_rep, active):
 def _forward_selection(gram, b, active, num_features):
     """Greedy forward selection maximising the weighted R^2 of least squares.
 
-    At each step every candidate feature is added to the chosen ones and the
-    explained sum of squares ``b_S^T G_SS^-1 b_S`` of the enlarged set is
-    computed for all problems and candidates with one stacked solve.
+    At each step every candidate feature ``j`` is scored by the explained sum
+    of squares ``b_S^T G_SS^-1 b_S`` of the enlarged set ``S = C + {j}``,
+    through the Schur complement of the chosen set ``C``: with
+    ``A = G_CC``, ``u = A^-1 b_C`` and ``q_j = A^-1 G_Cj``, it is
+    ``b_C^T u + (b_j - G_jC u)^2 / (G_jj - G_jC q_j)``. One stacked solve
+    per step (the inverse of each ``A``, applied to all candidates) serves
+    every problem.
     """
     n, p = b.shape
-    problems = np.arange(n)[:, None, None]
+    problems = np.arange(n)
     chosen = np.empty((n, 0), dtype=np.intp)
     available = np.broadcast_to(active, (n, p)).copy()
     # Problems with fewer active features stop choosing once all are chosen.
     n_steps = min(num_features, int(available.sum(axis=1).max(initial=0)))
-    scale = _scale(gram)[:, None, None, None]
+    jitter = _JITTER * _scale(gram)[:, None]
+    diagonal = np.diagonal(gram, axis1=1, axis2=2) + jitter
     for step in range(n_steps):
-        sets = np.concatenate(
-            [
-                np.broadcast_to(chosen[:, None, :], (n, p, step)),
-                np.broadcast_to(np.arange(p)[None, :, None], (n, p, 1)),
-            ],
-            axis=2,
-        )
-        sub_gram = gram[problems[..., None], sets[..., :, None], sets[..., None, :]]
-        sub_b = b[problems, sets]
-        sub_gram = sub_gram + _JITTER * scale * np.eye(step + 1)
-        explained = np.einsum("npi,npi->np", sub_b, solve(sub_gram, sub_b))
-        candidates = np.where(available, explained, -np.inf)
+        if step == 0:
+            gain, base = b, 0.0
+            residual_diagonal = diagonal
+        else:
+            g_c = np.take_along_axis(gram, chosen[:, :, None], axis=1)  # (n, s, p)
+            a = np.take_along_axis(g_c, chosen[:, None, :], axis=2)
+            a = a + jitter[:, :, None] * np.eye(step)
+            b_c = np.take_along_axis(b, chosen, axis=1)
+            solved = inverse(a) @ np.concatenate([b_c[:, :, None], g_c], axis=2)
+            u, q = solved[:, :, 0], solved[:, :, 1:]
+            base = np.einsum("ns,ns->n", b_c, u)[:, None]
+            gain = b - np.einsum("nsp,ns->np", g_c, u)
+            residual_diagonal = diagonal - np.einsum("nsp,nsp->np", g_c, q)
+        # A candidate in the span of the chosen ones (no residual variance)
+        # adds nothing.
+        independent = residual_diagonal > 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            explained = base + np.where(independent, gain**2 / residual_diagonal, 0.0)
+        explained = np.where(available, explained, -np.inf)
         # A problem with no candidate left repeats its last choice.
         best = np.where(
             available.any(axis=1),
-            np.argmax(candidates, axis=1),
+            np.argmax(explained, axis=1),
             chosen[:, -1] if step else 0,
         )
-        available[np.arange(n), best] = False
+        available[problems, best] = False
         chosen = np.concatenate([chosen, best[:, None]], axis=1)
     rest = _ranked(np.zeros((n, p)), available)[:, : p - n_steps]
     return np.concatenate([chosen, rest], axis=1)

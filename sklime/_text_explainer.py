@@ -414,6 +414,7 @@ class _TextPlan:
             prediction,
             np.ones((len(documents), width)),
             np.arange(width) < size,
+            common=True,
         )
 
     def _outputs(self, documents, keep, prediction):
