@@ -86,7 +86,9 @@ def _sklime(case, seed, rows, params):
     coef = lime.set_params(**params).fit(case["X"]).transform(rows)
     if top_by_coef:
         top = np.argsort(-np.abs(coef), axis=1, kind="stable")[:, :5]
-        coef = np.where(np.isin(np.arange(coef.shape[1]), top), coef, 0.0)
+        kept = np.zeros(coef.shape, dtype=bool)
+        np.put_along_axis(kept, top, True, axis=1)
+        coef = np.where(kept, coef, 0.0)
     return coef
 
 
