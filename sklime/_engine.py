@@ -100,7 +100,7 @@ def explain_rows(
     """
     _check_n_jobs(explainer.n_jobs)
     noise = Noise.draw(
-        explainer.num_samples,
+        explainer.num_samples_,
         explainer.n_features_in_,
         explainer.noise_seed_,
         explainer.sampler,
@@ -150,7 +150,7 @@ def explain_rows(
     _warn_small_samples(
         results["effective_sample_size"],
         results.pop("starved"),
-        explainer.num_samples,
+        explainer.num_samples_,
         _n_coef(explainer),
         explainer.kernel_width_,
     )
@@ -282,7 +282,7 @@ def _warn_narrow_evaluation(explainer, ess, own_kernel):
     remedy = "" if explainer.sampling == "gaussian" else f" or a larger {name}"
     warnings.warn(
         f"The evaluation kernel ({name}={width:.3g}) leaves an effective sample "
-        f"size of {smallest:.1f} (of num_samples={explainer.num_samples}) for "
+        f"size of {smallest:.1f} (of num_samples={explainer.num_samples_}) for "
         f"scoring a surrogate with {n_coef} coefficients: the score is "
         f"unreliable. Use more num_samples{remedy}.",
         UserWarning,
@@ -330,16 +330,21 @@ def _chunk_rows(explainer, n_rows, prepared=None, with_errors=False):
     ``num_samples`` floats (weights, distances, outputs), per-row copies of
     the perturbed points and the design unless both are shared (marginal
     sampling of a shared design), its Gram matrices unless conjugate
-    gradients solve without them, and the influences of the standard errors
-    when asked. With several workers, there are also at least
-    ``_CHUNKS_PER_WORKER`` chunks per worker, so that all of them work.
+    gradients solve without them (and, for a wide shared design without its
+    table of column products, the weighted copy of the design that forms
+    them), and the influences of the standard errors when asked. With
+    several workers, there are also at least ``_CHUNKS_PER_WORKER`` chunks
+    per worker, so that all of them work.
     """
-    d, k, s = explainer.n_features_in_, len(explainer.outputs_), explainer.num_samples
+    d, k, s = explainer.n_features_in_, len(explainer.outputs_), explainer.num_samples_
     floats = s * (6 + 3 * k)
     if prepared is None or explainer.sampling != "marginal":
         floats += 8 * s * d
     if with_errors or not _iterative(explainer, prepared):
         floats += 4 * k * d * d
+        shared = explainer.sampling == "marginal" and prepared is not None
+        if shared and prepared.products is None:
+            floats += s * d
     if with_errors:
         floats += 2 * s * d
     return _rows_per_chunk(floats, n_rows, explainer.n_jobs)

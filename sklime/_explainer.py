@@ -34,6 +34,16 @@ _GAUSSIAN_MAX_WIDTH = 1e100
 #: Training rows queried in fit to learn the shape of the model's output.
 _PROBE_ROWS = 5
 
+#: ``num_samples="auto"`` outside marginal sampling, and its least value there.
+_AUTO_SAMPLES = 8192
+
+#: Most perturbations ``num_samples="auto"`` draws under marginal sampling.
+_AUTO_MARGINAL_MAX = 2**17
+
+#: Largest ``num_samples * n_features`` of ``num_samples="auto"`` under
+#: marginal sampling: its shared arrays then take at most about 170 MB.
+_AUTO_MARGINAL_CELLS = 2**22
+
 #: Float64 arrays of shape (num_samples, n_features) shared by every row: the
 #: four blocks of noise uniforms and the perturbed points.
 _SHARED_ARRAYS = 5
@@ -67,11 +77,22 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         (``OneHotEncoder(handle_unknown="ignore")``, the other columns passed
         through), so string columns work out of the box.
 
-    num_samples : int, default=8192
-        Perturbations per explained row. The default (lime uses 5000) is a
-        power of two, where the Sobol sequence is balanced; with it the top-5
-        features of a row agree between seeds about 97% of the time on
-        ``load_diabetes`` with a random forest (lime: about 80%).
+    num_samples : int or "auto", default="auto"
+        Perturbations per explained row. "auto" means, under
+        ``sampling="marginal"``, the largest power of two up to 131072
+        (``2**17``) with ``num_samples * n_features <= 2**22`` (131072 for up
+        to 32 features, 65536 up to 64, and so on, so that the perturbations
+        shared by every row take at most about 170 MB), but never fewer than
+        8192; under the other samplings, 8192. Powers of two are where the
+        Sobol sequence is balanced (lime uses 5000). Marginal perturbations do not
+        depend on the row: the model is queried on them once per
+        :meth:`transform` call, whatever the number of rows, so more of them
+        cost the model's time once and arithmetic per row. With the default
+        the top-5 features of a row agree between seeds 100% of the time on
+        ``load_diabetes`` and 99% on ``load_breast_cancer`` with random
+        forests (lime: 79% and 88%). Explaining rows one ``transform`` call at
+        a time pays the model's time on all perturbations for each row: pass
+        rows in batches, or ``num_samples=8192`` to explain one row at a time.
 
     kernel_width : float or None, default=None
         Width of the kernel; None means ``0.75 * sqrt(n_features_in_)`` (lime's).
@@ -178,6 +199,10 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
     estimator_ : estimator
         The fitted model that is explained.
 
+    num_samples_ : int
+        Number of perturbations per row in use: ``num_samples``, or what
+        "auto" stands for.
+
     kernel_width_ : float
         Kernel width in use.
 
@@ -223,7 +248,10 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit"]), None],
-        "num_samples": [Interval(Integral, 1, None, closed="left")],
+        "num_samples": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
         "kernel_width": [Interval(Real, 0, None, closed="neither"), None],
         "kernel": [callable, None],
         "fidelity_width": [Interval(Real, 0, None, closed="neither"), None],
@@ -243,7 +271,7 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         self,
         estimator=None,
         *,
-        num_samples=8192,
+        num_samples="auto",
         kernel_width=None,
         kernel=None,
         fidelity_width=None,
@@ -297,6 +325,11 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
             The fitted explainer.
         """
         X = self._validate(X, reset=True)
+        self.num_samples_ = (
+            _auto_num_samples(self.sampling, self.n_features_in_)
+            if self.num_samples == "auto"
+            else self.num_samples
+        )
         self._check_sizes()
         self._check_memory()
         _check_target_length(X, y)
@@ -381,9 +414,9 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
                 f"features: X has {n_features} feature(s). Use num_features <= "
                 f"{n_features}, or None to keep all features."
             )
-        if self.num_samples < n_features + 2:
+        if self.num_samples_ < n_features + 2:
             raise ValueError(
-                f"num_samples={self.num_samples} is too small to fit a surrogate "
+                f"num_samples={self.num_samples_} is too small to fit a surrogate "
                 f"with {n_features} coefficients and an intercept. Use "
                 f"num_samples >= {n_features + 2} (thousands give stable "
                 "explanations)."
@@ -393,13 +426,13 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         """Refuse a num_samples whose shared perturbations cannot fit in memory."""
         available = _physical_memory()
         per_sample = self.n_features_in_ * _SHARED_ARRAYS * 8
-        needed = self.num_samples * per_sample
+        needed = self.num_samples_ * per_sample
         if available is None or needed <= available:
             return
         raise ValueError(
-            f"num_samples={self.num_samples} needs about {needed / 2**30:.1f} GiB "
+            f"num_samples={self.num_samples_} needs about {needed / 2**30:.1f} GiB "
             "for the perturbation arrays shared by every row "
-            f"({self.num_samples} samples x {self.n_features_in_} features x "
+            f"({self.num_samples_} samples x {self.n_features_in_} features x "
             f"{_SHARED_ARRAYS} float64 arrays), more than this machine's "
             f"{available / 2**30:.1f} GiB of memory. Use a smaller num_samples "
             f"(at most {available // per_sample}; a few thousand give stable "
@@ -529,7 +562,7 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         rows = self.schema_.encode(self._validate(X, reset=False))
         evaluation = Noise.draw(
-            self.num_samples, self.n_features_in_, self.evaluation_seed_, self.sampler
+            self.num_samples_, self.n_features_in_, self.evaluation_seed_, self.sampler
         )
         parts = explain_rows(self, rows, evaluation=evaluation, own_kernel=own_kernel)
         # Rows' sums were divided by their squared scale; pool on a common one.
@@ -570,6 +603,20 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         tags.input_tags.string = True
         tags.input_tags.categorical = True
         return tags
+
+
+def _auto_num_samples(sampling, n_features):
+    """The number of perturbations ``num_samples="auto"`` stands for.
+
+    Under marginal sampling, the largest power of two up to
+    ``_AUTO_MARGINAL_MAX`` whose product with ``n_features`` is at most
+    ``_AUTO_MARGINAL_CELLS``, and at least ``_AUTO_SAMPLES``; under the other
+    samplings (one model call per row), ``_AUTO_SAMPLES``.
+    """
+    if sampling != "marginal":
+        return _AUTO_SAMPLES
+    fitting = 1 << (max(_AUTO_MARGINAL_CELLS // n_features, 1).bit_length() - 1)
+    return min(max(fitting, _AUTO_SAMPLES), _AUTO_MARGINAL_MAX)
 
 
 def _check_target_length(X, y):

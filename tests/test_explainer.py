@@ -1,6 +1,7 @@
 """LimeExplainer: closed-form answers, invariances and scikit-learn integration."""
 
 import pickle
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -528,3 +529,56 @@ def test_wide_table_algorithm_gives_the_same_coefficients(
     # Still the same bits whatever the batch.
     np.testing.assert_array_equal(lime.transform(X[2:3]), coef[2:3])
     np.testing.assert_array_equal(lime.transform(X[:7][::-1]), coef[::-1])
+
+
+def test_wide_marginal_chunks_stay_within_working_memory(monkeypatch):
+    # Without the table of column products each row's Gram matrix comes from
+    # a weighted copy of the design: chunks must count it.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 20))
+    model = FrozenEstimator(LinearRegression().fit(X, X @ rng.normal(size=20)))
+    monkeypatch.setattr("sklime._surrogate.PRODUCTS_MAX_BYTES", 0)
+    lime = LimeExplainer(model, num_samples=4096, num_features=5, random_state=0).fit(X)
+    working_memory = 16  # MiB
+
+    def peak(rows):
+        tracemalloc.start()
+        try:
+            with config_context(working_memory=working_memory):
+                lime.transform(rows)
+            return tracemalloc.get_traced_memory()[1] / 2**20
+        finally:
+            tracemalloc.stop()
+
+    # What 64 rows need beyond one row's (the shared arrays) is the chunks'.
+    assert peak(X[:64]) - peak(X[:1]) < working_memory
+
+
+@pytest.mark.parametrize(
+    "sampling, n_features, expected",
+    [
+        ("marginal", 10, 2**17),
+        ("marginal", 32, 2**17),
+        ("marginal", 33, 2**16),
+        ("marginal", 100, 2**15),
+        ("marginal", 600, 8192),
+        ("local", 10, 8192),
+        ("mask", 10, 8192),
+        ("gaussian", 10, 8192),
+    ],
+)
+def test_auto_num_samples_follows_sampling_and_width(sampling, n_features, expected):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, n_features))
+    model = FrozenEstimator(LinearRegression().fit(X, X[:, 0]))
+    lime = LimeExplainer(model, sampling=sampling).fit(X)
+    assert lime.num_samples_ == expected
+    assert lime.set_params(num_samples=1000).fit(X).num_samples_ == 1000
+
+
+def test_auto_num_samples_explains_as_the_number_it_stands_for(diabetes):
+    X, _, model = diabetes
+    auto = LimeExplainer(FrozenEstimator(model), sampling="local", random_state=0)
+    auto.fit(X)
+    explicit = clone(auto).set_params(num_samples=auto.num_samples_).fit(X)
+    np.testing.assert_array_equal(auto.transform(X[:2]), explicit.transform(X[:2]))
