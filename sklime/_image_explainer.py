@@ -17,6 +17,7 @@ from ._image import (
     ImageNoise,
     check_images,
     fill_image,
+    hide_colour,
     perturbed_images,
     segment,
 )
@@ -401,7 +402,7 @@ class _ImagePlan:
         self.settings = SurrogateSettings(
             explainer.alpha, explainer.num_features, explainer.feature_selection
         )
-        self.hide_color = explainer.hide_color
+        self.hide_color = hide_colour(explainer.hide_color, images)
         self.box = explainer.black_box_
         self.model_input = explainer._model_input
         self.n_outputs = len(explainer.outputs_)
