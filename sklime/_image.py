@@ -40,13 +40,17 @@ def check_images(X, image_shape):
     """
     try:
         X = np.asarray(X)
-        if X.dtype.kind not in "uif":
+        if X.dtype.kind not in "uifc":
             X = X.astype(float)
     except (TypeError, ValueError) as exc:
         raise ValueError(
             f"X must be an array of images of one size, with numeric pixels ({exc}). "
             "Resize the images to a common shape and stack them."
         ) from exc
+    if X.dtype.kind == "c":
+        raise ValueError(
+            "X holds complex pixels; pass real images, such as np.abs(X) or X.real."
+        )
     if X.ndim == 2:
         if image_shape is None:
             raise ValueError(
@@ -101,8 +105,8 @@ def check_images(X, image_shape):
 def segment(image, segmenter, params):
     """Superpixel labels ``0 .. n-1`` of one (height, width, channels) image."""
     params = dict(params or {})
-    if callable(segmenter):
-        labels = segmenter(image, **params)
+    if callable(segmenter):  # its own copy: it may change the image in place
+        labels = segmenter(image.copy(), **params)
     elif segmenter == "grid":
         labels = _grid(image.shape[:2], **params)
     else:

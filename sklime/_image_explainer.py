@@ -70,10 +70,12 @@ class LimeImageExplainer(TransformerMixin, BaseEstimator):
     segmenter : {"quickshift", "slic", "felzenszwalb", "grid"} or callable, \
             default="quickshift"
         How images are cut into superpixels: scikit-image's algorithms (needs
-        the ``image`` extra; quickshift with lime's settings), "grid" (square
-        patches, 4 x 4 by default; needs nothing and suits tiny images), or
-        ``segmenter(image, **segmenter_params) -> labels`` on a (height,
-        width, channels) image.
+        the ``image`` extra; quickshift with lime's settings; they see the
+        first three channels, the RGB of RGBA images, and grey images
+        repeated thrice), "grid" (square patches, 4 x 4 by default; needs
+        nothing and suits tiny images), or ``segmenter(image,
+        **segmenter_params) -> labels`` on a copy of a (height, width,
+        channels) image.
 
     segmenter_params : dict or None, default=None
         Keyword arguments of the segmenter (for "grid": ``cell``, the patch

@@ -229,6 +229,7 @@ def test_plot_and_html(tmp_path):
         (np.zeros((2, 4, 4, 3, 1)), {}, "5 dimension"),
         ([np.zeros((4, 4)), np.zeros((5, 5))], {}, "one size"),
         (np.full((2, 4, 4), np.nan), {}, "NaN or infinite"),
+        (np.ones((2, 4, 4), dtype=complex), {}, "complex pixels"),
         (np.zeros((2, 10)), {"image_shape": (-2, -5)}, "positive sizes"),
         (np.zeros((2, 0, 5)), {}, "without pixels"),
         (np.zeros((2, 4, 4, 0)), {}, "without pixels"),
@@ -374,3 +375,22 @@ def test_scikit_image_segments_the_colours_of_rgba_images():
         segments.append(lime.explain(images).segments[0])
     np.testing.assert_array_equal(segments[1], segments[0])
     assert segments[0].max() == 1
+
+
+def test_a_segmenter_changing_its_image_leaves_x_alone():
+    images = np.random.default_rng(9).random((2, 6, 6))
+    before = images.copy()
+
+    def halves_then_scribble(image):
+        labels = (np.arange(6)[:, None] < 3) + np.zeros((6, 6), dtype=int)
+        image[...] = 0  # in place, as a careless normalisation would
+        return labels
+
+    lime = LimeImageExplainer(
+        ModelFunction(lambda ims: np.asarray(ims).reshape(len(ims), -1).sum(axis=1)),
+        segmenter=halves_then_scribble,
+        num_samples=20,
+        random_state=0,
+    ).fit(images)
+    lime.transform(images)
+    np.testing.assert_array_equal(images, before)
