@@ -394,3 +394,24 @@ def test_a_segmenter_changing_its_image_leaves_x_alone():
     ).fit(images)
     lime.transform(images)
     np.testing.assert_array_equal(images, before)
+
+
+def test_plot_image_of_the_largest_float32_pixels():
+    # Their channel mean, summed in float32, overflowed to infinity: a blank
+    # picture.
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    images = np.full((1, 4, 4, 3), 3e38, dtype=np.float32)
+    images[0, :2] = 1e38
+    lime = LimeImageExplainer(
+        ModelFunction(lambda ims: np.asarray(ims, float)[:, 0, 0, 0] / 1e38),
+        segmenter="grid",
+        num_samples=20,
+        random_state=0,
+    ).fit(images)
+    ax = lime.explain(images).plot_image(0)
+    grey = np.ma.filled(ax.get_images()[0].get_array(), np.nan)  # inf is masked
+    np.testing.assert_allclose(grey[2:], 3e38, rtol=1e-6)
+    np.testing.assert_allclose(grey[:2], 1e38, rtol=1e-6)

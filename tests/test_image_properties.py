@@ -385,8 +385,8 @@ def test_html_embeds_pictures_and_no_script(case, tmp_path_factory):
         return
     shown = min(len(X), 5)
     for page in (
-        explanation._repr_html_(),
-        _saved_page(explanation, tmp_path_factory.mktemp("html") / "page.html"),
+        call(explanation._repr_html_),
+        call(_saved_page, explanation, tmp_path_factory.mktemp("html") / "page.html"),
     ):
         assert page.count("data:image/png;base64,") >= shown
         assert "<script" not in page.lower()
