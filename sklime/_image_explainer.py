@@ -82,8 +82,10 @@ class LimeImageExplainer(TransformerMixin, BaseEstimator):
         size in pixels).
 
     hide_color : float, array-like or None, default=None
-        The colour of hidden segments; None fills each with its mean colour
-        (lime's default).
+        The colour of hidden segments, one number or one per channel, in the
+        images' dtype (whole numbers from 0 to 255 for 8-bit images; a value
+        the dtype cannot hold raises an error); None fills each with its
+        mean colour (lime's default).
 
     num_samples : int, default=1000
         Perturbed images per explained image (lime's default).
