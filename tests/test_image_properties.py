@@ -319,6 +319,11 @@ def test_explain_is_finite_sparse_and_pixelwise(case):
     for name in ("coef", "segment_coef", "intercept", "local_prediction"):
         assert np.isfinite(getattr(explanation, name)).all(), name
     assert lime.get_feature_names_out().shape == (coef.shape[1],)
+    error = explanation.standard_error
+    assert not np.isnan(error).any() and (error >= 0).all()
+    assert (explanation.score <= 1 + 1e-9).all()
+    ess = explanation.effective_sample_size
+    assert ((ess >= 1 - 1e-9) & (ess <= lime.num_samples * (1 + 1e-9))).all()
 
     pixels = coef.reshape(n, k, height, width)
     for i, labels in enumerate(explanation.segments):
