@@ -39,7 +39,7 @@ SEGMENTERS = ("grid", "grid", "grid", "labels", "labels", *SCIKIT_IMAGE)
 DOCUMENTED_WARNING = "effective sample size"
 #: Channels of each layout; "flat" images are rows with image_shape.
 CHANNELS = {"grey": None, "rgb": 3, "rgba": 4, "flat": None, "flat_rgb": 3}
-DTYPES = ("uint8", "int64", "float32", "float64", "bool")
+DTYPES = ("uint8", "int64", "float16", "float32", "float64", "bool")
 #: Label sets of the callable segmenter: consecutive, sparse, negative, one.
 LABEL_SETS = ((0, 1), (3, 7, 100), (-5, 0, 2, 9), (1, 2, 3, 4, 5, 6), (4,))
 #: Response methods, "auto" (the one that works) more often.
@@ -54,7 +54,7 @@ class Images:
     ``fortran`` lays the array out in Fortran order. ``content`` is
     "random", "constant" (every pixel of an image alike) or
     "extreme" (the smallest and largest integers of the dtype, floats up to
-    3e38 for float32 and 1e300 for float64).
+    6e4 for float16, 3e38 for float32 and 1e300 for float64).
     """
 
     layout: str
@@ -94,7 +94,7 @@ class Images:
             if self.content == "extreme":  # the dtype's top and bottom values
                 images = np.where(unit < 0.5, info.max, info.min).astype(self.dtype)
         else:
-            top = {"float32": 3e38, "float64": 1e300}[self.dtype]
+            top = {"float16": 6e4, "float32": 3e38, "float64": 1e300}[self.dtype]
             images = (unit * (top if self.content == "extreme" else 1.0)).astype(
                 self.dtype
             )
