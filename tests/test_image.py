@@ -274,6 +274,12 @@ def test_missing_scikit_image_names_the_extra(monkeypatch):
         lime.transform(np.random.default_rng(0).random((1, 8, 8, 3)))
 
 
+#: Tiny tests of behaviour, not of accuracy: the documented warning is expected.
+SMALL_SAMPLES = pytest.mark.filterwarnings(
+    "ignore:The kernel leaves an effective sample size:UserWarning"
+)
+
+
 @pytest.mark.parametrize("cell", [0, -2, 2.5])
 def test_grid_cell_must_be_a_positive_integer(cell):
     images = np.random.default_rng(6).random((1, 6, 6))
@@ -318,6 +324,7 @@ def test_hide_color_must_be_a_pixel_value(dtype, hide_color, match):
         lime.transform(images)
 
 
+@SMALL_SAMPLES
 def test_hide_color_fills_hidden_segments_exactly():
     images = (np.random.default_rng(8).random((1, 4, 4, 3)) * 100).astype(np.uint8)
     seen = []
@@ -338,6 +345,7 @@ def test_hide_color_fills_hidden_segments_exactly():
     )
 
 
+@SMALL_SAMPLES
 def test_mean_fill_of_the_largest_64_bit_integers_does_not_wrap():
     # The float mean of int64 values at the top rounds up to 2**63, which
     # cast back to int64 wrapped around to the most negative value.
@@ -356,6 +364,7 @@ def test_mean_fill_of_the_largest_64_bit_integers_does_not_wrap():
     assert perturbed.min() == 0 and perturbed[:, :2].min() > top // 2
 
 
+@SMALL_SAMPLES
 def test_scikit_image_segments_the_colours_of_rgba_images():
     # The alpha channel is dropped, not the green and blue ones: a
     # constant red channel left a single segment.
@@ -377,6 +386,7 @@ def test_scikit_image_segments_the_colours_of_rgba_images():
     assert segments[0].max() == 1
 
 
+@SMALL_SAMPLES
 def test_a_segmenter_changing_its_image_leaves_x_alone():
     images = np.random.default_rng(9).random((2, 6, 6))
     before = images.copy()
@@ -396,6 +406,7 @@ def test_a_segmenter_changing_its_image_leaves_x_alone():
     np.testing.assert_array_equal(images, before)
 
 
+@SMALL_SAMPLES
 def test_plot_image_of_the_largest_float32_pixels():
     # Their channel mean, summed in float32, overflowed to infinity: a blank
     # picture.
