@@ -8,6 +8,7 @@ an image's perturbations depend only on its number of segments.
 """
 
 from dataclasses import dataclass
+from numbers import Integral
 
 import numpy as np
 
@@ -39,13 +40,17 @@ def check_images(X, image_shape):
     """
     try:
         X = np.asarray(X)
-        if X.dtype.kind not in "uif":
+        if X.dtype.kind not in "uifc":
             X = X.astype(float)
     except (TypeError, ValueError) as exc:
         raise ValueError(
             f"X must be an array of images of one size, with numeric pixels ({exc}). "
             "Resize the images to a common shape and stack them."
         ) from exc
+    if X.dtype.kind == "c":
+        raise ValueError(
+            "X holds complex pixels; pass real images, such as np.abs(X) or X.real."
+        )
     if X.ndim == 2:
         if image_shape is None:
             raise ValueError(
@@ -53,6 +58,11 @@ def check_images(X, image_shape):
                 "(height, width) or (height, width, channels)."
             )
         shape = tuple(int(v) for v in image_shape)
+        if min(shape, default=0) < 1:
+            raise ValueError(
+                f"image_shape={tuple(image_shape)} must hold positive sizes: "
+                "give (height, width) or (height, width, channels)."
+            )
         if len(shape) not in (2, 3) or np.prod(shape) != X.shape[1]:
             raise ValueError(
                 f"image_shape={tuple(image_shape)} does not fit X's {X.shape[1]} "
@@ -80,6 +90,11 @@ def check_images(X, image_shape):
         images = images[..., None]
     if len(images) == 0:
         raise ValueError("X has no image; pass at least one.")
+    if 0 in images.shape[1:]:
+        raise ValueError(
+            f"X holds images of shape {images.shape[1:]}, without pixels; pass "
+            "images of at least one pixel and channel."
+        )
     if not np.isfinite(images).all():
         raise ValueError(
             "X holds NaN or infinite pixel values; fill or drop those images first."
@@ -90,15 +105,16 @@ def check_images(X, image_shape):
 def segment(image, segmenter, params):
     """Superpixel labels ``0 .. n-1`` of one (height, width, channels) image."""
     params = dict(params or {})
-    if callable(segmenter):
-        labels = segmenter(image, **params)
+    if callable(segmenter):  # its own copy: it may change the image in place
+        labels = segmenter(image.copy(), **params)
     elif segmenter == "grid":
         labels = _grid(image.shape[:2], **params)
     else:
         segmentation = import_optional(
             "skimage.segmentation", "image", f"segmenter={segmenter!r}"
         )
-        rgb = image if image.shape[2] == 3 else np.repeat(image[..., :1], 3, axis=2)
+        # RGB(A) images as RGB (without alpha), grey ones repeated thrice
+        rgb = image[..., :3] if image.shape[2] >= 3 else np.repeat(image[..., :1], 3, 2)
         if segmenter == "quickshift":
             params = {**_QUICKSHIFT, **params}
             labels = segmentation.quickshift(rgb, **params)
@@ -116,20 +132,58 @@ def segment(image, segmenter, params):
 def _grid(shape, cell=None):
     """Square patches of ``cell`` pixels (default: a 4 x 4 grid)."""
     height, width = shape
-    cell = cell or max(1, min(height, width) // 4)
+    if cell is None:
+        cell = max(1, min(height, width) // 4)
+    elif not isinstance(cell, Integral) or cell < 1:
+        raise ValueError(
+            f"The grid's cell={cell!r} is not a patch size: pass a positive "
+            "number of pixels, segmenter_params={'cell': 2}, or None (4 x 4)."
+        )
     rows = np.arange(height) // cell
     cols = np.arange(width) // cell
     return rows[:, None] * (cols.max() + 1) + cols[None, :]
 
 
-def fill_image(image, labels, hide_color):
-    """What replaces hidden segments: ``hide_color``, or each segment's mean.
+def hide_colour(hide_color, images):
+    """``hide_color`` as a pixel of the images' dtype (None stays None).
 
-    In the image's dtype (an 8-bit image gets its means truncated, as lime's
-    assignment into a copy of the image does).
+    A colour the dtype cannot hold exactly (0.5 or 300 for 8-bit images,
+    1e300 for float32) would be silently truncated, wrapped or made
+    infinite: it is refused.
     """
-    if hide_color is not None:
-        colour = np.asarray(hide_color, dtype=float).astype(image.dtype)
+    if hide_color is None:
+        return None
+    channels, dtype = images.shape[-1], images.dtype
+    colour = np.asarray(hide_color, dtype=float)
+    if colour.ndim > 1 or colour.size not in (1, channels):
+        raise ValueError(
+            f"hide_color={hide_color!r} has {colour.size} value(s) for images "
+            f"of {channels} channel(s): give one number, or one per channel."
+        )
+    with np.errstate(invalid="ignore", over="ignore"):
+        pixel = colour.astype(dtype)
+        exact = (pixel == colour) if dtype.kind in "iu" else np.isfinite(pixel)
+    if not (np.isfinite(colour).all() and exact.all()):
+        held = (
+            f"whole numbers from {np.iinfo(dtype).min} to {np.iinfo(dtype).max}"
+            if dtype.kind in "iu"
+            else f"finite {dtype} values"
+        )
+        raise ValueError(
+            f"hide_color={hide_color!r} is not a pixel value of the images' "
+            f"dtype {dtype}: give {held}, or convert the images to floats."
+        )
+    return pixel
+
+
+def fill_image(image, labels, colour):
+    """What replaces hidden segments: ``colour``, or each segment's mean.
+
+    ``colour`` is :func:`hide_colour`'s. Means are in the image's dtype (an
+    8-bit image gets its means truncated, as lime's assignment into a copy of
+    the image does).
+    """
+    if colour is not None:
         return np.broadcast_to(colour, image.shape)
     n_segments = labels.max() + 1
     counts = np.bincount(labels.ravel(), minlength=n_segments)
@@ -145,7 +199,22 @@ def fill_image(image, labels, hide_color):
         )
         / counts[:, None]
     )
-    return means[labels].astype(image.dtype)
+    return _to_dtype(means[labels], image.dtype)
+
+
+def _to_dtype(values, dtype):
+    """Float ``values`` as ``dtype``, truncated into an integer dtype's range.
+
+    Means of 64-bit integers near the top round up to 2**63 in floats, which
+    would wrap around to the bottom.
+    """
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        top = float(info.max)
+        if int(top) > info.max:
+            top = np.nextafter(top, 0.0)
+        values = np.clip(values, float(info.min), top)
+    return values.astype(dtype)
 
 
 @dataclass

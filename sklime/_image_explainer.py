@@ -17,6 +17,7 @@ from ._image import (
     ImageNoise,
     check_images,
     fill_image,
+    hide_colour,
     perturbed_images,
     segment,
 )
@@ -69,18 +70,22 @@ class LimeImageExplainer(TransformerMixin, BaseEstimator):
     segmenter : {"quickshift", "slic", "felzenszwalb", "grid"} or callable, \
             default="quickshift"
         How images are cut into superpixels: scikit-image's algorithms (needs
-        the ``image`` extra; quickshift with lime's settings), "grid" (square
-        patches, 4 x 4 by default; needs nothing and suits tiny images), or
-        ``segmenter(image, **segmenter_params) -> labels`` on a (height,
-        width, channels) image.
+        the ``image`` extra; quickshift with lime's settings; they see the
+        first three channels, the RGB of RGBA images, and grey images
+        repeated thrice), "grid" (square patches, 4 x 4 by default; needs
+        nothing and suits tiny images), or ``segmenter(image,
+        **segmenter_params) -> labels`` on a copy of a (height, width,
+        channels) image.
 
     segmenter_params : dict or None, default=None
         Keyword arguments of the segmenter (for "grid": ``cell``, the patch
         size in pixels).
 
     hide_color : float, array-like or None, default=None
-        The colour of hidden segments; None fills each with its mean colour
-        (lime's default).
+        The colour of hidden segments, one number or one per channel, in the
+        images' dtype (whole numbers from 0 to 255 for 8-bit images; a value
+        the dtype cannot hold raises an error); None fills each with its
+        mean colour (lime's default).
 
     num_samples : int, default=1000
         Perturbed images per explained image (lime's default).
@@ -385,7 +390,7 @@ class _ImagePlan:
         self.settings = SurrogateSettings(
             explainer.alpha, explainer.num_features, explainer.feature_selection
         )
-        self.hide_color = explainer.hide_color
+        self.hide_color = hide_colour(explainer.hide_color, images)
         self.box = explainer.black_box_
         self.model_input = explainer._model_input
         self.n_outputs = len(explainer.outputs_)

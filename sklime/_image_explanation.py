@@ -181,7 +181,7 @@ def _draw_image(explanation, row, k, top, ax):
     if top is not None:
         weights[np.argsort(-np.abs(weights), kind="stable")[top:]] = 0.0
     ax = _axes(ax, (4, 4), "ImageExplanation.plot_image")
-    grey = image.mean(axis=2)
+    grey = image.mean(axis=2, dtype=float)  # float32 sums overflow near 3e38
     ax.imshow(grey, cmap="gray")
     scale = np.abs(weights).max(initial=0.0) or 1.0
     overlay = np.ma.masked_equal(weights[labels], 0.0)

@@ -1,5 +1,7 @@
 """LimeImageExplainer: known answers, agreement with lime, batches, errors."""
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
@@ -227,6 +229,10 @@ def test_plot_and_html(tmp_path):
         (np.zeros((2, 4, 4, 3, 1)), {}, "5 dimension"),
         ([np.zeros((4, 4)), np.zeros((5, 5))], {}, "one size"),
         (np.full((2, 4, 4), np.nan), {}, "NaN or infinite"),
+        (np.ones((2, 4, 4), dtype=complex), {}, "complex pixels"),
+        (np.zeros((2, 10)), {"image_shape": (-2, -5)}, "positive sizes"),
+        (np.zeros((2, 0, 5)), {}, "without pixels"),
+        (np.zeros((2, 4, 4, 0)), {}, "without pixels"),
     ],
 )
 def test_bad_images(X, kwargs, match):
@@ -266,3 +272,157 @@ def test_missing_scikit_image_names_the_extra(monkeypatch):
     lime.fit(np.random.default_rng(0).random((1, 8, 8, 3)))
     with pytest.raises(ImportError, match=r"sklime\[image\]"):
         lime.transform(np.random.default_rng(0).random((1, 8, 8, 3)))
+
+
+#: Tiny tests of behaviour, not of accuracy: the documented warning is expected.
+SMALL_SAMPLES = pytest.mark.filterwarnings(
+    "ignore:The kernel leaves an effective sample size:UserWarning"
+)
+
+
+@pytest.mark.parametrize("cell", [0, -2, 2.5])
+def test_grid_cell_must_be_a_positive_integer(cell):
+    images = np.random.default_rng(6).random((1, 6, 6))
+    lime = LimeImageExplainer(
+        ModelFunction(lambda ims: np.zeros(len(ims))),
+        segmenter="grid",
+        segmenter_params={"cell": cell},
+    ).fit(images)
+    with pytest.raises(ValueError, match="not a patch size"):
+        lime.transform(images)
+
+
+def _recording_model(seen):
+    """A regression model that keeps every batch of images it is given."""
+
+    def model(images):
+        seen.append(np.array(images))
+        return np.asarray(images, dtype=float).reshape(len(images), -1).mean(axis=1)
+
+    return ModelFunction(model)
+
+
+@pytest.mark.parametrize(
+    "dtype, hide_color, match",
+    [
+        (np.uint8, 0.5, "not a pixel value of the images' dtype uint8"),
+        (np.uint8, 300, "whole numbers from 0 to 255"),
+        (np.uint8, -1, "whole numbers from 0 to 255"),
+        (np.int64, np.nan, "dtype int64"),
+        (np.float32, 1e300, "finite float32 values"),
+        (np.float64, (0.0, 1.0), "2 value.*3 channel"),
+    ],
+)
+def test_hide_color_must_be_a_pixel_value(dtype, hide_color, match):
+    # Cast into the images' dtype, such colours were truncated, wrapped
+    # around or made infinite without a word.
+    images = (np.random.default_rng(7).random((1, 4, 4, 3)) * 200).astype(dtype)
+    lime = LimeImageExplainer(
+        _recording_model([]), segmenter="grid", hide_color=hide_color, num_samples=20
+    ).fit(images)
+    with pytest.raises(ValueError, match=match):
+        lime.transform(images)
+
+
+@SMALL_SAMPLES
+def test_hide_color_fills_hidden_segments_exactly():
+    images = (np.random.default_rng(8).random((1, 4, 4, 3)) * 100).astype(np.uint8)
+    seen = []
+    lime = LimeImageExplainer(
+        _recording_model(seen),
+        segmenter="grid",
+        hide_color=(200, 201, 202),
+        num_samples=30,
+        random_state=0,
+    ).fit(images)
+    seen.clear()
+    lime.transform(images)
+    perturbed = np.concatenate(seen)
+    hidden = perturbed != images
+    assert hidden.any() and perturbed.dtype == np.uint8
+    np.testing.assert_array_equal(
+        perturbed[hidden], np.broadcast_to([200, 201, 202], perturbed.shape)[hidden]
+    )
+
+
+@SMALL_SAMPLES
+def test_mean_fill_of_the_largest_64_bit_integers_does_not_wrap():
+    # The float mean of int64 values at the top rounds up to 2**63, which
+    # cast back to int64 wrapped around to the most negative value.
+    top = np.iinfo(np.int64).max
+    images = np.zeros((1, 4, 4), dtype=np.int64)
+    images[0, :2] = top
+    seen = []
+    lime = LimeImageExplainer(
+        _recording_model(seen), segmenter="grid", num_samples=30, random_state=0
+    ).fit(images)
+    seen.clear()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        lime.transform(images)
+    perturbed = np.concatenate(seen)
+    assert perturbed.min() == 0 and perturbed[:, :2].min() > top // 2
+
+
+@SMALL_SAMPLES
+def test_scikit_image_segments_the_colours_of_rgba_images():
+    # The alpha channel is dropped, not the green and blue ones: a
+    # constant red channel left a single segment.
+    pytest.importorskip("skimage")
+    rgb = np.zeros((8, 8, 3))
+    rgb[:, 4:, 1] = 1.0
+    rgba = np.concatenate([rgb, np.ones((8, 8, 1))], axis=2)
+    segments = []
+    for images in (rgb[None], rgba[None]):
+        lime = LimeImageExplainer(
+            ModelFunction(lambda ims: np.asarray(ims)[:, 0, 0, 1]),
+            segmenter="felzenszwalb",
+            segmenter_params={"scale": 1, "sigma": 0, "min_size": 1},
+            num_samples=20,
+            random_state=0,
+        ).fit(images)
+        segments.append(lime.explain(images).segments[0])
+    np.testing.assert_array_equal(segments[1], segments[0])
+    assert segments[0].max() == 1
+
+
+@SMALL_SAMPLES
+def test_a_segmenter_changing_its_image_leaves_x_alone():
+    images = np.random.default_rng(9).random((2, 6, 6))
+    before = images.copy()
+
+    def halves_then_scribble(image):
+        labels = (np.arange(6)[:, None] < 3) + np.zeros((6, 6), dtype=int)
+        image[...] = 0  # in place, as a careless normalisation would
+        return labels
+
+    lime = LimeImageExplainer(
+        ModelFunction(lambda ims: np.asarray(ims).reshape(len(ims), -1).sum(axis=1)),
+        segmenter=halves_then_scribble,
+        num_samples=20,
+        random_state=0,
+    ).fit(images)
+    lime.transform(images)
+    np.testing.assert_array_equal(images, before)
+
+
+@SMALL_SAMPLES
+def test_plot_image_of_the_largest_float32_pixels():
+    # Their channel mean, summed in float32, overflowed to infinity: a blank
+    # picture.
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    images = np.full((1, 4, 4, 3), 3e38, dtype=np.float32)
+    images[0, :2] = 1e38
+    lime = LimeImageExplainer(
+        ModelFunction(lambda ims: np.asarray(ims, float)[:, 0, 0, 0] / 1e38),
+        segmenter="grid",
+        num_samples=20,
+        random_state=0,
+    ).fit(images)
+    ax = lime.explain(images).plot_image(0)
+    grey = np.ma.filled(ax.get_images()[0].get_array(), np.nan)  # inf is masked
+    np.testing.assert_allclose(grey[2:], 3e38, rtol=1e-6)
+    np.testing.assert_allclose(grey[:2], 1e38, rtol=1e-6)
