@@ -14,8 +14,8 @@ Segmentation is timed apart (the ``segment s`` column, sklime's, the same
 algorithm as lime's); ``lime s/img`` and ``sklime s/img`` include it.
 
 Section ``overhead``: an expensive model (a numpy 5 x 5 box blur applied
-``--blur`` times to each image, then the share of sky-blue pixels) on the
-photos; sklime's
+``--blur`` times to each image, then the share of sky-blue pixels) on
+``--overhead-photos`` photos; sklime's
 time over the model's own time on the same perturbed images.
 
 Section ``memory``: 224 x 224 x 3 float images, 1000 perturbations each,
@@ -210,7 +210,7 @@ def blurred_sky(times):
 
 
 def overhead(args):
-    images = photos(args.photos)
+    images = photos(args.overhead_photos)
     clock = Clock(blurred_sky(args.blur))
     wrapped = ModelFunction(clock, classes=[0, 1]).fit()
     explainer = LimeImageExplainer(
@@ -270,7 +270,8 @@ def main():
     parser.add_argument("--lime-digits", type=int, default=20)
     parser.add_argument("--photos", type=int, default=10)
     parser.add_argument("--lime-photos", type=int, default=3)
-    parser.add_argument("--blur", type=int, default=8)
+    parser.add_argument("--blur", type=int, default=1)
+    parser.add_argument("--overhead-photos", type=int, default=3)
     parser.add_argument("--large", type=int, default=3)
     parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args()

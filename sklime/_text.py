@@ -72,12 +72,24 @@ class Document:
         """How many times each component occurs."""
         return np.bincount(self.component, minlength=self.n_components)
 
+    def without_words(self, mask_string):
+        """The text with every occurrence removed (or replaced by ``mask_string``)."""
+        gaps = [
+            self.text[a:b]
+            for a, b in zip(
+                np.r_[0, self.ends], np.r_[self.starts, len(self.text)], strict=True
+            )
+        ]
+        return (mask_string or "").join(gaps)
+
     def perturbed_texts(self, keep, mask_string):
         """The texts of the perturbations ``keep`` (bool, (n_samples, d)).
 
         A removed occurrence is deleted, or replaced by ``mask_string`` when
         it is not None; the text between words stays.
         """
+        if len(self.starts) == 0:
+            return [self.text] * len(keep)
         # One byte per character when every character has a code below 256.
         narrow = all(ord(c) < 256 for c in self.text + (mask_string or ""))
         encoding, dtype = ("latin-1", np.uint8) if narrow else ("utf-32-le", np.uint32)
@@ -88,25 +100,36 @@ class Document:
         # One strip of characters: each word, then its replacement, with the
         # text between words; a perturbation keeps either the word or the
         # replacement of each occurrence.
-        pieces, owner, is_mask = [], [], []
-        position = 0
-        for occurrence, (start, end) in enumerate(
-            zip(self.starts, self.ends, strict=True)
-        ):
-            for chars, who, replacement in (
-                (codes[position:start], -1, False),
-                (codes[start:end], occurrence, False),
-                (mask, occurrence, True),
-            ):
-                pieces.append(chars)
-                owner.append(np.full(len(chars), who))
-                is_mask.append(np.full(len(chars), replacement))
-            position = end
-        pieces.append(codes[position:])
-        owner.append(np.full(len(codes) - position, -1))
-        is_mask.append(np.zeros(len(codes) - position, dtype=bool))
+        n = len(self.starts)
+        gaps_start = np.r_[0, self.ends]
+        gaps_end = np.r_[self.starts, len(codes)]
+        pieces = []
+        for occurrence in range(n):
+            pieces += [
+                codes[gaps_start[occurrence] : gaps_end[occurrence]],
+                codes[self.starts[occurrence] : self.ends[occurrence]],
+                mask,
+            ]
+        pieces.append(codes[gaps_start[n] :])
+        # Per piece: its owner (-1 for text between words) and whether it is
+        # a replacement; then per character.
+        lengths = np.r_[
+            np.column_stack(
+                [
+                    gaps_end[:n] - gaps_start[:n],
+                    self.ends - self.starts,
+                    np.full(n, len(mask)),
+                ]
+            ).ravel(),
+            gaps_end[n] - gaps_start[n],
+        ].astype(np.intp)
+        occurrence = np.arange(n)
+        owner = np.r_[
+            np.column_stack([np.full(n, -1), occurrence, occurrence]).ravel(), -1
+        ]
+        replaced = np.r_[np.tile([False, False, True], n), False]
         strip = np.concatenate(pieces).astype(dtype)
-        owner, is_mask = np.concatenate(owner), np.concatenate(is_mask)
+        owner, is_mask = np.repeat(owner, lengths), np.repeat(replaced, lengths)
         kept = keep[:, self.component[np.maximum(owner, 0)]]
         chosen = np.where(owner < 0, True, kept != is_mask)
         flat = np.broadcast_to(strip, chosen.shape)[chosen]

@@ -151,8 +151,7 @@ class VectorizerShortcut:
             words.update({token: n * c for token, c in tokens(word).items()})
         if tokens(document.text) != words:
             return False
-        none_kept = np.zeros((1, document.n_components), dtype=bool)
-        removed = document.perturbed_texts(none_kept, mask_string)[0]
+        removed = document.without_words(mask_string)
         n = int(occurrences.sum())
         replaced = Counter({t: n * c for t, c in tokens(mask_string or "").items()})
         return tokens(removed) == replaced
@@ -219,6 +218,14 @@ class WordCounts:
         lengths : ndarray of shape (n,)
             Non-zero counts per row.
         """
+        component, position, count = self.kept
+        if len(self.replaced[0]) == 0 and len(np.unique(position)) == len(position):
+            # One component per column, nothing replaced (the usual case):
+            # the kept components are the non-zero counts.
+            order = np.argsort(position)
+            rows, at = np.nonzero(keep[:, component[order]])
+            lengths = np.bincount(rows, minlength=len(keep))
+            return count[order][at], self.columns[position[order][at]], lengths
         dense = np.zeros((keep.shape[0], len(self.columns)))
         for entries, present in ((self.kept, keep), (self.replaced, ~keep)):
             component, position, count = entries
