@@ -158,3 +158,32 @@ def limit_threads(n_threads):
         from threadpoolctl import threadpool_limits
 
         threadpool_limits(limits=n_threads)
+
+
+def section_parser(description, sections):
+    """A command line with ``--sections`` (from ``sections``) and ``--threads``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--sections", nargs="+", default=list(sections))
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="limit BLAS and OpenMP threads (1 on a busy machine)",
+    )
+    return parser
+
+
+def run_sections(parser, sections):
+    """Parse the command line and run the chosen sections, with the machine report."""
+    import warnings
+
+    args = parser.parse_args()
+    limit_threads(args.threads)
+    machine_report()
+    warnings.simplefilter("ignore", UserWarning)
+    for name in args.sections:
+        print(f"\n{name}\n{'-' * len(name)}")
+        sections[name](args)
+        print(f"load average: {load_average()}")

@@ -27,10 +27,8 @@ memory] [--threads 1]`` (needs lime and scikit-image: ``pip install -e
 ".[benchmark]"``).
 """
 
-import argparse
 import time
 import tracemalloc
-import warnings
 
 import numpy as np
 import sklearn
@@ -38,7 +36,7 @@ from sklearn.datasets import load_digits, load_sample_images
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 
-from _common import Table, limit_threads, load_average, machine_report
+from _common import Table, run_sections, section_parser
 from sklime import LimeImageExplainer, ModelFunction
 from sklime._image import segment
 
@@ -264,8 +262,7 @@ SECTIONS = {"speed": speed, "overhead": overhead, "memory": memory}
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sections", nargs="+", default=list(SECTIONS))
+    parser = section_parser(__doc__.splitlines()[0], SECTIONS)
     parser.add_argument("--digits", type=int, default=100)
     parser.add_argument("--lime-digits", type=int, default=20)
     parser.add_argument("--photos", type=int, default=10)
@@ -273,15 +270,7 @@ def main():
     parser.add_argument("--blur", type=int, default=1)
     parser.add_argument("--overhead-photos", type=int, default=3)
     parser.add_argument("--large", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=None)
-    args = parser.parse_args()
-    limit_threads(args.threads)
-    machine_report()
-    warnings.simplefilter("ignore", UserWarning)
-    for name in args.sections:
-        print(f"\n{name}\n{'-' * len(name)}")
-        SECTIONS[name](args)
-        print(f"load average: {load_average()}")
+    run_sections(parser, SECTIONS)
 
 
 if __name__ == "__main__":

@@ -30,12 +30,10 @@ on a busy machine multi-threaded BLAS runs many times slower than one thread,
 and ``--threads 1`` gives stable numbers).
 """
 
-import argparse
 import pathlib
 import re
 import time
 import tracemalloc
-import warnings
 
 import numpy as np
 import sklearn
@@ -44,7 +42,7 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from _common import Table, limit_threads, load_average, machine_report
+from _common import Table, run_sections, section_parser
 from sklime import LimeTextExplainer, ModelFunction
 
 NUM_SAMPLES = 5000
@@ -197,26 +195,12 @@ SECTIONS = {"speed": speed, "memory": memory}
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sections", nargs="+", default=list(SECTIONS))
+    parser = section_parser(__doc__.splitlines()[0], SECTIONS)
     parser.add_argument("--words", nargs="+", type=int, default=[60, 300])
     parser.add_argument("--docs", type=int, default=20)
     parser.add_argument("--lime-docs", type=int, default=5)
     parser.add_argument("--n-memory", type=int, default=10_000)
-    parser.add_argument(
-        "--threads",
-        type=int,
-        default=None,
-        help="limit BLAS and OpenMP threads (1 on a busy machine)",
-    )
-    args = parser.parse_args()
-    limit_threads(args.threads)
-    machine_report()
-    warnings.simplefilter("ignore", UserWarning)
-    for name in args.sections:
-        print(f"\n{name}\n{'-' * len(name)}")
-        SECTIONS[name](args)
-        print(f"load average: {load_average()}")
+    run_sections(parser, SECTIONS)
 
 
 if __name__ == "__main__":

@@ -49,42 +49,8 @@ class ImageExplanation(InstanceExplanation):
 
     _EXTRA = "pixels"
 
-    def __init__(
-        self,
-        *,
-        coef,
-        segment_coef,
-        standard_error,
-        intercept,
-        local_prediction,
-        model_prediction,
-        score,
-        effective_sample_size,
-        selected,
-        images,
-        segments,
-        outputs,
-        feature_names_out,
-        classifier,
-    ):
-        super().__init__(
-            coef=coef,
-            standard_error=standard_error,
-            intercept=intercept,
-            local_prediction=local_prediction,
-            model_prediction=model_prediction,
-            score=score,
-            effective_sample_size=effective_sample_size,
-            selected=selected,
-            mean_abs_coef=None,
-            mean_abs_coef_error=None,
-            feature_names=None,
-            outputs=outputs,
-            feature_names_out=feature_names_out,
-            rows=images,
-            describer=None,
-            classifier=classifier,
-        )
+    def __init__(self, *, segment_coef, images, segments, **common):
+        super().__init__(instances=images, **common)
         self.segment_coef = segment_coef
         self.segments = segments
         self.images = images

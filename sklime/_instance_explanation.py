@@ -29,6 +29,24 @@ class InstanceExplanation(Explanation):
 
     _EXTRA = None
 
+    def __init__(self, *, instances, **common):
+        """Keep the batch's arrays (see :class:`Explanation`) and its instances.
+
+        ``common`` holds ``coef``, ``standard_error``, ``intercept``,
+        ``local_prediction``, ``model_prediction``, ``score``,
+        ``effective_sample_size``, ``selected``, ``outputs``,
+        ``feature_names_out`` and ``classifier``; the views over a fixed set
+        of features (``feature_names``, ``mean_abs_coef``) do not apply.
+        """
+        super().__init__(
+            mean_abs_coef=None,
+            mean_abs_coef_error=None,
+            feature_names=None,
+            rows=instances,
+            describer=None,
+            **common,
+        )
+
     def __len__(self):
         return len(self._labels)
 

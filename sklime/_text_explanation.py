@@ -47,41 +47,8 @@ class TextExplanation(InstanceExplanation):
         Names of the columns of :attr:`coef`.
     """
 
-    def __init__(
-        self,
-        *,
-        coef,
-        word_coef,
-        standard_error,
-        intercept,
-        local_prediction,
-        model_prediction,
-        score,
-        effective_sample_size,
-        selected,
-        documents,
-        outputs,
-        feature_names_out,
-        classifier,
-    ):
-        super().__init__(
-            coef=coef,
-            standard_error=standard_error,
-            intercept=intercept,
-            local_prediction=local_prediction,
-            model_prediction=model_prediction,
-            score=score,
-            effective_sample_size=effective_sample_size,
-            selected=selected,
-            mean_abs_coef=None,
-            mean_abs_coef_error=None,
-            feature_names=None,
-            outputs=outputs,
-            feature_names_out=feature_names_out,
-            rows=documents,
-            describer=None,
-            classifier=classifier,
-        )
+    def __init__(self, *, word_coef, documents, **common):
+        super().__init__(instances=documents, **common)
         self.word_coef = word_coef
         self.words = [list(d.words) for d in documents]
         self._labels = self.words
