@@ -82,10 +82,9 @@ def main(output_dir=None):
     return digits, photo
 
 
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
-    parser.add_argument("--output-dir", default=None)
-    main(parser.parse_args().output_dir)
-    plt.show()
-else:  # built by the documentation's gallery
-    main()
+# %%
+# Explain digits and a photo (``--output-dir DIR`` also writes the figure).
+parser = argparse.ArgumentParser(description="Explain image classifiers.")
+parser.add_argument("--output-dir", default=None)
+main(parser.parse_known_args()[0].output_dir)
+plt.show()

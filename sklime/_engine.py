@@ -34,6 +34,7 @@ from ._progress import Progress
 from ._sampling import Noise
 from ._surrogate import (
     SharedDesign,
+    Surrogates,
     fit_surrogates,
     standard_errors,
     starved,
@@ -597,16 +598,22 @@ def surrogate_parts(
         (n,).
     fits : Surrogates
     """
+    # The model's outputs are divided by a power of two near their largest
+    # absolute value (per row), which leaves every number exactly as it was
+    # (scaling by a power of two is exact) except that squares of outputs
+    # above 1e154 no longer overflow.
+    scale = _output_scale(sample.output)
+    output = sample.output / scale[:, None, None]
     moments = weighted_moments(
         sample.design,
         sample.weights,
-        sample.output,
+        output,
         prepared,
         form_gram=with_errors or not iterative,
         iterative=iterative,
         common=sample.common,
     )
-    fits = fit_surrogates(
+    scaled = fit_surrogates(
         moments,
         sample.x_rep,
         sample.offset,
@@ -616,6 +623,13 @@ def surrogate_parts(
         method=settings.method,
     )
     n = len(sample.x_rep)
+    row_scale = np.broadcast_to(scale, (n,))
+    fits = Surrogates(
+        scaled.coef * row_scale[:, None, None],
+        scaled.intercept * row_scale[:, None],
+        scaled.support,
+        scaled.score,
+    )
     parts = {
         "coef": fits.coef,
         "intercept": fits.intercept,
@@ -641,12 +655,36 @@ def surrogate_parts(
     }
     if with_errors:
         errors = standard_errors(
-            sample.design, sample.weights, sample.output, moments, fits, settings.alpha
+            sample.design,
+            sample.weights,
+            output,
+            moments,
+            scaled,
+            settings.alpha,
+            row_scale=row_scale,
         )
         parts.update(
             standard_error=errors.standard_error, abs_influence=errors.abs_influence
         )
     return parts, fits
+
+
+def _output_scale(output):
+    """A power of two near each row's largest absolute output (1 where all are 0).
+
+    Parameters
+    ----------
+    output : ndarray of shape (n or 1, num_samples, n_outputs)
+
+    Returns
+    -------
+    scale : ndarray of shape (n or 1,)
+        ``2**(e - 1)`` where the largest absolute output is ``m * 2**e`` with
+        ``0.5 <= m < 1``: the scaled outputs are below 2 in absolute value.
+    """
+    largest = np.abs(output).max(axis=(1, 2), initial=0.0)
+    exponent = np.frexp(largest)[1]
+    return np.where(largest > 0, np.ldexp(1.0, exponent - 1), 1.0)
 
 
 def _ridge_penalty(explainer):

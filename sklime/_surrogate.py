@@ -644,7 +644,7 @@ class Errors:
     abs_influence: np.ndarray
 
 
-def standard_errors(design, weights, output, moments, fits, alpha):
+def standard_errors(design, weights, output, moments, fits, alpha, *, row_scale=None):
     """Standard errors of the surrogates' coefficients over the perturbation draw.
 
     The coefficients are an M-estimate from independent perturbations, so
@@ -666,6 +666,9 @@ def standard_errors(design, weights, output, moments, fits, alpha):
     fits : Surrogates
     alpha : float
         Ridge penalty of the surrogate.
+    row_scale : ndarray of shape (n_rows,) or None, default=None
+        What each row's ``output`` was divided by: the errors and influences
+        are multiplied back by it.
 
     Returns
     -------
@@ -688,6 +691,8 @@ def standard_errors(design, weights, output, moments, fits, alpha):
     variance = np.empty((n_rows, n_outputs, n_features))
     abs_influence = np.empty((weights.shape[1], n_outputs, n_features))
     sign = np.sign(fits.coef)
+    if row_scale is not None:  # each row's influences back on its own scale
+        sign = sign * row_scale[:, None, None]
     for k in range(n_outputs):
         influence = stacked_matmul(weighted * residual[:, :, k : k + 1], bread[:, k])
         variance[:, k] = (influence**2).sum(axis=1)
@@ -696,6 +701,8 @@ def standard_errors(design, weights, output, moments, fits, alpha):
     determined = np.isfinite(inflation) & _varies(moments, weights)[:, None, :]
     se = np.sqrt(variance * np.where(determined, inflation, 1.0))
     se = np.where(fits.support, np.where(determined, se, np.inf), 0.0)
+    if row_scale is not None:
+        se = se * row_scale[:, None, None]
     return Errors(se, abs_influence)
 
 

@@ -66,9 +66,7 @@ def test_image_example_explains_digits_and_a_photo(tmp_path, capsys):
     import matplotlib
 
     matplotlib.use("Agg")
-    namespace = runpy.run_path(
-        str(EXAMPLES / "plot_image_explanation.py"), run_name="example"
-    )
+    namespace = runpy.run_path(str(EXAMPLES / "plot_image_explanation.py"))
     digits, photo = namespace["main"](tmp_path)
     out = capsys.readouterr().out
     assert "pixel weights of 100 digits: (100, 640)" in out
