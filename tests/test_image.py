@@ -426,3 +426,32 @@ def test_plot_image_of_the_largest_float32_pixels():
     grey = np.ma.filled(ax.get_images()[0].get_array(), np.nan)  # inf is masked
     np.testing.assert_allclose(grey[2:], 3e38, rtol=1e-6)
     np.testing.assert_allclose(grey[:2], 1e38, rtol=1e-6)
+
+
+@pytest.mark.parametrize("factor", [1e160, 1e-200])
+def test_outputs_of_any_magnitude_scale_the_explanation_exactly(factor):
+    """Outputs of 1e160 (whose squares overflow) or 1e-200 scale every number."""
+    images = np.random.default_rng(0).random((2, 4, 4))
+
+    def model(factor):
+        return ModelFunction(
+            lambda ims: factor * np.asarray(ims).reshape(len(ims), -1).sum(1)
+        )
+
+    explained = []
+    for f in (1.0, factor):
+        lime = LimeImageExplainer(
+            model(f),
+            segmenter="grid",
+            segmenter_params={"cell": 2},
+            hide_color=0,
+            num_samples=50,
+            random_state=0,
+        )
+        with pytest.warns(UserWarning, match="effective sample size"):
+            explained.append(lime.fit(images).explain(images))
+    unit, scaled = explained
+    np.testing.assert_allclose(scaled.score, unit.score, rtol=1e-12)
+    np.testing.assert_allclose(scaled.segment_coef, factor * unit.segment_coef)
+    np.testing.assert_allclose(scaled.standard_error, factor * unit.standard_error)
+    assert np.isfinite(scaled.standard_error).all()
