@@ -440,6 +440,122 @@ def explain_instances(plan, with_errors=False):
     return results
 
 
+class InstancePlan:
+    """Base of the plans of :func:`explain_instances` (documents, images).
+
+    An instance's perturbations keep some of its components; the design is
+    the kept indicators, the same for every instance with as many components,
+    and the weights are the exponential kernel of the scaled cosine distance
+    between the indicators and all ones. Subclasses give the noise (an object
+    whose ``keep(size)`` returns the kept indicators), ``DISTANCE_SCALE``,
+    ``chunk_floats`` and the model's outputs (``_predict`` and ``_outputs``).
+
+    Parameters
+    ----------
+    explainer : estimator
+        A fitted explainer with ``num_samples``, ``n_jobs``, ``verbose``,
+        ``kernel_width``, ``alpha``, ``num_features``, ``feature_selection``,
+        ``black_box_`` and ``outputs_``.
+    sizes : ndarray of shape (n,)
+        Components of each instance.
+    """
+
+    #: lime's distances are cosine distances times this.
+    DISTANCE_SCALE = 1.0
+
+    def __init__(self, explainer, sizes):
+        self.sizes = np.asarray(sizes, dtype=np.intp)
+        self.num_samples = explainer.num_samples
+        self.n_jobs = explainer.n_jobs
+        self.verbose = explainer.verbose
+        self.kernel_width = explainer.kernel_width
+        self.settings = SurrogateSettings(
+            explainer.alpha, explainer.num_features, explainer.feature_selection
+        )
+        self.box = explainer.black_box_
+        self.n_outputs = len(explainer.outputs_)
+
+    def sample(self, items, size):
+        """The :class:`Sample` of the instances at ``items``, of ``size`` components.
+
+        Their perturbations, design and weights depend only on ``size``: the
+        design is common, and only the model's outputs differ. An instance
+        without components gets one inactive column.
+        """
+        keep = self.noise.keep(size)
+        prediction = self._predict(items)
+        output = self._outputs(items, keep, prediction)
+        width = max(size, 1)
+        design = np.zeros((1, self.num_samples, width))
+        design[0, :, :size] = keep
+        distance = self.DISTANCE_SCALE * cosine_distance(keep)
+        return Sample(
+            design,
+            exponential_kernel(distance, self.kernel_width)[None],
+            output,
+            prediction,
+            np.ones((len(items), width)),
+            np.arange(width) < size,
+            common=True,
+        )
+
+
+def cosine_distance(keep):
+    """Cosine distance between each row of kept indicators and all ones.
+
+    Parameters
+    ----------
+    keep : ndarray of shape (n_samples, d), dtype bool
+
+    Returns
+    -------
+    distance : ndarray of shape (n_samples,)
+        ``1 - sqrt(kept / d)``; 0 when ``d`` is 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklime._engine import cosine_distance
+    >>> keep = np.array([[True, True, True, True], [True, False, False, False]])
+    >>> cosine_distance(keep)
+    array([0. , 0.5])
+    """
+    d = keep.shape[1]
+    if d == 0:
+        return np.zeros(keep.shape[0])
+    return 1.0 - np.sqrt(keep.sum(axis=1) / d)
+
+
+def block_uniforms(num_samples, width, key):
+    """Uniform draws of ``width`` columns, the same whatever ``width`` a batch needs.
+
+    Column ``j`` comes from the generator seeded with ``[*key, j // 64]``, so
+    the noise of an instance with few components does not depend on how many
+    the largest instance of its batch has.
+
+    Parameters
+    ----------
+    num_samples : int
+    width : int
+    key : list of int
+        The seed's prefix (the explainer's seed, and a stream number).
+
+    Returns
+    -------
+    uniform : ndarray of shape (num_samples, width)
+    """
+    n_blocks = -(-width // _UNIFORM_BLOCK)
+    blocks = [
+        np.random.default_rng([*key, block]).random((num_samples, _UNIFORM_BLOCK))
+        for block in range(n_blocks)
+    ]
+    return np.concatenate(blocks or [np.empty((num_samples, 0))], axis=1)[:, :width]
+
+
+#: Columns of uniforms per generator in :func:`block_uniforms`.
+_UNIFORM_BLOCK = 64
+
+
 def _instance_chunk(plan, items, size, with_errors):
     """Explain one chunk of instances of the plan (see :func:`explain_instances`)."""
     parts, _ = surrogate_parts(plan.sample(items, size), plan.settings, with_errors)
@@ -451,9 +567,8 @@ def _place(results, items, part, n, width):
     """Copy a chunk's arrays into the batch's, padding the component axis."""
     for key, value in part.items():
         if key not in results:
-            shape = (n, *value.shape[1:-1], width) if value.ndim == 3 else (n,)
-            shape = shape if value.ndim != 2 else (n, value.shape[1])
-            results[key] = np.zeros(shape, dtype=value.dtype)
+            shape = (n, value.shape[1], width) if value.ndim == 3 else value.shape
+            results[key] = np.zeros((n, *shape[1:]), dtype=value.dtype)
         target = results[key]
         if value.ndim == 3:
             target[items, :, : value.shape[-1]] = value
@@ -532,10 +647,8 @@ class Sample:
         The model's output on the instances themselves.
     x_rep : ndarray of shape (n, n_components)
         Interpretable representation of each instance.
-    active : ndarray of shape (n_components,) or (n, n_components), dtype bool
-        Components that can vary (per instance when instances have different
-        numbers of components, padded to the chunk's largest); the others get
-        a zero coefficient.
+    active : ndarray of shape (n_components,), dtype bool
+        Components that can vary; the others get a zero coefficient.
     offset : ndarray of shape (n, n_components) or None, default=None
         Shift from ``design`` to the representation.
     common : bool, default=False

@@ -12,11 +12,9 @@ from numbers import Integral
 
 import numpy as np
 
+from ._engine import block_uniforms
 from ._optional import import_optional
 
-#: Columns of keep draws per generator, so that a column's draws do not depend
-#: on how many columns a batch needs.
-_NOISE_BLOCK = 64
 #: lime's quickshift settings.
 _QUICKSHIFT = {"kernel_size": 4, "max_dist": 200, "ratio": 0.2}
 #: Segmenters of scikit-image, by name.
@@ -232,13 +230,7 @@ class ImageNoise:
     @classmethod
     def draw(cls, num_samples, width, seed):
         """Noise for images of up to ``width`` segments (columns drawn by block)."""
-        n_blocks = -(-width // _NOISE_BLOCK)
-        blocks = [
-            np.random.default_rng([seed, block]).random((num_samples, _NOISE_BLOCK))
-            for block in range(n_blocks)
-        ]
-        uniform = np.concatenate(blocks or [np.empty((num_samples, 0))], axis=1)
-        return cls(uniform[:, :width])
+        return cls(block_uniforms(num_samples, width, [seed]))
 
     def keep(self, n_segments):
         """Which segments each perturbation keeps; the first keeps all."""

@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._compat import HasMethods, Interval, StrOptions, _fit_context, get_chunk_n_rows
 from ._constraints import SURROGATE_CONSTRAINTS
-from ._engine import Sample, SurrogateSettings, explain_instances
+from ._engine import InstancePlan, explain_instances
 from ._explainer import _check_target_length
 from ._image import (
     _SKIMAGE_SEGMENTERS,
@@ -22,7 +22,6 @@ from ._image import (
     segment,
 )
 from ._image_explanation import ImageExplanation
-from ._kernels import exponential_kernel
 from ._model import BlackBox, fit_black_box, is_class_target, needs_target
 
 #: Training images queried in ``fit`` to learn the model's output.
@@ -373,27 +372,18 @@ def _pixel_weights(labels, coef):
     ).reshape(n, -1)
 
 
-class _ImagePlan:
+class _ImagePlan(InstancePlan):
     """What the engine needs to explain a batch of images.
 
     See :func:`sklime._engine.explain_instances`.
     """
 
     def __init__(self, explainer, images, labels):
+        super().__init__(explainer, [lab.max() + 1 for lab in labels])
         self.images = images
         self.labels = labels
-        self.sizes = np.array([lab.max() + 1 for lab in labels], dtype=np.intp)
-        self.num_samples = explainer.num_samples
-        self.n_jobs = explainer.n_jobs
-        self.verbose = explainer.verbose
-        self.kernel_width = explainer.kernel_width
-        self.settings = SurrogateSettings(
-            explainer.alpha, explainer.num_features, explainer.feature_selection
-        )
         self.hide_color = hide_colour(explainer.hide_color, images)
-        self.box = explainer.black_box_
         self.model_input = explainer._model_input
-        self.n_outputs = len(explainer.outputs_)
         self.noise = ImageNoise.draw(
             self.num_samples, int(self.sizes.max()), explainer.noise_seed_
         )
@@ -404,23 +394,16 @@ class _ImagePlan:
         per_sample = 3 * k + 2 + (2 * size if with_errors else 0)
         return s * per_sample + 4 * k * size * size + 3 * self.images[0].size
 
-    def sample(self, items, size):
-        """The :class:`~sklime._engine.Sample` of images with ``size`` segments."""
-        keep = self.noise.keep(size)
-        prediction = self.box(self.model_input(self.images[items]))
-        output = np.stack([self._outputs(i, keep) for i in items])
-        distance = 1.0 - np.sqrt(keep.sum(axis=1) / size)
-        return Sample(
-            keep[None].astype(float),
-            exponential_kernel(distance, self.kernel_width)[None],
-            output,
-            prediction,
-            np.ones((len(items), size)),
-            np.ones(size, dtype=bool),
-            common=True,
-        )
+    def _predict(self, items):
+        """The model's output on the images at ``items``."""
+        return self.box(self.model_input(self.images[items]))
 
-    def _outputs(self, i, keep):
+    def _outputs(self, items, keep, prediction):
+        """The model's output on the perturbations, (n, num_samples, n_outputs)."""
+        del prediction
+        return np.stack([self._image_outputs(i, keep) for i in items])
+
+    def _image_outputs(self, i, keep):
         """The model's output on image ``i``'s perturbations, in bounded batches.
 
         A batch of perturbed images fits in ``working_memory``, so that a

@@ -209,7 +209,7 @@ def weighted_moments(
         x_shift = 0.0
         second, x_sum, total_w = _per_row_moments(X, w, Y[:1])[:3]
         weighted_y = Y * w[:, :, None]
-        x_y = np.swapaxes(stacked_matmul(X.transpose(0, 2, 1), weighted_y), 1, 2)
+        x_y = _design_products(weighted_y, X[0])
         y_sum = weighted_y.sum(axis=1)
         y_squares = (weighted_y * Y).sum(axis=1)
     else:  # indicators and standard noise: bounded, no shift needed
@@ -326,9 +326,8 @@ def fit_surrogates(moments, x_rep, offset, active, *, alpha, num_features, metho
         Shift from the design's coordinates to the representation's (the
         design of local sampling is the shared noise; the representation is
         the row's z-score plus that noise).
-    active : ndarray of shape (n_features,) or (n_rows, n_features), dtype bool
-        Features that can vary, for all rows or per row; the others get a
-        zero coefficient.
+    active : ndarray of shape (n_features,), dtype bool
+        Features that can vary; the others get a zero coefficient.
     alpha : float
         Ridge penalty of the surrogate.
     num_features : int or None
@@ -345,8 +344,6 @@ def fit_surrogates(moments, x_rep, offset, active, *, alpha, num_features, metho
     n_rows = x_rep.shape[0]
     cross = np.broadcast_to(moments.cross, (n_rows, *moments.cross.shape[1:]))
     n_outputs, n_features = cross.shape[1:]
-    if active.ndim == 2:  # per row: one support for all of a row's outputs
-        active = active[:, None, :]
     common = None
     if num_features is None or method == "none":
         common = active
@@ -462,7 +459,7 @@ def select_features(gram, cross, x_rep, active, *, num_features, method):
     gram : ndarray of shape (n_rows or 1, n_features, n_features)
     cross : ndarray of shape (n_rows, n_outputs, n_features)
     x_rep : ndarray of shape (n_rows, n_features)
-    active : ndarray of shape (n_features,) or (n_rows, 1, n_features), dtype bool
+    active : ndarray of shape (n_features,), dtype bool
     num_features : int
     method : {"auto", "highest_weights", "forward_selection", "lasso_path"}
 
@@ -482,8 +479,6 @@ def select_features(gram, cross, x_rep, active, *, num_features, method):
     gram = np.broadcast_to(gram[:, None], (n_rows, n_outputs, n_features, n_features))
     gram = gram.reshape(-1, n_features, n_features)
     b = cross.reshape(-1, n_features)
-    if active.ndim > 1:  # per row: one row of the mask per problem
-        active = np.broadcast_to(active, cross.shape).reshape(-1, n_features)
     if method == "highest_weights":
         order = _highest_weights(gram, b, np.repeat(x_rep, n_outputs, axis=0), active)
     elif method == "forward_selection":
@@ -523,8 +518,7 @@ def _forward_selection(gram, b, active, num_features):
     problems = np.arange(n)
     chosen = np.empty((n, 0), dtype=np.intp)
     available = np.broadcast_to(active, (n, p)).copy()
-    # Problems with fewer active features stop choosing once all are chosen.
-    n_steps = min(num_features, int(available.sum(axis=1).max(initial=0)))
+    n_steps = min(num_features, int(active.sum()))
     jitter = _JITTER * _scale(gram)[:, None]
     diagonal = np.diagonal(gram, axis1=1, axis2=2) + jitter
     for step in range(n_steps):
@@ -547,12 +541,7 @@ def _forward_selection(gram, b, active, num_features):
         with np.errstate(divide="ignore", invalid="ignore"):
             explained = base + np.where(independent, gain**2 / residual_diagonal, 0.0)
         explained = np.where(available, explained, -np.inf)
-        # A problem with no candidate left repeats its last choice.
-        best = np.where(
-            available.any(axis=1),
-            np.argmax(explained, axis=1),
-            chosen[:, -1] if step else 0,
-        )
+        best = np.argmax(explained, axis=1)
         available[problems, best] = False
         chosen = np.concatenate([chosen, best[:, None]], axis=1)
     rest = _ranked(np.zeros((n, p)), available)[:, : p - n_steps]
@@ -571,7 +560,7 @@ def _lasso_path(gram, b, active, num_features):
     """
     n, p = b.shape
     rows = np.arange(n)
-    target = np.minimum(num_features, np.broadcast_to(active, (n, p)).sum(axis=1))
+    target = min(num_features, int(active.sum()))
     beta = np.zeros((n, p))
     in_path = np.zeros((n, p), dtype=bool)
     first = np.argmax(np.where(active, np.abs(b), -np.inf), axis=1)

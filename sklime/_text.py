@@ -16,14 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._dataframe import column_names, is_dataframe
+from ._engine import block_uniforms
 
-#: lime's distances are cosine distances times this.
-DISTANCE_SCALE = 100.0
 #: Encoding error handler that round-trips lone surrogates.
 _KEEP = "surrogatepass"
-#: Columns of priorities drawn per generator, so that a column's draws do not
-#: depend on how many columns a batch needs.
-_NOISE_BLOCK = 64
 
 
 @dataclass
@@ -161,13 +157,7 @@ class TextNoise:
         of columns, so it is the same whatever ``width`` a batch needs.
         """
         count = np.random.default_rng([seed, 0]).random(num_samples)
-        n_blocks = -(-width // _NOISE_BLOCK)
-        priority = [
-            np.random.default_rng([seed, 1, block]).random((num_samples, _NOISE_BLOCK))
-            for block in range(n_blocks)
-        ]
-        priority = np.concatenate(priority or [np.empty((num_samples, 0))], axis=1)
-        return cls(count, priority[:, :width])
+        return cls(count, block_uniforms(num_samples, width, [seed, 1]))
 
     def keep(self, d):
         """Which of ``d`` components each perturbation keeps, (n_samples, d).
@@ -190,15 +180,6 @@ class TextNoise:
             keep = priority > order[np.arange(len(removed)), removed - 1][:, None]
         keep[0] = True
         return keep
-
-
-def cosine_distance(keep):
-    """lime's distance: ``100 * (1 - cos)`` between each perturbation and all ones."""
-    d = keep.shape[1]
-    if d == 0:
-        return np.zeros(keep.shape[0])
-    kept = keep.sum(axis=1)
-    return DISTANCE_SCALE * (1.0 - np.sqrt(kept / d))
 
 
 def check_documents(X):

@@ -13,16 +13,14 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._compat import HasMethods, Interval, _fit_context
 from ._constraints import SURROGATE_CONSTRAINTS
-from ._engine import Sample, SurrogateSettings, explain_instances
+from ._engine import InstancePlan, explain_instances
 from ._explainer import _check_target_length
-from ._kernels import exponential_kernel
 from ._model import BlackBox, fit_black_box, is_class_target, needs_target
 from ._text import (
     Document,
     TextNoise,
     check_documents,
     compile_pattern,
-    cosine_distance,
     word_matches,
 )
 from ._text_explanation import TextExplanation
@@ -301,24 +299,20 @@ class LimeTextExplainer(TransformerMixin, BaseEstimator):
     def _vocabulary_matrix(self, documents, coef):
         """Scatter per-document word coefficients into vocabulary columns."""
         n_words, n_outputs = len(self.vocabulary_), len(self.outputs_)
+        blocks = np.arange(n_outputs)[:, None] * n_words
         rows, cols, data = [], [], []
         for i, document in enumerate(documents):
-            known = [
-                (c, self.vocabulary_[w])
-                for c, w in enumerate(document.words)
-                if w in self.vocabulary_
-            ]
-            for k in range(n_outputs):
-                for c, j in known:
-                    if coef[i, k, c] != 0:
-                        rows.append(i)
-                        cols.append(k * n_words + j)
-                        data.append(coef[i, k, c])
+            known = [c for c, w in enumerate(document.words) if w in self.vocabulary_]
+            columns = [self.vocabulary_[document.words[c]] for c in known]
+            data.append(coef[i][:, known].ravel())
+            cols.append((blocks + columns).ravel())
+            rows.append(np.full(n_outputs * len(known), i))
         matrix = sp.csr_matrix(
-            (data, (rows, cols)), shape=(len(documents), n_outputs * n_words)
+            (np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))),
+            shape=(len(documents), n_outputs * n_words),
         )
         matrix.sum_duplicates()
-        matrix.eliminate_zeros()  # positions of a word whose weights cancel
+        matrix.eliminate_zeros()  # unselected words, and positions that cancel
         return matrix
 
     def get_feature_names_out(self, input_features=None):
@@ -358,29 +352,23 @@ def _default_text_model(y):
     return make_pipeline(TfidfVectorizer(), final)
 
 
-class _TextPlan:
+class _TextPlan(InstancePlan):
     """What the engine needs to explain a batch of documents.
 
     See :func:`sklime._engine.explain_instances`.
     """
 
+    #: lime's text distances are cosine distances times 100.
+    DISTANCE_SCALE = 100.0
+
     def __init__(self, explainer, documents):
+        super().__init__(explainer, [d.n_components for d in documents])
         self.documents = documents
-        self.sizes = np.array([d.n_components for d in documents], dtype=np.intp)
-        self.num_samples = explainer.num_samples
-        self.n_jobs = explainer.n_jobs
-        self.verbose = explainer.verbose
-        self.kernel_width = explainer.kernel_width
-        self.settings = SurrogateSettings(
-            explainer.alpha, explainer.num_features, explainer.feature_selection
-        )
         self.mask_string = explainer.mask_string
         if self.mask_string is None and not explainer.bow:
             self.mask_string = _POSITION_MASK
-        self.box = explainer.black_box_
         self.shortcut = explainer.shortcut_
         self.tail_box = getattr(explainer, "tail_box_", None)
-        self.n_outputs = len(explainer.outputs_)
         width = int(self.sizes.max(initial=0))
         self.noise = TextNoise.draw(self.num_samples, width, explainer.noise_seed_)
         self._chars = max((len(d.text) for d in documents), default=0)
@@ -394,36 +382,18 @@ class _TextPlan:
         per_sample += (4 * self._chars + 64) // 8
         return s * per_sample + 4 * k * size * size
 
-    def sample(self, items, size):
-        """The :class:`~sklime._engine.Sample` of documents with ``size`` components.
+    def _predict(self, items):
+        """The model's output on the documents at ``items``."""
+        return self.box([self.documents[i].text for i in items])
 
-        Their perturbations, design and weights depend only on ``size``: the
-        design is shared, and only the model's outputs differ.
-        """
-        documents = [self.documents[i] for i in items]
-        keep = self.noise.keep(size)
-        prediction = self.box([d.text for d in documents])
-        output = self._outputs(documents, keep, prediction)
-        width = max(size, 1)  # a document without words: one inactive column
-        design = np.zeros((1, self.num_samples, width))
-        design[0, :, :size] = keep
-        return Sample(
-            design,
-            exponential_kernel(cosine_distance(keep), self.kernel_width)[None],
-            output,
-            prediction,
-            np.ones((len(documents), width)),
-            np.arange(width) < size,
-            common=True,
-        )
-
-    def _outputs(self, documents, keep, prediction):
+    def _outputs(self, items, keep, prediction):
         """The model's output on every perturbation, (n, num_samples, n_outputs).
 
         Documents without words are not perturbed: their output is their
         prediction. The others go through the vectorizer shortcut where it
         is exact, else through strings; one model call for each.
         """
+        documents = [self.documents[i] for i in items]
         s = self.num_samples
         output = np.repeat(prediction[:, None, :], s, axis=1)
         if keep.shape[1] == 0:
