@@ -18,7 +18,7 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
-from test_properties import SKLIME_DIR, assert_clear_error, snapshot
+from test_properties import call, snapshot
 
 from sklime import LimeImageExplainer, ModelFunction
 
@@ -35,8 +35,6 @@ except ImportError:
 #: Segmenters, the grid and random labels (which always apply) more often.
 SEGMENTERS = ("grid", "grid", "grid", "labels", "labels", *SCIKIT_IMAGE)
 
-#: The only warning sklime documents: too few effective samples per coefficient.
-DOCUMENTED_WARNING = "effective sample size"
 #: Channels of each layout; "flat" images are rows with image_shape.
 CHANNELS = {"grey": None, "rgb": 3, "rgba": 4, "flat": None, "flat_rgb": 3}
 DTYPES = ("uint8", "int64", "float16", "float32", "float64", "bool")
@@ -255,27 +253,6 @@ def cases(draw):
 
 
 # -- helpers ------------------------------------------------------------------
-def call(function, *args, **kwargs):
-    """Call ``function``; None when it refused the case with a clear error.
-
-    sklime warns only its documented warning (pointing at its own code or,
-    through ``stacklevel``, at this file); the warnings of the model and of
-    scikit-image (overflow on 1e300 images) are their business.
-    """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            result = function(*args, **kwargs)
-        except Exception as exc:  # the property is about its type
-            assert_clear_error(exc)
-            return None
-    for w in caught:
-        if w.filename.startswith(SKLIME_DIR) or w.filename == __file__:
-            message = str(w.message)
-            assert DOCUMENTED_WARNING in message, f"{w.category.__name__}: {message}"
-    return result
-
-
 def fitted_case(case):
     """The fitted explainer and the images to explain, or None, None if refused."""
     images, model, params = case

@@ -12,8 +12,6 @@ import copy
 import os
 import re
 import tempfile
-import traceback
-import warnings
 from dataclasses import dataclass
 
 import joblib
@@ -29,8 +27,8 @@ from sklearn.feature_extraction.text import (
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import make_pipeline
+from test_properties import call
 
-import sklime
 from sklime import LimeTextExplainer, ModelFunction
 
 hypothesis = pytest.importorskip("hypothesis")
@@ -39,10 +37,6 @@ given = hypothesis.given
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
-#: Where sklime's modules are.
-SKLIME_DIR = os.path.dirname(sklime.__file__)
-#: The only warning sklime documents: too few effective samples per coefficient.
-DOCUMENTED_WARNING = "effective sample size"
 #: Markup that documents carry and HTML must show as text.
 MARKUP = ("<b>", "<script", "<img", "</p>", "<span")
 
@@ -315,41 +309,6 @@ TYPICAL = {
 
 
 # -- helpers ----------------------------------------------------------------------
-def assert_clear_error(exc):
-    """A refused case: a ValueError or TypeError with a message, raised on purpose.
-
-    An error that a failed operation raises (a NumPy reshape, a string
-    encoding) instead of a ``raise`` statement is a bug met by chance.
-    """
-    assert isinstance(exc, ValueError | TypeError), repr(exc)
-    assert str(exc).strip(), f"{type(exc).__name__} without a message"
-    frame = traceback.extract_tb(exc.__traceback__)[-1]
-    deliberate = (frame.line or "").lstrip().startswith("raise")
-    assert deliberate and "numpy" not in frame.filename, (
-        f"{type(exc).__name__} raised by {frame.line!r} "
-        f"({frame.filename}:{frame.lineno}): {exc}"
-    )
-
-
-def call(function, *args, **kwargs):
-    """Call ``function``; None when it refused the case with a clear error.
-
-    sklime may only warn about small effective sample sizes.
-    """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            result = function(*args, **kwargs)
-        except Exception as exc:  # the property is about its type
-            assert_clear_error(exc)
-            return None
-    for w in caught:
-        if w.filename.startswith(SKLIME_DIR) or w.filename == __file__:
-            message = str(w.message)
-            assert DOCUMENTED_WARNING in message, f"{w.category.__name__}: {message}"
-    return result
-
-
 def fit_case(train, model, params):
     """The explainer fitted on ``train``, or None when it refused the case."""
     lime = LimeTextExplainer(model.build(), **params)
