@@ -561,16 +561,24 @@ class Explanation:
         d = len(self.feature_names)
         return matrix[:, k * d : (k + 1) * d]
 
+    def _weights(self, row, k):
+        """The coefficients of ``row`` in block ``k``, one per feature."""
+        return self._block(self.coef, k)[row]
+
+    def _labels_of(self, row):
+        """What each coefficient of ``row`` stands for."""
+        return self._describer(self._rows[row])
+
     def _ranked(self, row, k):
         """Selected features of ``row`` and block ``k``, by decreasing |weight|."""
-        weights = self._block(self.coef, k)[row]
+        weights = self._weights(row, k)
         used = np.flatnonzero(self.selected[row, k])
         return used[np.argsort(-np.abs(weights[used]), kind="stable")]
 
     def _pairs(self, row, k):
         """(description, weight) pairs of ``row`` and block ``k``, largest first."""
-        weights = self._block(self.coef, k)[row]
-        labels = self._describer(self._rows[row])
+        weights = self._weights(row, k)
+        labels = self._labels_of(row)
         # + 0.0 turns a negative zero into a plain 0.0.
         return [(labels[j], float(weights[j]) + 0.0) for j in self._ranked(row, k)]
 

@@ -10,8 +10,6 @@ that ``transform`` returns (words of a vocabulary, or pixels) as ``coef``.
 import os
 from numbers import Integral
 
-import numpy as np
-
 from ._compat import Interval, StrOptions, validate_params
 from ._explanation import Explanation
 from ._html import write_page
@@ -183,17 +181,13 @@ class InstanceExplanation(Explanation):
         columns = ["row", "output", "feature", self._EXTRA, *_LONG_TAIL]
         return pd.DataFrame.from_records(records, columns=columns)
 
-    def _ranked(self, row, k):
-        """Selected components of ``row`` and block ``k``, by decreasing |weight|."""
-        weights = self._component_coef[row, k]
-        used = np.flatnonzero(self.selected[row, k])
-        return used[np.argsort(-np.abs(weights[used]), kind="stable")]
+    def _weights(self, row, k):
+        """The coefficients of ``row`` in block ``k``, one per component."""
+        return self._component_coef[row, k]
 
-    def _pairs(self, row, k):
-        """(component, weight) pairs of ``row`` and block ``k``, largest first."""
-        weights = self._component_coef[row, k]
-        labels = self._labels[row]
-        return [(labels[j], float(weights[j]) + 0.0) for j in self._ranked(row, k)]
+    def _labels_of(self, row):
+        """The components of ``row``."""
+        return self._labels[row]
 
 
 #: Columns of the long table after the component's own.
