@@ -41,32 +41,13 @@ def report_targets(results):
             target = TARGETS["continuous_speedup"]
             parts = ", ".join(f"{c} {v:.0f}x {verdict(v >= target)}" for c, v in items)
             lines.append(f"(2) continuous marginal >= {target:.0f}x lime: {parts}")
-    forest = [
-        r
-        for r in results["compare"]
-        if r["case_name"] == "diabetes" and r["setting"].name in ("local", "mask")
-    ]
-    if forest:
-        target = TARGETS["forest_overhead"]
-        parts = ", ".join(
-            f"{r['setting'].name} {r['overhead']:.2f} "
-            f"{verdict(r['overhead'] <= target)}"
-            for r in forest
-        )
-        lines.append(f"(3) random forest overhead <= {target}: {parts}")
-    cheap = [
-        r
-        for r in results["compare"]
-        if r["case_name"] == "breast_cancer" and r["setting"].name in ("local", "mask")
-    ]
-    if cheap:
-        target = TARGETS["cheap_overhead"]
-        parts = ", ".join(
-            f"{r['setting'].name} {r['overhead']:.2f} "
-            f"{verdict(r['overhead'] <= target)}"
-            for r in cheap
-        )
-        lines.append(f"(3b) scaled logistic overhead <= {target}: {parts}")
+    for case, label, key, number in (
+        ("diabetes", "random forest", "forest_overhead", "3"),
+        ("breast_cancer", "scaled logistic", "cheap_overhead", "3b"),
+    ):
+        line = _overhead_line(results["compare"], case, TARGETS[key], verdict)
+        if line:
+            lines.append(f"({number}) {label} overhead <= {TARGETS[key]}: {line}")
     if results["linearity"]:
         target = TARGETS["linearity"]
         parts = ", ".join(
@@ -92,3 +73,16 @@ def report_targets(results):
         print_header("targets", None)
         print("\n".join(lines))
         print()
+
+
+def _overhead_line(compare, case, target, verdict):
+    """Local and mask overheads of one case against ``target`` (None if unmeasured)."""
+    runs = [
+        r
+        for r in compare
+        if r["case_name"] == case and r["setting"].name in ("local", "mask")
+    ]
+    return ", ".join(
+        f"{r['setting'].name} {r['overhead']:.2f} {verdict(r['overhead'] <= target)}"
+        for r in runs
+    )
