@@ -68,14 +68,13 @@ class Document:
         """How many times each component occurs."""
         return np.bincount(self.component, minlength=self.n_components)
 
+    def _gaps(self):
+        """Starts and ends of the text before, between and after the words."""
+        return np.r_[0, self.ends], np.r_[self.starts, len(self.text)]
+
     def without_words(self, mask_string):
         """The text with every occurrence removed (or replaced by ``mask_string``)."""
-        gaps = [
-            self.text[a:b]
-            for a, b in zip(
-                np.r_[0, self.ends], np.r_[self.starts, len(self.text)], strict=True
-            )
-        ]
+        gaps = [self.text[a:b] for a, b in zip(*self._gaps(), strict=True)]
         return (mask_string or "").join(gaps)
 
     def perturbed_texts(self, keep, mask_string):
@@ -97,8 +96,7 @@ class Document:
         # text between words; a perturbation keeps either the word or the
         # replacement of each occurrence.
         n = len(self.starts)
-        gaps_start = np.r_[0, self.ends]
-        gaps_end = np.r_[self.starts, len(codes)]
+        gaps_start, gaps_end = self._gaps()
         pieces = []
         for occurrence in range(n):
             pieces += [
