@@ -45,6 +45,20 @@ class ImageExplanation(InstanceExplanation):
         What each block explains.
     feature_names_out : ndarray of shape (n_outputs * height * width,)
         Names of the columns of :attr:`coef`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklime import LimeImageExplainer, ModelFunction
+    >>> images = np.random.default_rng(0).random((2, 8, 8))
+    >>> brightness = ModelFunction(lambda ims: np.asarray(ims).mean(axis=(1, 2)))
+    >>> lime = LimeImageExplainer(brightness, segmenter="grid", hide_color=0,
+    ...                           num_samples=1000, random_state=0)
+    >>> explanation = lime.fit(images).explain(images)
+    >>> explanation.segment_coef.shape, len(explanation.as_list(0))
+    ((2, 1, 16), 16)
+    >>> explanation.pixel_weights(0).shape
+    (8, 8)
     """
 
     _EXTRA = "pixels"

@@ -45,6 +45,18 @@ class TextExplanation(InstanceExplanation):
         What each block explains.
     feature_names_out : ndarray of shape (n_outputs * n_words,)
         Names of the columns of :attr:`coef`.
+
+    Examples
+    --------
+    >>> from sklime import LimeTextExplainer
+    >>> docs = ["good fun film", "bad dull film", "good film", "dull bad plot"]
+    >>> lime = LimeTextExplainer(num_samples=500, random_state=0)
+    >>> explanation = lime.fit(docs, [1, 0, 1, 0]).explain(["good plot"])
+    >>> explanation.words[0], explanation.word_coef.shape
+    (['good', 'plot'], (1, 1, 2))
+    >>> weights = dict(explanation.as_list(0, output=1))
+    >>> bool(weights["good"] > 0), bool(weights["plot"] < 0)
+    (True, True)
     """
 
     def __init__(self, *, word_coef, documents, **common):
