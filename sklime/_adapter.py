@@ -3,6 +3,8 @@
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from ._compat import _fit_context
+
 
 class ModelFunction(BaseEstimator):
     """A plain function, used as a fitted model by the explainers.
@@ -44,10 +46,16 @@ class ModelFunction(BaseEstimator):
     'good'
     """
 
+    _parameter_constraints: dict = {
+        "function": [callable],
+        "classes": ["array-like", None],
+    }
+
     def __init__(self, function, *, classes=None):
         self.function = function
         self.classes = classes
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X=None, y=None):
         """Do nothing (the function is the model); set ``classes_``.
 

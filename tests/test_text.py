@@ -430,3 +430,8 @@ def test_submodular_pick_over_words(corpus, tfidf_model):
     # the two picks cover both signal words
     words = {w for row in from_matrix for w, _ in lime.explain([docs[row]]).as_list(0)}
     assert {"great", "awful"} <= words
+
+
+def test_model_function_refuses_what_is_not_a_function():
+    with pytest.raises(ValueError, match="'function' parameter of ModelFunction must"):
+        LimeTextExplainer(ModelFunction(3)).fit(["a b"])
