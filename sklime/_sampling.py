@@ -14,7 +14,8 @@ explanations independent of chunking, row order and ``n_jobs``.
 """
 
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy.special import expit, ndtri
@@ -138,6 +139,13 @@ def _mean_std(values):
 class Noise:
     """Standard random numbers shared by every explained row.
 
+    Each block is drawn when first used, so that a scheme pays only for the
+    blocks it needs (marginal sampling of continuous features uses only the
+    normals). Under the "random" sampler every block comes from its own
+    stream of the seed, so a block's numbers do not depend on which others
+    are drawn; the "sobol" sampler draws all blocks at once (one sequence of
+    ``4 * n_features`` dimensions).
+
     Attributes
     ----------
     normal : ndarray of shape (n_samples, n_features)
@@ -152,15 +160,12 @@ class Noise:
         The uniform draws behind ``keep``, for other keep probabilities.
     """
 
-    normal: np.ndarray
-    group: np.ndarray
-    value: np.ndarray
-    keep: np.ndarray
-    keep_uniform: np.ndarray
+    def __init__(self, shape, seed, joint=None):
+        self._shape, self._seed, self._joint = shape, seed, joint
 
     @classmethod
     def draw(cls, num_samples, n_features, seed, sampler="sobol"):
-        """Draw the noise of ``num_samples`` perturbations from ``seed``.
+        """The noise of ``num_samples`` perturbations from ``seed``.
 
         Parameters
         ----------
@@ -177,28 +182,52 @@ class Noise:
         -------
         noise : Noise
         """
+        if sampler == "random":
+            return cls((num_samples, n_features), seed)
         dims = _NOISE_BLOCKS * n_features
-        if sampler == "sobol":
-            if dims > _SOBOL_MAX_DIM:
-                raise ValueError(
-                    f"sampler='sobol' supports up to {_SOBOL_MAX_DIM // _NOISE_BLOCKS} "
-                    f"features; got {n_features}. Use sampler='random'."
-                )
-            with warnings.catch_warnings():  # any num_samples, not only 2**m
-                warnings.simplefilter("ignore", UserWarning)
-                engine = qmc.Sobol(dims, scramble=True, seed=seed)
-                uniform = engine.random(num_samples)
-        else:
-            uniform = np.random.default_rng(seed).random((num_samples, dims))
-        uniform = np.clip(uniform, _TINY, 1.0 - _TINY)
-        normal, group, value, keep = np.split(uniform, _NOISE_BLOCKS, axis=1)
-        return cls(
-            normal=ndtri(normal),
-            group=group,
-            value=value,
-            keep=keep < KEEP_PROBABILITY,
-            keep_uniform=keep,
-        )
+        if dims > _SOBOL_MAX_DIM:
+            raise ValueError(
+                f"sampler='sobol' supports up to {_SOBOL_MAX_DIM // _NOISE_BLOCKS} "
+                f"features; got {n_features}. Use sampler='random'."
+            )
+        with warnings.catch_warnings():  # any num_samples, not only 2**m
+            warnings.simplefilter("ignore", UserWarning)
+            engine = qmc.Sobol(dims, scramble=True, seed=seed)
+            joint = _inside(engine.random(num_samples))
+        return cls((num_samples, n_features), seed, joint)
+
+    def _block(self, index):
+        """Block ``index`` of uniforms (0 normal, 1 group, 2 value, 3 keep)."""
+        if self._joint is not None:
+            width = self._shape[1]
+            return self._joint[:, index * width : (index + 1) * width]
+        rng = np.random.default_rng([self._seed, index])
+        return _inside(rng.random(self._shape))
+
+    @cached_property
+    def normal(self):
+        """Standard normal draws (block 0 through the inverse normal CDF)."""
+        return ndtri(self._block(0))
+
+    @cached_property
+    def group(self):
+        """Uniforms choosing a bin or category (block 1)."""
+        return self._block(1)
+
+    @cached_property
+    def value(self):
+        """Uniforms choosing a value inside a bin (block 2)."""
+        return self._block(2)
+
+    @cached_property
+    def keep_uniform(self):
+        """Uniforms behind the keep decisions (block 3)."""
+        return self._block(3)
+
+    @cached_property
+    def keep(self):
+        """Keep decisions at ``KEEP_PROBABILITY``."""
+        return self.keep_uniform < KEEP_PROBABILITY
 
     def from_kernel(self, width):
         """The noise of the exponential kernel's own local distribution.
@@ -221,11 +250,15 @@ class Noise:
             Normals scaled by ``width``, keep decisions at the kernel's
             probability; the other draws unchanged.
         """
-        return replace(
-            self,
-            normal=self.normal * width,
-            keep=self.keep_uniform < kernel_keep_probability(width),
-        )
+        kernel = Noise(self._shape, self._seed, self._joint)
+        kernel.normal = self.normal * width
+        kernel.keep = self.keep_uniform < kernel_keep_probability(width)
+        return kernel
+
+
+def _inside(uniform):
+    """Uniforms moved strictly inside (0, 1), in place: inverse CDFs stay finite."""
+    return np.clip(uniform, _TINY, 1.0 - _TINY, out=uniform)
 
 
 def kernel_keep_probability(width):
@@ -519,7 +552,10 @@ def _zscore_sq_distance(space, normal, x_zscore):
         return np.zeros((1, normal.shape[0]))
     # C order: a row's sum over a strided axis would round differently with
     # the number of rows.
-    noise, rows = normal[:, zs], np.ascontiguousarray(x_zscore[:, zs])
+    if zs.all():  # no gathered copies of the noise
+        noise, rows = normal, np.ascontiguousarray(x_zscore)
+    else:
+        noise, rows = normal[:, zs], np.ascontiguousarray(x_zscore[:, zs])
     # |n - x|^2 = |n|^2 - 2 n.x + |x|^2: one matrix product, no per-row copy.
     sq = rowwise_matmul(rows, noise.T)
     sq *= -2.0
@@ -529,5 +565,10 @@ def _zscore_sq_distance(space, normal, x_zscore):
 
 
 def _only_active(space, design):
-    """The design with the columns of constant features set to zero."""
+    """The design with the columns of constant features set to zero.
+
+    Without constant features it is ``design`` itself, not a copy.
+    """
+    if space.active.all():
+        return design
     return np.where(space.active, design, 0.0)
