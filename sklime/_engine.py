@@ -333,7 +333,9 @@ def _chunk_rows(explainer, n_rows, prepared=None, with_errors=False):
     sampling of a shared design), its Gram matrices unless conjugate
     gradients solve without them (and, for a wide shared design without its
     table of column products, the weighted copy of the design that forms
-    them), and the influences of the standard errors when asked. With
+    them), under conjugate gradients with feature selection two copies of
+    the selected features' columns of the design (their Gram blocks), and
+    the influences of the standard errors when asked. With
     several workers, there are also at least ``_CHUNKS_PER_WORKER`` chunks
     per worker, so that all of them work.
     """
@@ -341,7 +343,10 @@ def _chunk_rows(explainer, n_rows, prepared=None, with_errors=False):
     floats = s * (6 + 3 * k)
     if prepared is None or explainer.sampling != "marginal":
         floats += 8 * s * d
-    if with_errors or not _iterative(explainer, prepared):
+    iterative = _iterative(explainer, prepared)
+    if iterative and explainer.num_features is not None:
+        floats += 2 * s * k * min(explainer.num_features, d)
+    if with_errors or not iterative:
         floats += 4 * k * d * d
         shared = explainer.sampling == "marginal" and prepared is not None
         if shared and prepared.products is None:
@@ -818,15 +823,16 @@ def _iterative(explainer, prepared):
     """Whether the surrogates are solved by conjugate gradients.
 
     Only for a wide shared design (no table of column products) with per-row
-    weights (marginal sampling) and no feature selection: there forming each
-    row's Gram matrix would dominate. The choice depends on the settings, not
-    on the batch, so a row's numbers do not depend on its batch.
+    weights (marginal sampling): there forming each row's Gram matrix would
+    dominate. Feature selection then takes only the Gram columns it needs
+    (highest weights solves by conjugate gradients too), and the surrogate on
+    the selected features only their block. The choice depends on the
+    settings, not on the batch, so a row's numbers do not depend on its batch.
     """
     return (
         prepared is not None
         and prepared.products is None
         and explainer.sampling == "marginal"
-        and (explainer.num_features is None or explainer.feature_selection == "none")
     )
 
 

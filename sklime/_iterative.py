@@ -17,13 +17,16 @@ answer does not depend on the rows it is batched with.
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
-from ._linalg import rowwise_matmul
+from ._linalg import inverse, rowwise_matmul, stacked_matmul
 
 #: Relative residual at which conjugate gradients stop.
 _TOLERANCE = 1e-13
+#: Smallest mean diagonal the preconditioner's loading is relative to.
+_TINY = 1e-300
 
 
 @dataclass
@@ -40,16 +43,15 @@ class WeightedGram:
         Weighted mean of the shifted design, per row.
     total : ndarray of shape (n_rows,)
         Sum of each row's weights.
-    spectrum : (ndarray, ndarray)
-        Eigenvalues and eigenvectors of the unweighted Gram matrix of ``x``
-        per sample: the preconditioner's basis.
+    preconditioner : ndarray of shape (n_features, n_features)
+        See :func:`preconditioner`.
     """
 
     x: np.ndarray
     weights: np.ndarray
     mean: np.ndarray
     total: np.ndarray
-    spectrum: tuple
+    preconditioner: np.ndarray
 
     def apply(self, v):
         """``G_i v[i, k]`` for every row ``i`` and output ``k``.
@@ -69,16 +71,83 @@ class WeightedGram:
         along = np.einsum("nkp,np->nk", v, self.mean)
         return product - (self.total[:, None] * along)[..., None] * self.mean[:, None]
 
-    def diagonal(self):
+    @cached_property
+    def diagonals(self):
         """Diagonal of every row's Gram matrix, shape (n_rows, n_features)."""
         second = rowwise_matmul(self.weights, self.x**2)
         return second - self.total[:, None] * self.mean**2
+
+    def columns(self, rows, features):
+        """Column ``features[q]`` of row ``rows[q]``'s Gram matrix, for every ``q``.
+
+        Parameters
+        ----------
+        rows, features : ndarray of shape (m,), dtype int
+
+        Returns
+        -------
+        columns : ndarray of shape (m, n_features)
+        """
+        weighted = self.weights[rows] * self.x[:, features].T
+        second = rowwise_matmul(weighted, self.x)
+        mean = self.mean[rows]
+        along = self.total[rows] * mean[np.arange(len(rows)), features]
+        return second - along[:, None] * mean
+
+    def block(self, rows, index):
+        """The Gram matrix of row ``rows[q]`` restricted to features ``index[q]``.
+
+        Parameters
+        ----------
+        rows : ndarray of shape (m,), dtype int
+        index : ndarray of shape (m, k), dtype int
+
+        Returns
+        -------
+        block : ndarray of shape (m, k, k)
+        """
+        sub = np.ascontiguousarray(np.moveaxis(self.x[:, index], 0, 1))
+        weighted = sub * self.weights[rows, :, None]
+        second = stacked_matmul(weighted.transpose(0, 2, 1), sub)
+        mean = np.take_along_axis(self.mean[rows], index, axis=1)
+        outer = mean[:, :, None] * mean[:, None, :]
+        return second - self.total[rows, None, None] * outer
 
     def dense(self, rows):
         """The Gram matrices of ``rows``, formed (shape (n, n_features, n_features))."""
         second = (self.x.T * self.weights[rows, None, :]) @ self.x
         mean = self.mean[rows]
         return second - self.total[rows, None, None] * mean[:, :, None] * mean[:, None]
+
+
+#: Loading of the preconditioner's Gram matrix, relative to its mean diagonal.
+_PRECONDITIONER_LOADING = 1e-4
+
+
+def preconditioner(x):
+    """Inverse of the unweighted Gram matrix per sample of a shared design.
+
+    Each row's system is close to ``total_i * G0 + loading_i I`` when the
+    kernel weights vary little, ``G0 = x^T x / n_samples``; conjugate
+    gradients do not depend on the preconditioner's scale, so the one
+    matrix ``(G0 + c I)^-1`` serves every row. The small loading ``c`` (a
+    fraction of the mean diagonal, about the ridge penalty's share for
+    thousands of samples) keeps it defined when ``G0`` is singular (constant
+    features, fewer samples than features). It changes how fast the
+    iterations converge, not what they converge to.
+
+    Parameters
+    ----------
+    x : ndarray of shape (n_samples, n_features)
+        The shared design, shifted by its column means.
+
+    Returns
+    -------
+    inverse : ndarray of shape (n_features, n_features)
+    """
+    gram = x.T @ x / x.shape[0]
+    loading = _PRECONDITIONER_LOADING * max(np.diagonal(gram).mean(), _TINY)
+    return inverse(gram + loading * np.eye(len(gram)))
 
 
 def ridge_solve(gram, cross, active, loading):
@@ -92,28 +161,19 @@ def ridge_solve(gram, cross, active, loading):
         Features that can vary; the others get a zero coefficient.
     loading : ndarray of shape (n_rows,)
         Diagonal loading of each row (the ridge penalty and a tiny jitter).
-        The preconditioner is ``(total_i * G0 + loading_i I)^-1``, ``G0``
-        the unweighted Gram matrix per sample.
 
     Returns
     -------
     beta : ndarray of shape (n_rows, n_outputs, n_features)
     converged : ndarray of shape (n_rows, n_outputs), dtype bool
     """
-    eigenvalues, basis = gram.spectrum
     mask = active.astype(float)
     b = cross * mask
-    damping = gram.total[:, None, None] * eigenvalues + loading[:, None, None]
 
     def precondition(r):
         n, k, p = r.shape
-        inner = rowwise_matmul(r.reshape(n * k, p), basis).reshape(n, k, p)
-        return (
-            rowwise_matmul((inner / damping).reshape(n * k, p), basis.T).reshape(
-                n, k, p
-            )
-            * mask
-        )
+        inverse = gram.preconditioner
+        return rowwise_matmul(r.reshape(n * k, p), inverse).reshape(n, k, p) * mask
 
     def operator(v):
         return (gram.apply(v) + loading[:, None, None] * v) * mask

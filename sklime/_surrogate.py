@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._iterative import WeightedGram, ridge_solve
+from ._iterative import WeightedGram, preconditioner, ridge_solve
 from ._kernels import effective_sample_size
 from ._linalg import inverse, rowwise_matmul, solve, stacked_matmul
 
@@ -71,9 +71,10 @@ class SharedDesign:
         Unweighted column means, subtracted for accurate centring.
     x : ndarray of shape (n_samples, n_features)
         The shifted design.
-    spectrum : (ndarray, ndarray) or None
-        Eigenvalues and eigenvectors of the unweighted Gram matrix per
-        sample, for wide designs (the conjugate gradients' preconditioner).
+    preconditioner : ndarray of shape (n_features, n_features) or None
+        For wide designs, the inverse of the unweighted Gram matrix per
+        sample, slightly loaded (the conjugate gradients' preconditioner,
+        see :func:`~sklime._iterative.preconditioner`).
     products : ndarray of shape (n_samples, n_pairs) or None
         Products of pairs of shifted columns (upper triangle, row-major,
         ``n_pairs = n_features * (n_features + 1) / 2``), so that the Gram
@@ -86,7 +87,7 @@ class SharedDesign:
     shift: np.ndarray
     x: np.ndarray
     products: np.ndarray | None
-    spectrum: tuple | None = None
+    preconditioner: np.ndarray | None = None
 
     @classmethod
     def from_design(cls, design, *, shared_weights=False):
@@ -111,7 +112,7 @@ class SharedDesign:
             return cls(shift, x, None)
         n_samples, n_features = x.shape
         if 8 * n_samples * n_features * (n_features + 1) // 2 > PRODUCTS_MAX_BYTES:
-            return cls(shift, x, None, np.linalg.eigh(x.T @ x / n_samples))
+            return cls(shift, x, None, preconditioner(x))
         return cls(shift, x, _column_products(x))
 
     def second_moments(self, w):
@@ -179,7 +180,7 @@ def weighted_moments(
     form_gram : bool, default=True
         With a shared design, False leaves the Gram matrices unformed.
     iterative : bool, default=False
-        With a wide shared design (``shared.spectrum`` set), also return an
+        With a wide shared design (``shared.preconditioner`` set), also return an
         operator for products with the Gram matrices, so that the surrogates
         are solved by conjugate gradients.
     common : bool, default=False
@@ -220,7 +221,9 @@ def weighted_moments(
     if second is not None:
         gram = second - total_w[:, :, None] * x_mean[:, :, None] * x_mean[:, None, :]
     if iterative:
-        operator = WeightedGram(shared.x, w, x_mean, total_w[:, 0], shared.spectrum)
+        operator = WeightedGram(
+            shared.x, w, x_mean, total_w[:, 0], shared.preconditioner
+        )
     cross = x_y - total_w[:, :, None] * y_mean[:, :, None] * x_mean[:, None, :]
     total = y_squares - total_w * y_mean**2
     n = max(cross.shape[0], total.shape[0])
@@ -340,32 +343,56 @@ def fit_surrogates(moments, x_rep, offset, active, *, alpha, num_features, metho
     -------
     surrogates : Surrogates
     """
-    gram = moments.gram
     n_rows = x_rep.shape[0]
     cross = np.broadcast_to(moments.cross, (n_rows, *moments.cross.shape[1:]))
     n_outputs, n_features = cross.shape[1:]
-    common = None
     if num_features is None or method == "none":
-        common = active
         support = np.broadcast_to(active, cross.shape)
+        coef = _full_ridge(moments, cross, active, alpha)
+        if moments.operator is not None:
+            gram_coef = moments.operator.apply(coef) * active
+        else:
+            gram_coef = coef @ moments.gram
+        explained = ((2 * cross - gram_coef) * coef).sum(axis=-1)
     else:
         support = select_features(
-            gram, cross, x_rep, active, num_features=num_features, method=method
+            moments, x_rep, active, num_features=num_features, method=method
         )
-    if moments.operator is not None:
-        coef, gram_coef = _iterative_fit(moments.operator, cross, active, alpha)
-    else:
-        coef = _masked_solve(gram[:, None], cross, support, alpha, common=common)
-        gram_coef = coef @ gram
+        gram = _problem_gram(moments, n_rows, n_outputs)
+        coef, explained = _subset_fit(
+            gram,
+            cross.reshape(-1, n_features),
+            support.reshape(-1, n_features),
+            min(num_features, n_features),
+            alpha,
+        )
+        coef = coef.reshape(cross.shape)
+        explained = explained.reshape(n_rows, n_outputs)
     x_mean = moments.x_mean if offset is None else moments.x_mean + offset
     intercept = moments.y_mean - np.einsum(
         "ikj,ij->ik", coef, np.broadcast_to(x_mean, (n_rows, n_features))
     )
-    explained = ((2 * cross - gram_coef) * coef).sum(axis=-1)
     total = np.broadcast_to(moments.total, explained.shape)
     with np.errstate(divide="ignore", invalid="ignore"):
         score = np.where(total > 0, explained / total, 1.0)
     return Surrogates(coef, intercept, np.ascontiguousarray(support), score)
+
+
+def _full_ridge(moments, cross, active, alpha):
+    """Ridge coefficients of every problem on all active features.
+
+    Formed Gram matrices are inverted (each distinct one once); without them
+    (a wide shared design with per-row weights) the systems are solved by
+    conjugate gradients.
+
+    Returns
+    -------
+    coef : ndarray of shape (n_rows, n_outputs, n_features)
+    """
+    if moments.operator is not None:
+        return _iterative_fit(moments.operator, cross, active, alpha)
+    support = np.broadcast_to(active, cross.shape)
+    return _masked_solve(moments.gram[:, None], cross, support, alpha, common=active)
 
 
 def _iterative_fit(operator, cross, active, alpha):
@@ -377,17 +404,119 @@ def _iterative_fit(operator, cross, active, alpha):
 
     Returns
     -------
-    coef, gram_coef : ndarray of shape (n_rows, n_outputs, n_features)
-        The coefficients and the Gram matrices' products with them.
+    coef : ndarray of shape (n_rows, n_outputs, n_features)
     """
-    loading = alpha + _JITTER * _loading_scale(operator.diagonal())
+    loading = alpha + _JITTER * _loading_scale(operator.diagonals)
     coef, converged = ridge_solve(operator, cross, active, loading)
     for row in np.flatnonzero(~converged.all(axis=1)):
         gram = operator.dense([row])
         coef[row] = _masked_solve(
             gram[:, None], cross[row : row + 1], active, alpha, common=active
         )[0]
-    return coef, operator.apply(coef) * active
+    return coef
+
+
+def _subset_fit(gram, b, support, size, alpha):
+    """Ridge coefficients of every problem on its ``size`` selected features.
+
+    Only the selected features' block of each Gram matrix enters, with the
+    ridge penalty and the relative loading of the full system on its
+    diagonal; a problem with fewer selected features pads its block with the
+    identity.
+
+    Parameters
+    ----------
+    gram : _FormedGram or _OperatorGram
+    b : ndarray of shape (n_problems, n_features)
+        Cross moments.
+    support : ndarray of shape (n_problems, n_features), dtype bool
+        At most ``size`` features per problem.
+    size : int
+    alpha : float
+
+    Returns
+    -------
+    coef : ndarray of shape (n_problems, n_features)
+        Zero outside ``support``.
+    explained : ndarray of shape (n_problems,)
+        Weighted explained sum of squares ``2 b.coef - coef^T G coef``.
+    """
+    index = np.argsort(~support, axis=1, kind="stable")[:, :size]
+    valid = np.take_along_axis(support, index, axis=1)
+    pair = valid[:, :, None] & valid[:, None, :]
+    block = np.where(pair, gram.block(index), 0.0)
+    loading = alpha + _JITTER * _loading_scale(gram.diagonal())
+    eye = np.eye(size)
+    system = np.where(pair, block + loading[:, None, None] * eye, eye)
+    rhs = np.where(valid, np.take_along_axis(b, index, axis=1), 0.0)
+    solved = solve(system, rhs)
+    coef = np.zeros_like(b)
+    np.put_along_axis(coef, index, solved, axis=1)
+    explained = ((2 * rhs - np.einsum("mij,mj->mi", block, solved)) * solved).sum(1)
+    return coef, explained
+
+
+class _FormedGram:
+    """Entries of each problem's Gram matrix, from the formed matrices.
+
+    Parameters
+    ----------
+    gram : ndarray of shape (n_rows or 1, n_features, n_features)
+    rows : ndarray of shape (n_problems,), dtype int
+        The matrix of each problem (a row and an output).
+    """
+
+    def __init__(self, gram, rows):
+        self.gram, self.rows = gram, rows
+
+    def diagonal(self):
+        """Diagonals, shape (n_problems, n_features)."""
+        return np.diagonal(self.gram, axis1=1, axis2=2)[self.rows]
+
+    def columns(self, features, problems):
+        """Column ``features[q]`` of problem ``problems[q]``'s matrix, shape (m, p)."""
+        return self.gram[self.rows[problems], features]
+
+    def block(self, index):
+        """Each problem's matrix on features ``index[q]``, shape (n_problems, k, k)."""
+        rows = self.rows[:, None, None]
+        return self.gram[rows, index[:, :, None], index[:, None, :]]
+
+
+class _OperatorGram(_FormedGram):
+    """Entries of each problem's Gram matrix, computed from the shared design.
+
+    Parameters
+    ----------
+    gram : WeightedGram
+    rows : ndarray of shape (n_problems,), dtype int
+    """
+
+    def diagonal(self):
+        """Diagonals, shape (n_problems, n_features)."""
+        return self.gram.diagonals[self.rows]
+
+    def columns(self, features, problems):
+        """Column ``features[q]`` of problem ``problems[q]``'s matrix, shape (m, p)."""
+        return self.gram.columns(self.rows[problems], features)
+
+    def block(self, index):
+        """Each problem's matrix on features ``index[q]``, shape (n_problems, k, k)."""
+        return self.gram.block(self.rows, index)
+
+
+def _problem_gram(moments, n_rows, n_outputs):
+    """Access to the Gram matrix of every problem (row ``i``, output ``k``).
+
+    Problems are numbered row-major, ``i * n_outputs + k``.
+    """
+    if moments.operator is not None:
+        rows = np.repeat(np.arange(n_rows), n_outputs)
+        return _OperatorGram(moments.operator, rows)
+    rows = np.repeat(np.arange(n_rows), n_outputs)
+    if moments.gram.shape[0] == 1:  # one matrix shared by every row
+        rows = np.zeros_like(rows)
+    return _FormedGram(moments.gram, rows)
 
 
 def _masked_system(gram, support, alpha):
@@ -451,13 +580,15 @@ def _masked_inverse(gram, support, alpha):
     return np.where(support[..., :, None] & support[..., None, :], inv, 0.0)
 
 
-def select_features(gram, cross, x_rep, active, *, num_features, method):
+def select_features(moments, x_rep, active, *, num_features, method):
     """``num_features`` features per problem, chosen as lime does.
 
     Parameters
     ----------
-    gram : ndarray of shape (n_rows or 1, n_features, n_features)
-    cross : ndarray of shape (n_rows, n_outputs, n_features)
+    moments : Moments
+        Weighted moments of the neighbourhoods; their Gram matrices may be
+        formed or given by an operator: forward selection and the lasso path
+        use only the columns of the features they take in.
     x_rep : ndarray of shape (n_rows, n_features)
     active : ndarray of shape (n_features,), dtype bool
     num_features : int
@@ -475,16 +606,18 @@ def select_features(gram, cross, x_rep, active, *, num_features, method):
             if num_features <= _AUTO_FORWARD_MAX
             else "highest_weights"
         )
-    n_rows, n_outputs, n_features = cross.shape
-    gram = np.broadcast_to(gram[:, None], (n_rows, n_outputs, n_features, n_features))
-    gram = gram.reshape(-1, n_features, n_features)
+    n_rows = x_rep.shape[0]
+    cross = np.broadcast_to(moments.cross, (n_rows, *moments.cross.shape[1:]))
+    n_outputs, n_features = cross.shape[1:]
     b = cross.reshape(-1, n_features)
     if method == "highest_weights":
-        order = _highest_weights(gram, b, np.repeat(x_rep, n_outputs, axis=0), active)
-    elif method == "forward_selection":
-        order = _forward_selection(gram, b, active, num_features)
+        coef = _full_ridge(moments, cross, active, _HIGHEST_WEIGHTS_ALPHA)
+        score = np.abs(coef * x_rep[:, None, :]).reshape(-1, n_features)
+        order = _ranked(score, active)
     else:
-        order = _lasso_path(gram, b, active, num_features)
+        gram = _problem_gram(moments, n_rows, n_outputs)
+        path = _forward_selection if method == "forward_selection" else _lasso_path
+        order = path(gram, b, active, num_features)
     support = np.zeros(b.shape, dtype=bool)
     np.put_along_axis(support, order[:, :num_features], True, axis=1)
     return (support & active).reshape(n_rows, n_outputs, n_features)
@@ -496,13 +629,6 @@ def _ranked(score, active):
     return np.argsort(key, axis=1, kind="stable")
 
 
-def _highest_weights(gram, b, x_rep, active):
-    """Order by |coefficient x row representation| of a ridge fit on all features."""
-    support = np.broadcast_to(active, b.shape)
-    coef = _masked_solve(gram, b, support, _HIGHEST_WEIGHTS_ALPHA, common=active)
-    return _ranked(np.abs(coef * x_rep), active)
-
-
 def _forward_selection(gram, b, active, num_features):
     """Greedy forward selection maximising the weighted R^2 of least squares.
 
@@ -512,24 +638,39 @@ def _forward_selection(gram, b, active, num_features):
     ``A = G_CC``, ``u = A^-1 b_C`` and ``q_j = A^-1 G_Cj``, it is
     ``b_C^T u + (b_j - G_jC u)^2 / (G_jj - G_jC q_j)``. One stacked solve
     per step (the inverse of each ``A``, applied to all candidates) serves
-    every problem.
+    every problem, and only the chosen features' columns of the Gram
+    matrices (and their diagonals) are used.
+
+    Parameters
+    ----------
+    gram : _FormedGram or _OperatorGram
+    b : ndarray of shape (n_problems, n_features)
+    active : ndarray of shape (n_features,), dtype bool
+    num_features : int
+
+    Returns
+    -------
+    order : ndarray of shape (n_problems, n_features)
+        The chosen features in the order chosen, then the others.
     """
     n, p = b.shape
     problems = np.arange(n)
-    chosen = np.empty((n, 0), dtype=np.intp)
-    available = np.broadcast_to(active, (n, p)).copy()
     n_steps = min(num_features, int(active.sum()))
-    jitter = _JITTER * _scale(gram)[:, None]
-    diagonal = np.diagonal(gram, axis1=1, axis2=2) + jitter
+    chosen = np.empty((n, n_steps), dtype=np.intp)
+    columns = np.empty((n, n_steps, p))
+    available = np.broadcast_to(active, (n, p)).copy()
+    diagonal = gram.diagonal()
+    jitter = _JITTER * _loading_scale(diagonal)[:, None]
+    diagonal = diagonal + jitter
     for step in range(n_steps):
         if step == 0:
             gain, base = b, 0.0
             residual_diagonal = diagonal
         else:
-            g_c = np.take_along_axis(gram, chosen[:, :, None], axis=1)  # (n, s, p)
-            a = np.take_along_axis(g_c, chosen[:, None, :], axis=2)
+            g_c = columns[:, :step]  # (n, s, p)
+            a = np.take_along_axis(g_c, chosen[:, None, :step], axis=2)
             a = a + jitter[:, :, None] * np.eye(step)
-            b_c = np.take_along_axis(b, chosen, axis=1)
+            b_c = np.take_along_axis(b, chosen[:, :step], axis=1)
             solved = inverse(a) @ np.concatenate([b_c[:, :, None], g_c], axis=2)
             u, q = solved[:, :, 0], solved[:, :, 1:]
             base = np.einsum("ns,ns->n", b_c, u)[:, None]
@@ -543,7 +684,9 @@ def _forward_selection(gram, b, active, num_features):
         explained = np.where(available, explained, -np.inf)
         best = np.argmax(explained, axis=1)
         available[problems, best] = False
-        chosen = np.concatenate([chosen, best[:, None]], axis=1)
+        chosen[:, step] = best
+        if step + 1 < n_steps:
+            columns[:, step] = gram.columns(best, problems)
     rest = _ranked(np.zeros((n, p)), available)[:, : p - n_steps]
     return np.concatenate([chosen, rest], axis=1)
 
@@ -552,11 +695,25 @@ def _lasso_path(gram, b, active, num_features):
     """The first ``num_features`` features to enter the lasso (LARS) path.
 
     Batched LARS with the lasso modification (a feature whose coefficient
-    crosses zero leaves the path), run on the Gram matrices until each
-    problem has ``num_features`` features in its active set. Where the path
-    ends sooner (the response is explained with fewer features), the
-    remaining features follow by decreasing absolute correlation with the
-    response, so every problem gets exactly ``num_features``.
+    crosses zero leaves the path), run until each problem has
+    ``num_features`` features in its active set. The coefficients are zero
+    outside the path, so each step needs only the Gram columns of the
+    features on it (:class:`_PathColumns`). Where the path ends sooner (the
+    response is explained with fewer features), the remaining features follow
+    by decreasing absolute correlation with the response, so every problem
+    gets exactly ``num_features``.
+
+    Parameters
+    ----------
+    gram : _FormedGram or _OperatorGram
+    b : ndarray of shape (n_problems, n_features)
+    active : ndarray of shape (n_features,), dtype bool
+    num_features : int
+
+    Returns
+    -------
+    order : ndarray of shape (n_problems, n_features)
+        The features on the path first, then by decreasing ``|b|``.
     """
     n, p = b.shape
     rows = np.arange(n)
@@ -566,17 +723,27 @@ def _lasso_path(gram, b, active, num_features):
     first = np.argmax(np.where(active, np.abs(b), -np.inf), axis=1)
     in_path[rows, first] = target > 0
     done = np.abs(b).max(axis=1, initial=0.0) == 0.0
+    columns = _PathColumns(gram, n, p)
+    loading = _JITTER * _loading_scale(gram.diagonal())[:, None, None]
     for _ in range(4 * p + 4):
         done |= in_path.sum(axis=1) >= target
         if done.all():
             break
-        corr = b - np.einsum("nij,nj->ni", gram, beta)
+        index = np.argsort(~in_path, axis=1, kind="stable")[:, : in_path.sum(1).max()]
+        on = np.take_along_axis(in_path, index, axis=1)
+        g_on = columns.get(index, on)  # (n, k, p), zero off the path
+        corr = b - np.einsum("nk,nkp->np", np.take_along_axis(beta, index, 1), g_on)
         top = np.where(in_path, np.abs(corr), 0.0).max(axis=1)
-        sign = np.where(in_path, np.sign(corr), 0.0)
-        direction = _masked_solve(gram, sign, in_path, 0.0)
-        norm = 1.0 / np.sqrt(np.maximum((sign * direction).sum(axis=1), 1e-300))
-        direction *= norm[:, None]
-        along = np.einsum("nij,nj->ni", gram, direction)
+        sign = np.where(on, np.sign(np.take_along_axis(corr, index, 1)), 0.0)
+        pair = on[:, :, None] & on[:, None, :]
+        eye = np.eye(index.shape[1])
+        block = np.take_along_axis(g_on, index[:, None, :], axis=2)
+        step = solve(np.where(pair, block + loading * eye, eye), sign)
+        norm = 1.0 / np.sqrt(np.maximum((sign * step).sum(axis=1), 1e-300))
+        step *= norm[:, None]
+        direction = np.zeros((n, p))
+        np.put_along_axis(direction, index, step, axis=1)
+        along = np.einsum("nk,nkp->np", step, g_on)
         entry = _entry_steps(top, corr, norm, along, active & ~in_path)
         with np.errstate(divide="ignore", invalid="ignore"):
             crossing = np.where(in_path, -beta / direction, np.inf)
@@ -593,6 +760,52 @@ def _lasso_path(gram, b, active, num_features):
         beta[rows[leaving], drop[leaving]] = 0.0
         in_path[rows[joining], entry.argmin(axis=1)[joining]] = True
     return _ranked(np.where(in_path, np.inf, np.abs(b)), active)
+
+
+class _PathColumns:
+    """Gram columns of the features a lasso path has taken in, computed once each.
+
+    Parameters
+    ----------
+    gram : _FormedGram or _OperatorGram
+    n_problems, n_features : int
+    """
+
+    def __init__(self, gram, n_problems, n_features):
+        self.gram = gram
+        self.slot = np.full((n_problems, n_features), -1)
+        self.count = np.zeros(n_problems, dtype=np.intp)
+        self.store = np.empty((n_problems, 4, n_features))
+
+    def get(self, index, on):
+        """Columns ``index[q]`` of every problem's matrix, zero where not ``on``.
+
+        Parameters
+        ----------
+        index : ndarray of shape (n_problems, k), dtype int
+        on : ndarray of shape (n_problems, k), dtype bool
+
+        Returns
+        -------
+        columns : ndarray of shape (n_problems, k, n_features)
+        """
+        for j in range(index.shape[1]):
+            taken = self.slot[np.arange(len(index)), index[:, j]] >= 0
+            problems = np.flatnonzero(on[:, j] & ~taken)
+            if problems.size:
+                self._add(problems, index[problems, j])
+        slots = np.take_along_axis(self.slot, index, axis=1)
+        columns = self.store[np.arange(len(index))[:, None], np.maximum(slots, 0)]
+        return np.where(on[:, :, None], columns, 0.0)
+
+    def _add(self, problems, features):
+        """Compute and keep column ``features[q]`` of problem ``problems[q]``."""
+        if self.count.max() == self.store.shape[1]:
+            self.store = np.concatenate([self.store, np.empty_like(self.store)], axis=1)
+        slots = self.count[problems]
+        self.store[problems, slots] = self.gram.columns(features, problems)
+        self.slot[problems, features] = slots
+        self.count[problems] += 1
 
 
 def _entry_steps(top, corr, norm, along, free):
@@ -776,7 +989,7 @@ def _varies(moments, weights):
     if moments.gram is not None:
         diagonal = np.diagonal(moments.gram, axis1=-2, axis2=-1)
     else:
-        diagonal = moments.operator.diagonal()
+        diagonal = moments.operator.diagonals
     return diagonal / weights.sum(axis=-1)[:, None] > _JITTER
 
 

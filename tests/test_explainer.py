@@ -531,6 +531,42 @@ def test_wide_table_algorithm_gives_the_same_coefficients(
     np.testing.assert_array_equal(lime.transform(X[:7][::-1]), coef[::-1])
 
 
+@pytest.mark.parametrize(
+    "method", ["none", "forward_selection", "highest_weights", "lasso_path"]
+)
+@pytest.mark.parametrize("num_samples", [300, 50])
+@pytest.mark.filterwarnings("ignore:The kernel leaves")
+def test_wide_table_selection_gives_the_same_coefficients(
+    method, num_samples, monkeypatch
+):
+    # Wide designs select features from Gram columns computed on demand and
+    # solve by conjugate gradients; the formed matrices must give the same
+    # surrogates, also with barely more samples than features and a
+    # constant feature (a singular unweighted Gram matrix).
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(100, 40))
+    X[:, 7] = 2.0
+    y = X[:, :5] @ [3.0, -2.0, 1.0, 0.5, 4.0] + np.sin(X[:, 5]) * X[:, 6]
+    model = FrozenEstimator(LinearRegression().fit(X, y))
+    lime = LimeExplainer(
+        model,
+        num_samples=num_samples,
+        num_features=10,
+        feature_selection=method,
+        sampler="random",
+        random_state=0,
+    )
+    lime.fit(X)
+    expected = lime.transform(X[:9])
+    monkeypatch.setattr("sklime._surrogate.PRODUCTS_MAX_BYTES", 0)
+    with config_context(working_memory=0.1):
+        wide = lime.transform(X[:9])
+    np.testing.assert_array_equal(wide != 0, expected != 0)
+    np.testing.assert_allclose(wide, expected, rtol=1e-10, atol=1e-10)
+    kept = 39 if method == "none" else 10  # the constant feature is never kept
+    assert ((wide != 0).sum(axis=1) == kept).all()
+
+
 def test_wide_marginal_chunks_stay_within_working_memory(monkeypatch):
     # Without the table of column products each row's Gram matrix comes from
     # a weighted copy of the design: chunks must count it.

@@ -26,8 +26,7 @@ def _selected(method, num_features, seed):
     X, w, Y = _problems(n_features=6, seed=seed)
     moments = weighted_moments(X, w, Y)
     support = select_features(
-        moments.gram,
-        moments.cross,
+        moments,
         X[:, 0],
         np.ones(6, bool),
         num_features=num_features,
