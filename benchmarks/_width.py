@@ -20,6 +20,7 @@ of ``--repeat`` runs. lime explains rows one at a time, at most
 10,000 ridge models per row); the table gives the rows it explained. Peak
 memory is sklime's traced allocation peak above what was allocated before the
 transform (``tracemalloc``, which numpy reports to), in a run of its own.
+sklime's warnings are printed after the table, the first one per setting.
 
 The *dense-floor ratio* compares sklime with the minimal dense algorithm,
 which forms each row's weighted Gram matrix: ``num_samples * d**2`` flops per
@@ -145,9 +146,12 @@ def _measure(cfg, X, model, setting, have_lime, flops):
         random_state=cfg.seed,
     ).fit(X)
     rows = X[: cfg.width_rows]
-    seconds, _ = sklime_seconds(
-        lime, rows, max_repeat=TIMING["max_repeat"], min_total=np.inf
-    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        seconds, _ = sklime_seconds(
+            lime, rows, max_repeat=TIMING["max_repeat"], min_total=np.inf
+        )
+        peak = _peak_mib(lime, rows)
     theirs, n_lime = np.nan, None
     if have_lime:
         theirs, n_lime = _lime_seconds(
@@ -162,8 +166,9 @@ def _measure(cfg, X, model, setting, have_lime, flops):
         lime=1000 * theirs,
         sklime=1000 * seconds / len(rows),
         ratio=theirs * len(rows) / seconds,
-        peak=_peak_mib(lime, rows),
+        peak=peak,
         floor_ratio=len(rows) * cfg.num_samples * X.shape[1] ** 2 / seconds / flops,
+        warning=str(caught[0].message) if caught else None,
     )
 
 
@@ -193,11 +198,14 @@ def width(cfg, results):
         ]
     )
     table.header()
+    notes = []
     for d in cfg.width_dims:
         X, model = _case(d, cfg.seed)
         for setting in SETTINGS:
             r = _measure(cfg, X, model, setting, have_lime, flops)
             results["width"].append(r)
+            if r["warning"]:
+                notes.append(f"  d={d} {r['setting']}: {r['warning']}")
             table.row(
                 [
                     d,
@@ -210,3 +218,6 @@ def width(cfg, results):
                     r["floor_ratio"],
                 ]
             )
+    if notes:
+        print("sklime's first warning, per setting that warned:")
+        print("\n".join(notes))
