@@ -1,5 +1,7 @@
 """The targets the measured numbers are checked against, printed at the end."""
 
+import numpy as np
+
 from _common import print_header
 
 TARGETS = {
@@ -9,6 +11,7 @@ TARGETS = {
     "cheap_overhead": 1.5,
     "linearity": 11.0,
     "memory_bytes": 2 * 1024**3,
+    "width_speedup": 10.0,
 }
 
 
@@ -69,6 +72,9 @@ def report_targets(results):
             for r in results["dask"]
         )
         lines.append(f"(6) dask backend gives the single-process rows: {parts}")
+    line = _width_line(results["width"], TARGETS["width_speedup"], verdict)
+    if line:
+        lines.append(line)
     if lines:
         print_header("targets", None)
         print("\n".join(lines))
@@ -86,3 +92,16 @@ def _overhead_line(compare, case, target, verdict):
         f"{r['setting'].name} {r['overhead']:.2f} {verdict(r['overhead'] <= target)}"
         for r in runs
     )
+
+
+def _width_line(width, target, verdict):
+    """Every wide-table row's speed-up against ``target`` (None if unmeasured)."""
+    runs = [r for r in width if not np.isnan(r["ratio"])]
+    if not runs:
+        return None
+    ok = all(r["ratio"] >= target for r in runs)
+    parts = "; ".join(
+        f"d={r['d']} {r['setting']} {r['ratio']:.0f}x {verdict(r['ratio'] >= target)}"
+        for r in runs
+    )
+    return f"(7) wide tables, every row >= {target:.0f}x lime: {verdict(ok)} ({parts})"

@@ -38,8 +38,10 @@ default ``working_memory`` and with ``working_memory=128``), ``njobs``
 (1,000,000 rows, ``num_samples=1024``, through joblib's dask backend on a
 ``distributed.LocalCluster`` of worker processes: time, each worker's peak RSS,
 and a sample of rows checked bit-identical to one process), ``width`` (wide
-tables: a Ridge model with 100, 300 and 1000 continuous features, all kept,
-lime and sklime per row, with sklime's traced memory peak) and, on request,
+tables: a Ridge model with 100, 300 and 1000 continuous features, all kept or
+10 chosen by each selection method, lime and sklime per row, with sklime's
+traced memory peak and its time against the dense floor of forming each row's
+Gram matrix at the machine's matmul rate) and, on request,
 ``profile`` (cProfile of sklime's lime-default case on the diabetes forest).
 
 Every time is the best of up to three runs (``--repeat``; repeated while the
