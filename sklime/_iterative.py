@@ -106,9 +106,9 @@ class WeightedGram:
         -------
         block : ndarray of shape (m, k, k)
         """
-        sub = np.ascontiguousarray(np.moveaxis(self.x[:, index], 0, 1))
-        weighted = sub * self.weights[rows, :, None]
-        second = stacked_matmul(weighted.transpose(0, 2, 1), sub)
+        sub = np.take(self.x.T, index, axis=0)  # (m, k, n_samples)
+        weighted = sub * self.weights[rows, None, :]
+        second = stacked_matmul(weighted, sub.transpose(0, 2, 1))
         mean = np.take_along_axis(self.mean[rows], index, axis=1)
         outer = mean[:, :, None] * mean[:, None, :]
         return second - self.total[rows, None, None] * outer

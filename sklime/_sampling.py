@@ -173,10 +173,10 @@ class Noise:
         n_features : int
         seed : int
         sampler : {"sobol", "random"}, default="sobol"
-            "random" draws independent uniforms; "sobol" a scrambled Sobol
+            "random" draws independent numbers; "sobol" a scrambled Sobol
             sequence (quasi-Monte Carlo), which covers the unit cube more
             evenly and so gives much less variable surrogates for the same
-            number of samples. Normals come through the inverse normal CDF.
+            number of samples, its normals through the inverse normal CDF.
 
         Returns
         -------
@@ -206,7 +206,12 @@ class Noise:
 
     @cached_property
     def normal(self):
-        """Standard normal draws (block 0 through the inverse normal CDF)."""
+        """Standard normal draws (block 0 through the inverse normal CDF).
+
+        The random sampler draws them directly from the block's stream.
+        """
+        if self._joint is None:
+            return np.random.default_rng([self._seed, 0]).standard_normal(self._shape)
         return ndtri(self._block(0))
 
     @cached_property
