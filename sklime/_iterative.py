@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+from scipy.linalg import lapack
 
 from ._linalg import inverse, rowwise_matmul, stacked_matmul
 
@@ -147,7 +148,22 @@ def preconditioner(x):
     """
     gram = x.T @ x / x.shape[0]
     loading = _PRECONDITIONER_LOADING * max(np.diagonal(gram).mean(), _TINY)
-    return inverse(gram + loading * np.eye(len(gram)))
+    return _positive_inverse(gram + loading * np.eye(len(gram)))
+
+
+def _positive_inverse(a):
+    """Inverse of a symmetric positive definite matrix, through its Cholesky factor.
+
+    Half the operations of a general inverse; a matrix that rounding makes
+    indefinite gets :func:`~sklime._linalg.inverse`.
+    """
+    factor, info = lapack.dpotrf(a, lower=False)
+    if info == 0:
+        upper, info = lapack.dpotri(factor, lower=False)
+    if info != 0:
+        return inverse(a)
+    upper = np.triu(upper)
+    return upper + np.triu(upper, 1).T
 
 
 def ridge_solve(gram, cross, active, loading):

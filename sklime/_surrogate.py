@@ -350,10 +350,13 @@ def fit_surrogates(moments, x_rep, offset, active, *, alpha, num_features, metho
         support = np.broadcast_to(active, cross.shape)
         coef = _full_ridge(moments, cross, active, alpha)
         if moments.operator is not None:
-            gram_coef = moments.operator.apply(coef) * active
+            # (G + loading I) coef = cross, so coef^T G coef needs no product
+            # with G: 2 cross.coef - coef^T G coef = cross.coef + loading |coef|^2.
+            loading = _iterative_loading(moments.operator, alpha)[:, None]
+            explained = (cross * coef).sum(axis=-1) + loading * (coef**2).sum(axis=-1)
         else:
             gram_coef = coef @ moments.gram
-        explained = ((2 * cross - gram_coef) * coef).sum(axis=-1)
+            explained = ((2 * cross - gram_coef) * coef).sum(axis=-1)
     else:
         support = select_features(
             moments, x_rep, active, num_features=num_features, method=method
@@ -406,14 +409,20 @@ def _iterative_fit(operator, cross, active, alpha):
     -------
     coef : ndarray of shape (n_rows, n_outputs, n_features)
     """
-    loading = alpha + _JITTER * _loading_scale(operator.diagonals)
-    coef, converged = ridge_solve(operator, cross, active, loading)
+    coef, converged = ridge_solve(
+        operator, cross, active, _iterative_loading(operator, alpha)
+    )
     for row in np.flatnonzero(~converged.all(axis=1)):
         gram = operator.dense([row])
         coef[row] = _masked_solve(
             gram[:, None], cross[row : row + 1], active, alpha, common=active
         )[0]
     return coef
+
+
+def _iterative_loading(operator, alpha):
+    """Each row's diagonal loading, ``alpha`` and the relative jitter (n_rows,)."""
+    return alpha + _JITTER * _loading_scale(operator.diagonals)
 
 
 def _subset_fit(gram, b, support, size, alpha):
