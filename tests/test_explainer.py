@@ -558,11 +558,17 @@ def test_wide_table_selection_gives_the_same_coefficients(
     )
     lime.fit(X)
     expected = lime.transform(X[:9])
+    expected_errors = lime.explain(X[:3]).standard_error
     monkeypatch.setattr("sklime._surrogate.PRODUCTS_MAX_BYTES", 0)
     with config_context(working_memory=0.1):
         wide = lime.transform(X[:9])
+        explained = lime.explain(X[:3])
     np.testing.assert_array_equal(wide != 0, expected != 0)
     np.testing.assert_allclose(wide, expected, rtol=1e-10, atol=1e-10)
+    np.testing.assert_array_equal(explained.coef, wide[:3])
+    np.testing.assert_allclose(
+        explained.standard_error, expected_errors, rtol=1e-8, atol=1e-10
+    )
     kept = 39 if method == "none" else 10  # the constant feature is never kept
     assert ((wide != 0).sum(axis=1) == kept).all()
 
