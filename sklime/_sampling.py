@@ -15,6 +15,7 @@ explanations independent of chunking, row order and ``n_jobs``.
 
 import warnings
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 from scipy.special import expit, ndtri
@@ -176,29 +177,14 @@ class Noise:
         Returns
         -------
         noise : Noise
+            Its arrays are read-only: the last few draws are kept (see
+            :func:`_noise_arrays`), so that transforming batch after batch
+            with the same fitted explainer draws its noise once.
         """
-        dims = _NOISE_BLOCKS * n_features
-        if sampler == "sobol":
-            if dims > _SOBOL_MAX_DIM:
-                raise ValueError(
-                    f"sampler='sobol' supports up to {_SOBOL_MAX_DIM // _NOISE_BLOCKS} "
-                    f"features; got {n_features}. Use sampler='random'."
-                )
-            with warnings.catch_warnings():  # any num_samples, not only 2**m
-                warnings.simplefilter("ignore", UserWarning)
-                engine = qmc.Sobol(dims, scramble=True, seed=seed)
-                uniform = engine.random(num_samples)
-        else:
-            uniform = np.random.default_rng(seed).random((num_samples, dims))
-        uniform = np.clip(uniform, _TINY, 1.0 - _TINY)
-        normal, group, value, keep = np.split(uniform, _NOISE_BLOCKS, axis=1)
-        return cls(
-            normal=ndtri(normal),
-            group=group,
-            value=value,
-            keep=keep < KEEP_PROBABILITY,
-            keep_uniform=keep,
+        normal, group, value, keep, keep_uniform = _noise_arrays(
+            int(num_samples), int(n_features), seed, sampler
         )
+        return cls(normal, group, value, keep, keep_uniform)
 
     def from_kernel(self, width):
         """The noise of the exponential kernel's own local distribution.
@@ -228,6 +214,48 @@ class Noise:
         )
 
 
+@lru_cache(maxsize=4)
+def _cached_noise_arrays(num_samples, n_features, seed, sampler):
+    """:func:`_draw_noise_arrays`, remembered for the last few draws."""
+    return _draw_noise_arrays(num_samples, n_features, seed, sampler)
+
+
+def _noise_arrays(num_samples, n_features, seed, sampler):
+    """The read-only arrays of :meth:`Noise.draw`.
+
+    Draws of at most ``_NOISE_CACHE_MAX_BYTES`` are cached (the last
+    ``4``), since every transform of a fitted explainer draws the same
+    noise; larger ones are drawn each time, so that the cache stays small.
+    """
+    draw_bytes = 8 * num_samples * (_NOISE_BLOCKS + 1) * n_features
+    if draw_bytes <= _NOISE_CACHE_MAX_BYTES:
+        return _cached_noise_arrays(num_samples, n_features, int(seed), sampler)
+    return _draw_noise_arrays(num_samples, n_features, seed, sampler)
+
+
+def _draw_noise_arrays(num_samples, n_features, seed, sampler):
+    """Normal, group, value, keep and keep-uniform draws, read-only."""
+    dims = _NOISE_BLOCKS * n_features
+    if sampler == "sobol":
+        if dims > _SOBOL_MAX_DIM:
+            raise ValueError(
+                f"sampler='sobol' supports up to {_SOBOL_MAX_DIM // _NOISE_BLOCKS} "
+                f"features; got {n_features}. Use sampler='random'."
+            )
+        with warnings.catch_warnings():  # any num_samples, not only 2**m
+            warnings.simplefilter("ignore", UserWarning)
+            engine = qmc.Sobol(dims, scramble=True, seed=seed)
+            uniform = engine.random(num_samples)
+    else:
+        uniform = np.random.default_rng(seed).random((num_samples, dims))
+    uniform = np.clip(uniform, _TINY, 1.0 - _TINY)
+    normal, group, value, keep = np.split(uniform, _NOISE_BLOCKS, axis=1)
+    arrays = (ndtri(normal), group, value, keep < KEEP_PROBABILITY, keep)
+    for array in arrays:
+        array.flags.writeable = False
+    return arrays
+
+
 def kernel_keep_probability(width):
     """Probability that the exponential kernel's distribution keeps an indicator.
 
@@ -250,6 +278,9 @@ _NOISE_BLOCKS = 4
 _SOBOL_MAX_DIM = 21201
 #: Keeps uniforms strictly inside (0, 1) so that inverse CDFs stay finite.
 _TINY = 1e-12
+#: Largest noise draw kept for later transforms (bytes, about 1,600 features
+#: at 5,000 samples); at most four are kept.
+_NOISE_CACHE_MAX_BYTES = 64 * 2**20
 
 
 @dataclass
