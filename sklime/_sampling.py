@@ -15,7 +15,7 @@ explanations independent of chunking, row order and ``n_jobs``.
 
 import warnings
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import numpy as np
 from scipy.special import expit, ndtri
@@ -291,8 +291,11 @@ class Neighbourhood:
 
     Attributes
     ----------
-    values, codes : ndarray of shape (n_rows or 1, n_samples, n_features)
-        Perturbed points, in the views of :class:`~sklime._tabular.Rows`.
+    values : ndarray or RowPoints of shape (n_rows or 1, n_samples, n_features)
+        Perturbed points (continuous values); a :class:`RowPoints` builds
+        them a few rows at a time when the model is queried.
+    codes : ndarray of shape (n_rows or 1, n_samples, n_features)
+        Category codes of the points (see :class:`~sklime._tabular.Rows`).
     design : ndarray of shape (n_rows or 1, n_samples, n_features)
         Interpretable representation of the points, up to ``offset``.
     offset : ndarray of shape (n_rows, n_features) or None
@@ -302,7 +305,7 @@ class Neighbourhood:
         when every feature is an indicator (counts of changed indicators).
     """
 
-    values: np.ndarray
+    values: "np.ndarray | RowPoints"
     codes: np.ndarray
     design: np.ndarray
     offset: np.ndarray | None
@@ -452,16 +455,19 @@ def local(space, noise, rows):
     categorical features keep the row's value or, with probability
     ``1 - KEEP_PROBABILITY``, take another category by training frequency.
     Without binned features the design and the distances are shared by all
-    rows (the design is the noise; the row's z-score is the offset).
+    rows (the design is the noise; the row's z-score is the offset), and the
+    points are built only when the model is queried (:class:`RowPoints`).
     """
     keep = noise.keep | ~space.active
     categorical = space.kind == CATEGORICAL
-    values = rows.values[:, None, :] + noise.normal * space.std
+    step = noise.normal * space.std
+    values = RowPoints(rows.values, step.shape[0], partial(np.add, step))
     codes = _other_groups(space, noise, rows, keep, codes_only=True)
     design = base_design(space, noise, "local")[None]
     mismatch = np.where(categorical, ~keep, noise.normal**2)[None]
     binned = space.kind == BINNED
     if binned.any():
+        values = values[:]
         row_codes = space.group_codes(rows)
         same = np.zeros(values.shape, dtype=bool)
         for j in np.flatnonzero(binned):
@@ -480,39 +486,88 @@ def mask(space, noise, rows):
     (``z' = 0``): a z-scored feature by a draw from ``N(mean, std)``, a binned
     one by a value from another bin, a categorical one by another category,
     both chosen by training frequency. The design is the keep mask itself.
+    Without binned features the points are built only when the model is
+    queried (:class:`RowPoints`).
     """
     keep = noise.keep | ~space.active
     replaced = space.mean + noise.normal * space.std
-    values = _kept_values(rows.values, replaced, keep)
+    values = RowPoints(rows.values, replaced.shape[0], _KeptValues(replaced, keep))
+    if (space.kind == BINNED).any():
+        values = values[:]
     codes = _other_groups(space, noise, rows, keep, codes_only=False, values=values)
     design = base_design(space, noise, "mask")[None]
     sq_distance = ((~keep) & space.active).sum(axis=-1)[None]
     return Neighbourhood(values, codes, design, None, sq_distance)
 
 
-def _kept_values(row_values, replaced, keep):
-    """``np.where(keep, row, replaced)`` for every row, as one gather per row.
+class RowPoints:
+    """Perturbed points of a chunk of rows, built when they are asked for.
+
+    Indexing by rows (a slice) builds those rows' points: the model can then
+    be queried a few rows at a time, each block of points written just
+    before the model reads it, while it is still in the processor's cache,
+    instead of writing the whole chunk's points to memory first.
+
+    Parameters
+    ----------
+    row_values : ndarray of shape (n_rows, n_features)
+        The rows' continuous values.
+    n_samples : int
+        Points per row.
+    build : callable
+        Takes row values of shape (n, 1, n_features) and returns their
+        points, a new array of shape (n, n_samples, n_features).
+
+    Attributes
+    ----------
+    shape : tuple of int
+        ``(n_rows, n_samples, n_features)``, the shape of the points.
+    """
+
+    def __init__(self, row_values, n_samples, build):
+        self.row_values = row_values
+        self.shape = (len(row_values), n_samples, row_values.shape[1])
+        self.build = build
+
+    def __getitem__(self, rows):
+        """The points of ``rows`` (a slice), as a new array."""
+        return self.build(self.row_values[rows, None, :])
+
+
+class _KeptValues:
+    """``np.where(keep, row, replaced)`` for rows, as one gather per row.
 
     The replaced values and, after them, the row's own values form a table;
     one index (shared by every row, as ``keep`` is) picks each point's value
     from it. Several times faster than a broadcast ``np.where``, and the same
-    numbers.
+    numbers. One instance is not to be called from several threads at once
+    (its table is rewritten for each row).
 
-    Returns
-    -------
-    values : ndarray of shape (n_rows, n_samples, n_features)
+    Parameters
+    ----------
+    replaced : ndarray of shape (n_samples, n_features)
+        Values of the replaced features.
+    keep : ndarray of shape (n_samples, n_features), dtype bool
+        Where the row's own value is kept.
     """
-    n_rows, n_features = row_values.shape
-    size = replaced.size
-    position = np.arange(size)
-    index = np.where(keep.ravel(), size + position % n_features, position)
-    table = np.empty(size + n_features)
-    table[:size] = replaced.ravel()
-    values = np.empty((n_rows, size))
-    for i, row in enumerate(row_values):
-        table[size:] = row
-        np.take(table, index, out=values[i], mode="clip")  # in range: no checks
-    return values.reshape(n_rows, *replaced.shape)
+
+    def __init__(self, replaced, keep):
+        self.shape = replaced.shape
+        size = replaced.size
+        position = np.arange(size)
+        self.index = np.where(keep.ravel(), size + position % self.shape[1], position)
+        self.table = np.empty(size + self.shape[1])
+        self.table[:size] = replaced.ravel()
+
+    def __call__(self, row_values):
+        """Points of rows of shape (n_rows, 1, n_features), a new array."""
+        size = self.index.size
+        values = np.empty((len(row_values), size))
+        for i, row in enumerate(row_values):
+            self.table[size:] = row[0]
+            # in range: no checks
+            np.take(self.table, self.index, out=values[i], mode="clip")
+        return values.reshape(len(row_values), *self.shape)
 
 
 def _other_groups(space, noise, rows, keep, *, codes_only, values=None):

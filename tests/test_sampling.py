@@ -2,8 +2,11 @@
 
 import numpy as np
 import pytest
+from sklearn.datasets import load_diabetes
+from sklearn.frozen import FrozenEstimator
+from sklearn.tree import DecisionTreeRegressor
 
-from sklime import _sampling
+from sklime import LimeExplainer, _engine, _sampling
 from sklime._sampling import Noise
 
 FIELDS = ("normal", "group", "value", "keep", "keep_uniform")
@@ -24,3 +27,48 @@ def test_noise_drawn_again_is_the_same_read_only_noise(sampler, monkeypatch):
         first.normal[0, 0] = 0.0
     other = Noise.draw(300, 3, seed=8, sampler=sampler)
     assert not np.array_equal(other.normal, first.normal)
+
+
+_CALLS = []
+
+
+class _RecordingTree(DecisionTreeRegressor):
+    """A tree (whose predictions do not depend on the batch) recording its calls."""
+
+    def predict(self, X, check_input=True):
+        _CALLS.append(len(X))
+        return super().predict(X, check_input=check_input)
+
+
+@pytest.mark.parametrize("discretizer", [None, "quartile"])
+@pytest.mark.parametrize("sampling", ["local", "mask"])
+def test_points_sent_a_row_at_a_time_give_the_same_explanations(
+    sampling, discretizer, monkeypatch
+):
+    X, y = load_diabetes(return_X_y=True)
+    model = _RecordingTree(max_depth=6, random_state=0).fit(X, y)
+    lime = LimeExplainer(
+        FrozenEstimator(model),
+        sampling=sampling,
+        discretizer=discretizer,
+        num_samples=200,
+        random_state=0,
+    ).fit(X)
+    rows = X[:7]
+    expected = lime.explain(rows)
+    # Points of a single row per model call, instead of all seven at once.
+    monkeypatch.setattr(_engine, "_QUERY_BYTES", 1)
+    monkeypatch.setattr(_engine, "_QUICK_CALL_SECONDS", np.inf)
+    _CALLS.clear()
+    blocks = lime.explain(rows)
+    assert _CALLS == [200] * 7 + [7]  # each row's points, then the rows
+    # A slow first call: the other rows' points then go in one call.
+    monkeypatch.setattr(_engine, "_QUICK_CALL_SECONDS", 0.0)
+    _CALLS.clear()
+    rest = lime.explain(rows)
+    assert _CALLS == [200, 6 * 200, 7]
+    for actual in (blocks, rest):
+        for name in ["coef", "intercept", "score", "model_prediction"]:
+            np.testing.assert_array_equal(
+                getattr(actual, name), getattr(expected, name)
+            )
