@@ -897,12 +897,14 @@ def _query_with_rows(explainer, rows, neighbourhood):
 
     The perturbed points go to the model as they are (no copy: they were
     built for this call), a few rows at a time (``_QUERY_BYTES`` of points
-    per call): each block, built just before the call when the points are
-    built on demand, stays in the processor's cache while a cheap model
-    reads it. A model whose first call takes longer than
-    ``_QUICK_CALL_SECONDS`` gains nothing from the cache and may lose to a
-    fixed cost per call (a forest's, say): it gets the rest of the chunk in
-    one call. The rows go in a call of their own.
+    per call). Points built on demand are written into one buffer, reused
+    from call to call: each block stays in the processor's cache while a
+    cheap model reads it, and no new memory is touched. A model whose call
+    takes longer than ``_QUICK_CALL_SECONDS`` gains nothing from the cache
+    and may lose to a fixed cost per call (a forest's, say): it gets the
+    rest of the chunk in one call. Calls are timed by the process's CPU
+    time, which counts the model's own threads but not the time other
+    processes hold the processor. The rows go in a call of their own.
 
     Returns
     -------
@@ -914,19 +916,29 @@ def _query_with_rows(explainer, rows, neighbourhood):
     n_rows, n_samples, n_features = values.shape
     codes = neighbourhood.codes if explainer.categorical_.any() else None
     step = max(1, _QUERY_BYTES // (8 * n_samples * n_features))
-    parts, start = [], 0
+    parts, start, buffer = [], 0, None
     while start < n_rows:
-        block = slice(start, start + step)
+        block = slice(start, min(start + step, n_rows))
+        if isinstance(values, _sampling.RowPoints):
+            if buffer is None or len(buffer) < block.stop - start:
+                buffer = np.empty((block.stop - start, n_samples, n_features))
+            points = values.fill(block, buffer)
+        else:
+            points = values[block]
         model_input = schema.model_input(
-            values[block],
+            points,
             None if codes is None else codes[block],
             rows.raw[block],
             owned=True,
         )
-        called = time.perf_counter()
-        parts.append(box(model_input))
-        if time.perf_counter() - called > _QUICK_CALL_SECONDS:
+        called = time.process_time()
+        output = box(model_input)
+        if time.process_time() - called > _QUICK_CALL_SECONDS:
             step = n_rows
+        # An output that is a view of its input would change with the buffer.
+        if buffer is not None and np.may_share_memory(output, buffer):
+            output = output.copy()
+        parts.append(output)
         start = block.stop
     output = np.concatenate(parts).reshape(n_rows, n_samples, -1)
     return box(schema.rows_input(rows)), output
@@ -935,5 +947,6 @@ def _query_with_rows(explainer, rows, neighbourhood):
 #: Bytes of perturbed points per model call (about 7 rows of 5,000 points
 #: of 30 features): blocks this small stay in the processor's cache.
 _QUERY_BYTES = 8 * 2**20
-#: Longest first call for which the model keeps getting small blocks.
+#: Longest first call (CPU seconds) for which the model keeps getting small
+#: blocks.
 _QUICK_CALL_SECONDS = 0.02

@@ -515,8 +515,9 @@ class RowPoints:
     n_samples : int
         Points per row.
     build : callable
-        Takes row values of shape (n, 1, n_features) and returns their
-        points, a new array of shape (n, n_samples, n_features).
+        ``build(values, out)`` takes row values of shape (n, 1, n_features)
+        and writes their points into ``out``, of shape (n, n_samples,
+        n_features) (a new array when ``out`` is None), and returns it.
 
     Attributes
     ----------
@@ -531,7 +532,18 @@ class RowPoints:
 
     def __getitem__(self, rows):
         """The points of ``rows`` (a slice), as a new array."""
-        return self.build(self.row_values[rows, None, :])
+        return self.build(self.row_values[rows, None, :], None)
+
+    def fill(self, rows, out):
+        """Write the points of ``rows`` (a slice) into the start of ``out``.
+
+        Returns
+        -------
+        points : ndarray of shape (n, n_samples, n_features)
+            The view of ``out`` that holds them.
+        """
+        values = self.row_values[rows, None, :]
+        return self.build(values, out[: len(values)])
 
 
 class _KeptValues:
@@ -559,15 +571,21 @@ class _KeptValues:
         self.table = np.empty(size + self.shape[1])
         self.table[:size] = replaced.ravel()
 
-    def __call__(self, row_values):
-        """Points of rows of shape (n_rows, 1, n_features), a new array."""
+    def __call__(self, row_values, out):
+        """Points of rows of shape (n_rows, 1, n_features), written into ``out``.
+
+        ``out`` is a C-contiguous array of shape (n_rows, n_samples,
+        n_features), or None for a new one.
+        """
         size = self.index.size
-        values = np.empty((len(row_values), size))
+        if out is None:
+            out = np.empty((len(row_values), *self.shape))
+        values = out.reshape(len(row_values), size)
         for i, row in enumerate(row_values):
             self.table[size:] = row[0]
             # in range: no checks
             np.take(self.table, self.index, out=values[i], mode="clip")
-        return values.reshape(len(row_values), *self.shape)
+        return out
 
 
 def _other_groups(space, noise, rows, keep, *, codes_only, values=None):
