@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.datasets import load_diabetes
 from sklearn.frozen import FrozenEstimator
 from sklearn.tree import DecisionTreeRegressor
@@ -72,3 +73,31 @@ def test_points_sent_a_row_at_a_time_give_the_same_explanations(
             np.testing.assert_array_equal(
                 getattr(actual, name), getattr(expected, name)
             )
+
+
+class _FirstColumn(RegressorMixin, BaseEstimator):
+    """A model whose output is a view of its input: the first column."""
+
+    def fit(self, X, y=None):
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def predict(self, X):
+        return X[:, 0]
+
+
+@pytest.mark.parametrize("sampling", ["local", "mask"])
+def test_an_output_that_is_a_view_of_the_points_is_kept(sampling, monkeypatch):
+    X, _ = load_diabetes(return_X_y=True)
+    lime = LimeExplainer(
+        FrozenEstimator(_FirstColumn().fit(X)),
+        sampling=sampling,
+        num_samples=200,
+        random_state=0,
+    ).fit(X)
+    expected = lime.explain(X[:5])
+    monkeypatch.setattr(_engine, "_QUERY_BYTES", 1)  # one buffer, row after row
+    monkeypatch.setattr(_engine, "_QUICK_CALL_SECONDS", np.inf)
+    actual = lime.explain(X[:5])
+    np.testing.assert_array_equal(actual.coef, expected.coef)
+    np.testing.assert_array_equal(actual.intercept, expected.intercept)
