@@ -13,9 +13,11 @@ then a deterministic function of the noise and the row, which is what makes
 explanations independent of chunking, row order and ``n_jobs``.
 """
 
+import threading
 import warnings
+from collections import OrderedDict
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 
 import numpy as np
 from scipy.special import expit, ndtri
@@ -135,7 +137,6 @@ def _mean_std(values):
     return scale * scaled.mean(axis=0), scale * scaled.std(axis=0)
 
 
-@dataclass
 class Noise:
     """Standard random numbers shared by every explained row.
 
@@ -160,8 +161,8 @@ class Noise:
         The uniform draws behind ``keep``, for other keep probabilities.
     """
 
-    def __init__(self, shape, seed, joint=None):
-        self._shape, self._seed, self._joint = shape, seed, joint
+    def __init__(self, shape, seed, sampler):
+        self._shape, self._seed, self._sampler = shape, seed, sampler
 
     @classmethod
     def draw(cls, num_samples, n_features, seed, sampler="sobol"):
@@ -181,58 +182,68 @@ class Noise:
         Returns
         -------
         noise : Noise
+            Its arrays are read-only: the blocks drawn last are kept (see
+            :class:`_RecentDraws`), so that transforming batch after batch
+            with the same fitted explainer draws its noise once.
         """
-        if sampler == "random":
-            return cls((num_samples, n_features), seed)
-        dims = _NOISE_BLOCKS * n_features
-        if dims > _SOBOL_MAX_DIM:
+        if sampler == "sobol" and _NOISE_BLOCKS * n_features > _SOBOL_MAX_DIM:
             raise ValueError(
                 f"sampler='sobol' supports up to {_SOBOL_MAX_DIM // _NOISE_BLOCKS} "
                 f"features; got {n_features}. Use sampler='random'."
             )
-        with warnings.catch_warnings():  # any num_samples, not only 2**m
-            warnings.simplefilter("ignore", UserWarning)
-            engine = qmc.Sobol(dims, scramble=True, seed=seed)
-            joint = _inside(engine.random(num_samples))
-        return cls((num_samples, n_features), seed, joint)
+        return cls((int(num_samples), int(n_features)), int(seed), sampler)
 
-    def _block(self, index):
+    def _kept(self, name, make):
+        """The block ``name``, from the cache of recent draws or ``make()``."""
+        return _RECENT.get((self._shape, self._seed, self._sampler, name), make)
+
+    def _uniform(self, index):
         """Block ``index`` of uniforms (0 normal, 1 group, 2 value, 3 keep)."""
-        if self._joint is not None:
+        if self._sampler == "sobol":
             width = self._shape[1]
-            return self._joint[:, index * width : (index + 1) * width]
+            joint = self._kept("sobol", self._sobol)
+            return joint[:, index * width : (index + 1) * width]
         rng = np.random.default_rng([self._seed, index])
         return _inside(rng.random(self._shape))
 
+    def _sobol(self):
+        """All blocks of the Sobol sampler, as one sequence."""
+        dims = _NOISE_BLOCKS * self._shape[1]
+        with warnings.catch_warnings():  # any num_samples, not only 2**m
+            warnings.simplefilter("ignore", UserWarning)
+            engine = qmc.Sobol(dims, scramble=True, seed=self._seed)
+            return _inside(engine.random(self._shape[0]))
+
+    def _normal(self):
+        """Block 0: drawn directly by the random sampler, else by inverse CDF."""
+        if self._sampler == "sobol":
+            return ndtri(self._uniform(0))
+        return np.random.default_rng([self._seed, 0]).standard_normal(self._shape)
+
     @cached_property
     def normal(self):
-        """Standard normal draws (block 0 through the inverse normal CDF).
-
-        The random sampler draws them directly from the block's stream.
-        """
-        if self._joint is None:
-            return np.random.default_rng([self._seed, 0]).standard_normal(self._shape)
-        return ndtri(self._block(0))
+        """Standard normal draws (block 0)."""
+        return self._kept("normal", self._normal)
 
     @cached_property
     def group(self):
         """Uniforms choosing a bin or category (block 1)."""
-        return self._block(1)
+        return self._kept("group", partial(self._uniform, 1))
 
     @cached_property
     def value(self):
         """Uniforms choosing a value inside a bin (block 2)."""
-        return self._block(2)
+        return self._kept("value", partial(self._uniform, 2))
 
     @cached_property
     def keep_uniform(self):
         """Uniforms behind the keep decisions (block 3)."""
-        return self._block(3)
+        return self._kept("keep_uniform", partial(self._uniform, 3))
 
     @cached_property
     def keep(self):
         """Keep decisions at ``KEEP_PROBABILITY``."""
-        return self.keep_uniform < KEEP_PROBABILITY
+        return self._kept("keep", lambda: self.keep_uniform < KEEP_PROBABILITY)
 
     def from_kernel(self, width):
         """The noise of the exponential kernel's own local distribution.
@@ -255,7 +266,7 @@ class Noise:
             Normals scaled by ``width``, keep decisions at the kernel's
             probability; the other draws unchanged.
         """
-        kernel = Noise(self._shape, self._seed, self._joint)
+        kernel = Noise(self._shape, self._seed, self._sampler)
         kernel.normal = self.normal * width
         kernel.keep = self.keep_uniform < kernel_keep_probability(width)
         return kernel
@@ -264,6 +275,36 @@ class Noise:
 def _inside(uniform):
     """Uniforms moved strictly inside (0, 1), in place: inverse CDFs stay finite."""
     return np.clip(uniform, _TINY, 1.0 - _TINY, out=uniform)
+
+
+class _RecentDraws:
+    """The noise blocks drawn last, at most ``max_bytes`` in all, read-only.
+
+    Every transform of a fitted explainer draws the same noise (same sizes,
+    same seed), so transforming batch after batch draws it once. Blocks are
+    made read-only before they are shared; a block larger than the whole
+    budget is not kept.
+    """
+
+    def __init__(self, max_bytes):
+        self.max_bytes = max_bytes
+        self._blocks = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key, make):
+        """The block of ``key``, kept or made by ``make()`` and then kept."""
+        with self._lock:
+            if key in self._blocks:
+                self._blocks.move_to_end(key)
+                return self._blocks[key]
+        block = make()
+        block.flags.writeable = False
+        if block.nbytes <= self.max_bytes:
+            with self._lock:
+                self._blocks[key] = block
+                while sum(b.nbytes for b in self._blocks.values()) > self.max_bytes:
+                    self._blocks.popitem(last=False)
+        return block
 
 
 def kernel_keep_probability(width):
@@ -288,6 +329,8 @@ _NOISE_BLOCKS = 4
 _SOBOL_MAX_DIM = 21201
 #: Keeps uniforms strictly inside (0, 1) so that inverse CDFs stay finite.
 _TINY = 1e-12
+#: The noise blocks drawn last, kept for the next transforms (64 MiB in all).
+_RECENT = _RecentDraws(64 * 2**20)
 
 
 @dataclass
@@ -298,8 +341,11 @@ class Neighbourhood:
 
     Attributes
     ----------
-    values, codes : ndarray of shape (n_rows or 1, n_samples, n_features)
-        Perturbed points, in the views of :class:`~sklime._tabular.Rows`.
+    values : ndarray or RowPoints of shape (n_rows or 1, n_samples, n_features)
+        Perturbed points (continuous values); a :class:`RowPoints` builds
+        them a few rows at a time when the model is queried.
+    codes : ndarray of shape (n_rows or 1, n_samples, n_features)
+        Category codes of the points (see :class:`~sklime._tabular.Rows`).
     design : ndarray of shape (n_rows or 1, n_samples, n_features)
         Interpretable representation of the points, up to ``offset``.
     offset : ndarray of shape (n_rows, n_features) or None
@@ -309,7 +355,7 @@ class Neighbourhood:
         when every feature is an indicator (counts of changed indicators).
     """
 
-    values: np.ndarray
+    values: "np.ndarray | RowPoints"
     codes: np.ndarray
     design: np.ndarray
     offset: np.ndarray | None
@@ -459,16 +505,19 @@ def local(space, noise, rows):
     categorical features keep the row's value or, with probability
     ``1 - KEEP_PROBABILITY``, take another category by training frequency.
     Without binned features the design and the distances are shared by all
-    rows (the design is the noise; the row's z-score is the offset).
+    rows (the design is the noise; the row's z-score is the offset), and the
+    points are built only when the model is queried (:class:`RowPoints`).
     """
     keep = noise.keep | ~space.active
     categorical = space.kind == CATEGORICAL
-    values = rows.values[:, None, :] + noise.normal * space.std
+    step = noise.normal * space.std
+    values = RowPoints(rows.values, step.shape[0], partial(np.add, step))
     codes = _other_groups(space, noise, rows, keep, codes_only=True)
     design = base_design(space, noise, "local")[None]
     mismatch = np.where(categorical, ~keep, noise.normal**2)[None]
     binned = space.kind == BINNED
     if binned.any():
+        values = values[:]
         row_codes = space.group_codes(rows)
         same = np.zeros(values.shape, dtype=bool)
         for j in np.flatnonzero(binned):
@@ -487,39 +536,106 @@ def mask(space, noise, rows):
     (``z' = 0``): a z-scored feature by a draw from ``N(mean, std)``, a binned
     one by a value from another bin, a categorical one by another category,
     both chosen by training frequency. The design is the keep mask itself.
+    Without binned features the points are built only when the model is
+    queried (:class:`RowPoints`).
     """
     keep = noise.keep | ~space.active
     replaced = space.mean + noise.normal * space.std
-    values = _kept_values(rows.values, replaced, keep)
+    values = RowPoints(rows.values, replaced.shape[0], _KeptValues(replaced, keep))
+    if (space.kind == BINNED).any():
+        values = values[:]
     codes = _other_groups(space, noise, rows, keep, codes_only=False, values=values)
     design = base_design(space, noise, "mask")[None]
     sq_distance = ((~keep) & space.active).sum(axis=-1)[None]
     return Neighbourhood(values, codes, design, None, sq_distance)
 
 
-def _kept_values(row_values, replaced, keep):
-    """``np.where(keep, row, replaced)`` for every row, as one gather per row.
+class RowPoints:
+    """Perturbed points of a chunk of rows, built when they are asked for.
+
+    Indexing by rows (a slice) builds those rows' points: the model can then
+    be queried a few rows at a time, each block of points written just
+    before the model reads it, while it is still in the processor's cache,
+    instead of writing the whole chunk's points to memory first.
+
+    Parameters
+    ----------
+    row_values : ndarray of shape (n_rows, n_features)
+        The rows' continuous values.
+    n_samples : int
+        Points per row.
+    build : callable
+        ``build(values, out)`` takes row values of shape (n, 1, n_features)
+        and writes their points into ``out``, of shape (n, n_samples,
+        n_features) (a new array when ``out`` is None), and returns it.
+
+    Attributes
+    ----------
+    shape : tuple of int
+        ``(n_rows, n_samples, n_features)``, the shape of the points.
+    """
+
+    def __init__(self, row_values, n_samples, build):
+        self.row_values = row_values
+        self.shape = (len(row_values), n_samples, row_values.shape[1])
+        self.build = build
+
+    def __getitem__(self, rows):
+        """The points of ``rows`` (a slice), as a new array."""
+        return self.build(self.row_values[rows, None, :], None)
+
+    def fill(self, rows, out):
+        """Write the points of ``rows`` (a slice) into the start of ``out``.
+
+        Returns
+        -------
+        points : ndarray of shape (n, n_samples, n_features)
+            The view of ``out`` that holds them.
+        """
+        values = self.row_values[rows, None, :]
+        return self.build(values, out[: len(values)])
+
+
+class _KeptValues:
+    """``np.where(keep, row, replaced)`` for rows, as one gather per row.
 
     The replaced values and, after them, the row's own values form a table;
     one index (shared by every row, as ``keep`` is) picks each point's value
     from it. Several times faster than a broadcast ``np.where``, and the same
-    numbers.
+    numbers. One instance is not to be called from several threads at once
+    (its table is rewritten for each row).
 
-    Returns
-    -------
-    values : ndarray of shape (n_rows, n_samples, n_features)
+    Parameters
+    ----------
+    replaced : ndarray of shape (n_samples, n_features)
+        Values of the replaced features.
+    keep : ndarray of shape (n_samples, n_features), dtype bool
+        Where the row's own value is kept.
     """
-    n_rows, n_features = row_values.shape
-    size = replaced.size
-    position = np.arange(size)
-    index = np.where(keep.ravel(), size + position % n_features, position)
-    table = np.empty(size + n_features)
-    table[:size] = replaced.ravel()
-    values = np.empty((n_rows, size))
-    for i, row in enumerate(row_values):
-        table[size:] = row
-        np.take(table, index, out=values[i], mode="clip")  # in range: no checks
-    return values.reshape(n_rows, *replaced.shape)
+
+    def __init__(self, replaced, keep):
+        self.shape = replaced.shape
+        size = replaced.size
+        position = np.arange(size)
+        self.index = np.where(keep.ravel(), size + position % self.shape[1], position)
+        self.table = np.empty(size + self.shape[1])
+        self.table[:size] = replaced.ravel()
+
+    def __call__(self, row_values, out):
+        """Points of rows of shape (n_rows, 1, n_features), written into ``out``.
+
+        ``out`` is a C-contiguous array of shape (n_rows, n_samples,
+        n_features), or None for a new one.
+        """
+        size = self.index.size
+        if out is None:
+            out = np.empty((len(row_values), *self.shape))
+        values = out.reshape(len(row_values), size)
+        for i, row in enumerate(row_values):
+            self.table[size:] = row[0]
+            # in range: no checks
+            np.take(self.table, self.index, out=values[i], mode="clip")
+        return out
 
 
 def _other_groups(space, noise, rows, keep, *, codes_only, values=None):
