@@ -519,10 +519,11 @@ def _problem_gram(moments, n_rows, n_outputs):
 
     Problems are numbered row-major, ``i * n_outputs + k``.
     """
-    if moments.operator is not None:
-        rows = np.repeat(np.arange(n_rows), n_outputs)
-        return _OperatorGram(moments.operator, rows)
     rows = np.repeat(np.arange(n_rows), n_outputs)
+    if moments.operator is not None:
+        if len(moments.operator.weights) == 1:  # weights shared by every row
+            rows = np.zeros_like(rows)
+        return _OperatorGram(moments.operator, rows)
     if moments.gram.shape[0] == 1:  # one matrix shared by every row
         rows = np.zeros_like(rows)
     return _FormedGram(moments.gram, rows)
