@@ -394,8 +394,7 @@ def _full_ridge(moments, cross, active, alpha):
     """
     if moments.operator is not None:
         return _iterative_fit(moments.operator, cross, active, alpha)
-    support = np.broadcast_to(active, cross.shape)
-    return _masked_solve(moments.gram[:, None], cross, support, alpha, common=active)
+    return _masked_solve(moments.gram[:, None], cross, active, alpha)
 
 
 def _iterative_fit(operator, cross, active, alpha):
@@ -414,9 +413,7 @@ def _iterative_fit(operator, cross, active, alpha):
     )
     for row in np.flatnonzero(~converged.all(axis=1)):
         gram = operator.dense([row])
-        coef[row] = _masked_solve(
-            gram[:, None], cross[row : row + 1], active, alpha, common=active
-        )[0]
+        coef[row] = _masked_solve(gram[:, None], cross[row : row + 1], active, alpha)[0]
     return coef
 
 
@@ -450,13 +447,11 @@ def _subset_fit(gram, b, support, size, alpha):
     explained : ndarray of shape (n_problems,)
         Weighted explained sum of squares ``2 b.coef - coef^T G coef``.
     """
-    index = np.argsort(~support, axis=1, kind="stable")[:, :size]
-    valid = np.take_along_axis(support, index, axis=1)
+    index, valid = _padded_index(support, size)
     pair = valid[:, :, None] & valid[:, None, :]
     block = np.where(pair, gram.block(index), 0.0)
     loading = alpha + _JITTER * _loading_scale(gram.diagonal())
-    eye = np.eye(size)
-    system = np.where(pair, block + loading[:, None, None] * eye, eye)
+    system = _loaded_system(block, pair, loading[:, None, None])
     rhs = np.where(valid, np.take_along_axis(b, index, axis=1), 0.0)
     solved = solve(system, rhs)
     coef = np.zeros_like(b)
@@ -537,10 +532,38 @@ def _masked_system(gram, support, alpha):
     unsupported rows and columns become the identity, so one stacked solve
     handles every support pattern.
     """
-    eye = np.eye(support.shape[-1])
     pair = support[..., :, None] & support[..., None, :]
     loading = alpha + _JITTER * _scale(gram)[..., None, None]
+    return _loaded_system(gram, pair, loading)
+
+
+def _loaded_system(gram, pair, loading):
+    """``gram + loading I`` where ``pair`` holds, the identity elsewhere.
+
+    Rows and columns of features a problem does not use become the
+    identity, so one stacked solve handles every pattern of features.
+    """
+    eye = np.eye(gram.shape[-1])
     return np.where(pair, gram + loading * eye, eye)
+
+
+def _padded_index(mask, size):
+    """The first ``size`` features of each problem's ``mask``, and which are in it.
+
+    Parameters
+    ----------
+    mask : ndarray of shape (n_problems, n_features), dtype bool
+    size : int
+
+    Returns
+    -------
+    index : ndarray of shape (n_problems, size), dtype int
+        The features in ``mask`` in increasing order, then others as padding.
+    valid : ndarray of shape (n_problems, size), dtype bool
+        Which entries of ``index`` are in ``mask``.
+    """
+    index = np.argsort(~mask, axis=1, kind="stable")[:, :size]
+    return index, np.take_along_axis(mask, index, axis=1)
 
 
 def _scale(gram):
@@ -558,20 +581,17 @@ def _loading_scale(diagonal):
     return np.maximum(np.abs(diagonal).mean(axis=-1), 1.0)
 
 
-def _masked_solve(gram, cross, support, alpha, *, common=None):
-    """Ridge coefficients restricted to ``support``, zero elsewhere.
+def _masked_solve(gram, cross, active, alpha):
+    """Ridge coefficients on the ``active`` features, zero elsewhere.
 
-    ``common`` (shape (n_features,)) says that every problem has that one
-    support (no feature selection): each distinct Gram matrix is then
-    inverted once (a single one for a shared design and shared weights) and
-    applied problem by problem, so that a shared matrix and per-row copies of
-    it give the same bits.
+    Every problem has that one support (no feature selection): each distinct
+    Gram matrix is inverted once (a single one for a shared design and shared
+    weights) and applied problem by problem, so that a shared matrix and
+    per-row copies of it give the same bits.
     """
-    rhs = np.where(support, cross, 0.0)
-    if common is not None:
-        inv = _masked_inverse(gram, common, alpha)
-        return (rhs[..., None, :] @ np.swapaxes(inv, -1, -2))[..., 0, :]
-    return solve(_masked_system(gram, support, alpha), rhs)
+    rhs = np.where(active, cross, 0.0)
+    inv = _masked_inverse(gram, active, alpha)
+    return (rhs[..., None, :] @ np.swapaxes(inv, -1, -2))[..., 0, :]
 
 
 def _masked_inverse(gram, support, alpha):
@@ -739,16 +759,14 @@ def _lasso_path(gram, b, active, num_features):
         done |= in_path.sum(axis=1) >= target
         if done.all():
             break
-        index = np.argsort(~in_path, axis=1, kind="stable")[:, : in_path.sum(1).max()]
-        on = np.take_along_axis(in_path, index, axis=1)
+        index, on = _padded_index(in_path, in_path.sum(axis=1).max())
         g_on = columns.get(index, on)  # (n, k, p), zero off the path
         corr = b - np.einsum("nk,nkp->np", np.take_along_axis(beta, index, 1), g_on)
         top = np.where(in_path, np.abs(corr), 0.0).max(axis=1)
         sign = np.where(on, np.sign(np.take_along_axis(corr, index, 1)), 0.0)
         pair = on[:, :, None] & on[:, None, :]
-        eye = np.eye(index.shape[1])
         block = np.take_along_axis(g_on, index[:, None, :], axis=2)
-        step = solve(np.where(pair, block + loading * eye, eye), sign)
+        step = solve(_loaded_system(block, pair, loading), sign)
         norm = 1.0 / np.sqrt(np.maximum((sign * step).sum(axis=1), 1e-300))
         step *= norm[:, None]
         direction = np.zeros((n, p))
