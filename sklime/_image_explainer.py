@@ -5,7 +5,6 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._compat import HasMethods, Interval, StrOptions, _fit_context, get_chunk_n_rows
@@ -22,7 +21,8 @@ from ._image import (
     segment,
 )
 from ._image_explanation import ImageExplanation
-from ._model import BlackBox, fit_black_box, is_class_target, needs_target
+from ._instance_explanation import common_fields
+from ._model import fit_instance_model, is_class_target, needs_target
 
 #: Training images queried in ``fit`` to learn the model's output.
 _PROBE_IMAGES = 5
@@ -211,25 +211,14 @@ class LimeImageExplainer(TransformerMixin, BaseEstimator):
         images, self.input_ndim_ = check_images(X, self.image_shape)
         _check_target_length(images, y)
         self.image_shape_ = images.shape[1:]
-        seeds = check_random_state(self.random_state).randint(
-            np.iinfo(np.int32).max, size=2
-        )
-        self.estimator_ = fit_black_box(
-            self.estimator,
+        fit_instance_model(
+            self,
             self._model_input(images),
             y,
-            int(seeds[1]),
-            _default_image_model,
-            "LimeImageExplainer",
-        )
-        self.black_box_ = BlackBox(
-            self.estimator_,
-            self.response_method,
             self._model_input(images[:_PROBE_IMAGES]),
+            _default_image_model,
             _IMAGE_INPUT,
         )
-        self.outputs_ = self.black_box_.outputs
-        self.noise_seed_ = int(seeds[0])
         return self
 
     def _model_input(self, images):
@@ -290,18 +279,9 @@ class LimeImageExplainer(TransformerMixin, BaseEstimator):
         return ImageExplanation(
             coef=_pixel_weights(labels, results["coef"]),
             segment_coef=results["coef"],
-            standard_error=results["standard_error"],
-            intercept=results["intercept"],
-            local_prediction=results["local_prediction"],
-            model_prediction=results["model_prediction"],
-            score=results["score"],
-            effective_sample_size=results["effective_sample_size"],
-            selected=results["selected"],
             images=images,
             segments=labels,
-            outputs=self.outputs_,
-            feature_names_out=self.get_feature_names_out(),
-            classifier=self.black_box_.classifier,
+            **common_fields(self, results),
         )
 
     def _explain(self, images, *, with_errors):

@@ -15,6 +15,42 @@ from ._explanation import Explanation
 from ._html import write_page
 from ._optional import import_optional
 
+#: The engine's per-instance results an explanation keeps as they are.
+_ENGINE_FIELDS = (
+    "standard_error",
+    "intercept",
+    "local_prediction",
+    "model_prediction",
+    "score",
+    "effective_sample_size",
+    "selected",
+)
+
+
+def common_fields(explainer, results):
+    """The arguments every instance explanation takes alike.
+
+    Parameters
+    ----------
+    explainer : LimeTextExplainer or LimeImageExplainer
+        The fitted explainer.
+    results : dict of ndarray
+        The engine's per-instance results (see
+        :func:`~sklime._engine.explain_instances`).
+
+    Returns
+    -------
+    fields : dict
+        The engine's results the explanation keeps as they are, and the
+        explainer's outputs, output column names and kind of model.
+    """
+    return dict(
+        {name: results[name] for name in _ENGINE_FIELDS},
+        outputs=explainer.outputs_,
+        feature_names_out=explainer.get_feature_names_out(),
+        classifier=explainer.black_box_.classifier,
+    )
+
 
 class InstanceExplanation(Explanation):
     """Base of :class:`TextExplanation` and :class:`ImageExplanation`.

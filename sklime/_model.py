@@ -8,7 +8,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
-from sklearn.utils import get_tags
+from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
@@ -53,6 +53,41 @@ def fit_black_box(estimator, X, y, seed, default, explainer="LimeExplainer"):
         if (key == "random_state" or key.endswith("__random_state")) and value is None
     }
     return model.set_params(**unset).fit(X, y)
+
+
+def fit_instance_model(explainer, X, y, probe, default, input_note):
+    """Fit or freeze the model of a text or image explainer; learn its outputs.
+
+    Two seeds are drawn from the explainer's ``random_state``: the first for
+    the perturbation noise, the second for fitting the model.
+
+    Parameters
+    ----------
+    explainer : LimeTextExplainer or LimeImageExplainer
+        Gets the fitted attributes ``estimator_``, ``black_box_``,
+        ``outputs_`` and ``noise_seed_``.
+    X : list or ndarray
+        Training instances, as the model takes them.
+    y : array-like or None
+        Target, needed to fit an unfitted model.
+    probe : list or ndarray
+        A few training instances, queried once to learn the output's width.
+    default : callable
+        ``default(y)``: the model made when the explainer has none.
+    input_note : str
+        What the explainer sends the model, said when the model raises.
+    """
+    seeds = check_random_state(explainer.random_state).randint(
+        np.iinfo(np.int32).max, size=2
+    )
+    explainer.estimator_ = fit_black_box(
+        explainer.estimator, X, y, int(seeds[1]), default, type(explainer).__name__
+    )
+    explainer.black_box_ = BlackBox(
+        explainer.estimator_, explainer.response_method, probe, input_note
+    )
+    explainer.outputs_ = explainer.black_box_.outputs
+    explainer.noise_seed_ = int(seeds[0])
 
 
 def needs_target(estimator):

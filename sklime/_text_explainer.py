@@ -8,14 +8,14 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import make_pipeline
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._compat import HasMethods, Interval, _fit_context
 from ._constraints import SURROGATE_CONSTRAINTS
 from ._engine import InstancePlan, explain_instances
 from ._explainer import _check_target_length
-from ._model import BlackBox, fit_black_box, is_class_target, needs_target
+from ._instance_explanation import common_fields
+from ._model import BlackBox, fit_instance_model, is_class_target, needs_target
 from ._text import (
     Document,
     TextNoise,
@@ -210,24 +210,10 @@ class LimeTextExplainer(TransformerMixin, BaseEstimator):
         documents = check_documents(X)
         pattern = compile_pattern(self.token_pattern)
         _check_target_length(documents, y)
-        seeds = check_random_state(self.random_state).randint(
-            np.iinfo(np.int32).max, size=2
-        )
         words = sorted({m.group() for d in documents for m in word_matches(d, pattern)})
         self.vocabulary_ = {word: j for j, word in enumerate(words)}
-        self.estimator_ = fit_black_box(
-            self.estimator,
-            documents,
-            y,
-            int(seeds[1]),
-            _default_text_model,
-            "LimeTextExplainer",
-        )
         probe = documents[:_PROBE_DOCUMENTS]
-        self.black_box_ = BlackBox(
-            self.estimator_, self.response_method, probe, _TEXT_INPUT
-        )
-        self.outputs_ = self.black_box_.outputs
+        fit_instance_model(self, documents, y, probe, _default_text_model, _TEXT_INPUT)
         self.shortcut_ = VectorizerShortcut.detect(self.estimator_)
         if self.shortcut_ is not None:
             self.tail_box_ = BlackBox(
@@ -236,7 +222,6 @@ class LimeTextExplainer(TransformerMixin, BaseEstimator):
                 self.shortcut_.finish(sp.csr_matrix(self.shortcut_.counts(probe))),
                 _TEXT_INPUT,
             )
-        self.noise_seed_ = int(seeds[0])
         return self
 
     def transform(self, X):
@@ -276,17 +261,8 @@ class LimeTextExplainer(TransformerMixin, BaseEstimator):
         return TextExplanation(
             coef=self._vocabulary_matrix(documents, results["coef"]),
             word_coef=results["coef"],
-            standard_error=results["standard_error"],
-            intercept=results["intercept"],
-            local_prediction=results["local_prediction"],
-            model_prediction=results["model_prediction"],
-            score=results["score"],
-            effective_sample_size=results["effective_sample_size"],
-            selected=results["selected"],
             documents=documents,
-            outputs=self.outputs_,
-            feature_names_out=self.get_feature_names_out(),
-            classifier=self.black_box_.classifier,
+            **common_fields(self, results),
         )
 
     def _explain(self, X, *, with_errors):
