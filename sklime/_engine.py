@@ -902,11 +902,13 @@ def _query_with_rows(explainer, rows, neighbourhood):
 
     The perturbed points go to the model as they are (no copy: they were
     built for this call), a few rows at a time (``_QUERY_BYTES`` of points
-    per call, a number of rows fixed by the sizes alone, so that the calls
-    are the same from run to run). Points built on demand are written into
-    one buffer, reused from call to call: each block stays in the
-    processor's cache while a cheap model reads it, and no new memory is
-    touched. The rows go in a call of their own.
+    per call), or all the chunk's rows at once for an ensemble, whose calls
+    have a cost of their own. The number of rows per call depends on the
+    sizes and the model's structure alone, so that the calls are the same
+    from run to run. Points built on demand are written into one buffer,
+    reused from call to call: each block stays in the processor's cache
+    while a cheap model reads it, and no new memory is touched. The rows go
+    in a call of their own.
 
     Returns
     -------
@@ -917,7 +919,8 @@ def _query_with_rows(explainer, rows, neighbourhood):
     values = neighbourhood.values
     n_rows, n_samples, n_features = values.shape
     codes = neighbourhood.codes if explainer.categorical_.any() else None
-    step = max(1, _QUERY_BYTES // (8 * n_samples * n_features))
+    step = n_rows if box.ensemble else _QUERY_BYTES // (8 * n_samples * n_features)
+    step = max(1, step)
     parts, start, buffer = [], 0, None
     while start < n_rows:
         block = slice(start, min(start + step, n_rows))

@@ -4,10 +4,15 @@ import numpy as np
 import pytest
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.datasets import load_diabetes
+from sklearn.ensemble import RandomForestRegressor
 from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeRegressor
 
-from sklime import LimeExplainer, _engine, _sampling
+from sklime import LimeExplainer, ModelFunction, _engine, _sampling
+from sklime._model import is_ensemble
 from sklime._sampling import Noise
 
 FIELDS = ("normal", "group", "value", "keep", "keep_uniform")
@@ -90,6 +95,46 @@ def test_points_sent_a_row_at_a_time_give_the_same_explanations(
             np.testing.assert_array_equal(
                 getattr(actual, name), getattr(expected, name)
             )
+
+
+class _RecordingForest(RandomForestRegressor):
+    """A forest recording its calls."""
+
+    def predict(self, X):
+        _CALLS.append(len(X))
+        return super().predict(X)
+
+
+@pytest.mark.parametrize("sampling", ["local", "mask"])
+def test_an_ensemble_gets_all_the_rows_points_in_one_call(sampling, monkeypatch):
+    X, y = load_diabetes(return_X_y=True)
+    forest = _RecordingForest(n_estimators=5, max_depth=4, random_state=0)
+    model = FrozenEstimator(make_pipeline(StandardScaler(), forest).fit(X, y))
+    lime = LimeExplainer(model, sampling=sampling, num_samples=200, random_state=0).fit(
+        X
+    )
+    assert lime.black_box_.ensemble
+    monkeypatch.setattr(_engine, "_QUERY_BYTES", 1)
+    _CALLS.clear()
+    whole = lime.explain(X[:7])
+    assert _CALLS == [7 * 200, 7]  # the rows' points in one call, then the rows
+    monkeypatch.setattr(lime.black_box_, "ensemble", False)
+    _CALLS.clear()
+    blocks = lime.explain(X[:7])
+    assert _CALLS == [200] * 7 + [7]
+    for name in ["coef", "intercept", "score", "model_prediction"]:
+        np.testing.assert_array_equal(getattr(whole, name), getattr(blocks, name))
+
+
+def test_ensembles_are_found_through_frozen_estimators_and_pipelines():
+    X, y = load_diabetes(return_X_y=True)
+    forest = RandomForestRegressor(n_estimators=2, random_state=0).fit(X, y)
+    assert is_ensemble(forest)
+    assert is_ensemble(FrozenEstimator(make_pipeline(StandardScaler(), forest)))
+    assert not is_ensemble(RandomForestRegressor())  # no members before fit
+    logistic = make_pipeline(StandardScaler(), LogisticRegression())
+    assert not is_ensemble(FrozenEstimator(logistic.fit(X, y > 140)))
+    assert not is_ensemble(ModelFunction(lambda X: X[:, 0]))
 
 
 class _FirstColumn(RegressorMixin, BaseEstimator):
