@@ -107,7 +107,9 @@ class WeightedGram:
         -------
         block : ndarray of shape (m, k, k)
         """
-        sub = np.take(self.x.T, index, axis=0)  # (m, k, n_samples)
+        # The columns gathered sample by sample read the design in order.
+        sub = self.x[:, index.ravel()].T  # (m * k, n_samples)
+        sub = np.ascontiguousarray(sub).reshape(*index.shape, -1)
         weighted = sub * self.weights[rows, None, :]
         second = stacked_matmul(weighted, sub.transpose(0, 2, 1))
         mean = np.take_along_axis(self.mean[rows], index, axis=1)
