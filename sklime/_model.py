@@ -177,8 +177,8 @@ def is_ensemble(model):
 
     An ensemble has fitted members (``estimators_``: random forests,
     bagging, boosting, voting, stacking) and every call to it calls each of
-    them, often through joblib, so that each call has a cost of its own
-    (about 15 ms for a forest of 100 trees, whatever the number of points).
+    them, often through joblib, so that each call has a cost of its own,
+    whatever the number of points.
     :class:`~sklearn.frozen.FrozenEstimator` and
     :class:`~sklearn.pipeline.Pipeline` are looked through.
 
