@@ -352,7 +352,7 @@ def fit_surrogates(moments, x_rep, offset, active, *, alpha, num_features, metho
         if moments.operator is not None:
             # (G + loading I) coef = cross, so coef^T G coef needs no product
             # with G: 2 cross.coef - coef^T G coef = cross.coef + loading |coef|^2.
-            loading = _iterative_loading(moments.operator, alpha)[:, None]
+            loading = _loading(moments.operator.diagonals, alpha)[:, None]
             explained = (cross * coef).sum(axis=-1) + loading * (coef**2).sum(axis=-1)
         else:
             gram_coef = coef @ moments.gram
@@ -409,17 +409,12 @@ def _iterative_fit(operator, cross, active, alpha):
     coef : ndarray of shape (n_rows, n_outputs, n_features)
     """
     coef, converged = ridge_solve(
-        operator, cross, active, _iterative_loading(operator, alpha)
+        operator, cross, active, _loading(operator.diagonals, alpha)
     )
     for row in np.flatnonzero(~converged.all(axis=1)):
         gram = operator.dense([row])
         coef[row] = _masked_solve(gram[:, None], cross[row : row + 1], active, alpha)[0]
     return coef
-
-
-def _iterative_loading(operator, alpha):
-    """Each row's diagonal loading, ``alpha`` and the relative jitter (n_rows,)."""
-    return alpha + _JITTER * _loading_scale(operator.diagonals)
 
 
 def _subset_fit(gram, b, support, size, alpha):
@@ -450,7 +445,7 @@ def _subset_fit(gram, b, support, size, alpha):
     index, valid = _padded_index(support, size)
     pair = valid[:, :, None] & valid[:, None, :]
     block = np.where(pair, gram.block(index), 0.0)
-    loading = alpha + _JITTER * _loading_scale(gram.diagonal())
+    loading = _loading(gram.diagonal(), alpha)
     system = _loaded_system(block, pair, loading[:, None, None])
     rhs = np.where(valid, np.take_along_axis(b, index, axis=1), 0.0)
     solved = solve(system, rhs)
@@ -533,7 +528,7 @@ def _masked_system(gram, support, alpha):
     handles every support pattern.
     """
     pair = support[..., :, None] & support[..., None, :]
-    loading = alpha + _JITTER * _scale(gram)[..., None, None]
+    loading = _loading(np.diagonal(gram, axis1=-2, axis2=-1), alpha)[..., None, None]
     return _loaded_system(gram, pair, loading)
 
 
@@ -566,19 +561,26 @@ def _padded_index(mask, size):
     return index, np.take_along_axis(mask, index, axis=1)
 
 
-def _scale(gram):
-    """Typical size of a Gram matrix's diagonal, for the relative loading."""
-    return _loading_scale(np.diagonal(gram, axis1=-2, axis2=-1))
+def _loading(diagonal, alpha=0.0):
+    """Diagonal loading of ridge systems: ``alpha`` and a tiny relative jitter.
 
+    The jitter is ``_JITTER`` times the mean absolute diagonal of the Gram
+    matrix, at least 1: 1 is the weight of a row's nearest perturbation
+    under the default kernel, so the loading stays a normal number when the
+    weighted design hardly varies.
 
-def _loading_scale(diagonal):
-    """Mean absolute diagonal of Gram matrices, at least 1.
+    Parameters
+    ----------
+    diagonal : ndarray of shape (..., n_features)
+        Diagonals of Gram matrices.
+    alpha : float, default=0.0
+        The ridge penalty.
 
-    1 is the weight of a row's nearest perturbation under the default
-    kernel, so the loading stays a normal number when the weighted design
-    hardly varies.
+    Returns
+    -------
+    loading : ndarray of shape (...)
     """
-    return np.maximum(np.abs(diagonal).mean(axis=-1), 1.0)
+    return alpha + _JITTER * np.maximum(np.abs(diagonal).mean(axis=-1), 1.0)
 
 
 def _masked_solve(gram, cross, active, alpha):
@@ -690,7 +692,7 @@ def _forward_selection(gram, b, active, num_features):
     columns = np.empty((n, n_steps, p))
     available = np.broadcast_to(active, (n, p)).copy()
     diagonal = gram.diagonal()
-    jitter = _JITTER * _loading_scale(diagonal)[:, None]
+    jitter = _loading(diagonal)[:, None]
     diagonal = diagonal + jitter
     for step in range(n_steps):
         if step == 0:
@@ -754,7 +756,7 @@ def _lasso_path(gram, b, active, num_features):
     in_path[rows, first] = target > 0
     done = np.abs(b).max(axis=1, initial=0.0) == 0.0
     columns = _PathColumns(gram, n, p)
-    loading = _JITTER * _loading_scale(gram.diagonal())[:, None, None]
+    loading = _loading(gram.diagonal())[:, None, None]
     for _ in range(4 * p + 4):
         done |= in_path.sum(axis=1) >= target
         if done.all():
