@@ -921,15 +921,13 @@ def _query_with_rows(explainer, rows, neighbourhood):
     codes = neighbourhood.codes if explainer.categorical_.any() else None
     step = n_rows if box.ensemble else _QUERY_BYTES // (8 * n_samples * n_features)
     step = max(1, step)
-    parts, start, buffer = [], 0, None
-    while start < n_rows:
+    buffer = None
+    if isinstance(values, _sampling.RowPoints):
+        buffer = np.empty((min(step, n_rows), n_samples, n_features))
+    parts = []
+    for start in range(0, n_rows, step):
         block = slice(start, min(start + step, n_rows))
-        if isinstance(values, _sampling.RowPoints):
-            if buffer is None or len(buffer) < block.stop - start:
-                buffer = np.empty((block.stop - start, n_samples, n_features))
-            points = values.fill(block, buffer)
-        else:
-            points = values[block]
+        points = values[block] if buffer is None else values.fill(block, buffer)
         model_input = schema.model_input(
             points,
             None if codes is None else codes[block],
@@ -941,7 +939,6 @@ def _query_with_rows(explainer, rows, neighbourhood):
         if buffer is not None and np.may_share_memory(output, buffer):
             output = output.copy()
         parts.append(output)
-        start = block.stop
     output = np.concatenate(parts).reshape(n_rows, n_samples, -1)
     return box(schema.rows_input(rows)), output
 

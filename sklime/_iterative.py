@@ -190,8 +190,8 @@ def ridge_solve(gram, cross, active, loading):
 
     def precondition(r):
         n, k, p = r.shape
-        inverse = gram.preconditioner
-        return rowwise_matmul(r.reshape(n * k, p), inverse).reshape(n, k, p) * mask
+        preconditioned = rowwise_matmul(r.reshape(n * k, p), gram.preconditioner)
+        return preconditioned.reshape(n, k, p) * mask
 
     def operator(v):
         return (gram.apply(v) + loading[:, None, None] * v) * mask
