@@ -15,9 +15,13 @@ A document takes the shortcut only where it is exact: every token the
 vectorizer reads in the document must lie inside one of its words, and in
 the document with all words removed, inside a replacement (else the text
 between words forms tokens that per-word counts miss, and the document goes
-through strings).
+through strings). Those two checks cover every partial removal only when a
+token is matched from the text it covers: a vectorizer with its own
+tokenizer or preprocessor, or whose ``token_pattern`` looks around its
+match (lookarounds, back references, anchors), goes through strings.
 """
 
+import re
 from collections import Counter
 
 import numpy as np
@@ -77,9 +81,10 @@ class VectorizerShortcut:
         It applies to a pipeline (possibly frozen) of at least two steps whose
         first step is a fitted Count, Tfidf or Hashing vectorizer reading
         content with the "word" analyzer and single words (``ngram_range``
-        ending at 1). Word n-grams form new pairs when a word between them is
-        removed, which per-word counts cannot reproduce; they go through
-        strings.
+        ending at 1), tokenized by its ``token_pattern`` alone (see
+        :func:`_context_free_tokens`). Word n-grams form new pairs when a word
+        between them is removed, which per-word counts cannot reproduce; they
+        go through strings.
         """
         if isinstance(model, FrozenEstimator):
             model = model.estimator
@@ -88,6 +93,8 @@ class VectorizerShortcut:
         vectorizer = model.steps[0][1]
         kinds = (CountVectorizer, HashingVectorizer)
         if not isinstance(vectorizer, kinds) or not _single_words(vectorizer):
+            return None
+        if not _context_free_tokens(vectorizer):
             return None
         if isinstance(vectorizer, HashingVectorizer):
             if vectorizer.binary and vectorizer.alternate_sign:
@@ -252,6 +259,30 @@ def _single_words(vectorizer):
         vectorizer.input == "content"
         and vectorizer.analyzer == "word"
         and tuple(vectorizer.ngram_range)[1] == 1
+    )
+
+
+#: Pattern syntax whose match depends on the text around it: lookarounds,
+#: back references, conditionals and anchors other than word boundaries
+#: (``^`` right after ``[`` negates a class, and is allowed).
+_CONTEXT_SYNTAX = re.compile(r"\(\?(?:[=!(]|<[=!]|P=)|\\[1-9ABZ]|(?<!\[)\^|\$")
+
+
+def _context_free_tokens(vectorizer):
+    r"""Whether the vectorizer's tokens are matched from the text they cover.
+
+    Only then do removals far from a token leave it as it is, so that the
+    checks on the whole document and on the document without its words
+    cover every perturbation. A tokenizer or preprocessor of the user's
+    could look anywhere, and so could a pattern with :data:`_CONTEXT_SYNTAX`
+    (``(?<!\.)\.\.(?!\.)`` finds no token in ``a.b.c.d`` nor in ``...``,
+    but one in ``a..c.d``). Word boundaries (``\b``, in the default pattern)
+    are allowed: the text next to a word is kept when another word goes.
+    """
+    return (
+        vectorizer.tokenizer is None
+        and vectorizer.preprocessor is None
+        and _CONTEXT_SYNTAX.search(vectorizer.token_pattern or "") is None
     )
 
 

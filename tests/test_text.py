@@ -149,6 +149,31 @@ def test_shortcut_sees_tokens_formed_by_removal(doc, token_pattern, mask_string)
     np.testing.assert_array_equal(fast, lime.explain([doc]).word_coef)
 
 
+@pytest.mark.parametrize(
+    "vectorizer",
+    [
+        CountVectorizer(token_pattern=r"(?<!\.)\.\.(?!\.)"),  # looks around
+        CountVectorizer(token_pattern=r"\.\.", tokenizer=str.split),
+        CountVectorizer(token_pattern=r"\.\.", preprocessor=str.lower),
+    ],
+    ids=repr,
+)
+def test_tokens_that_depend_on_their_context_take_strings(vectorizer):
+    """Removing one word can make a token elsewhere: a..c.d from a.b.c.d.
+
+    The pattern finds no token in the whole document nor in the document
+    without its words, so only the vectorizer's settings can tell.
+    """
+    docs, y = ["x..y", "x.y", "a..b", "a.b"], [1, 0, 1, 0]
+    model = make_pipeline(vectorizer, LogisticRegression()).fit(docs, y)
+    lime = LimeTextExplainer(FrozenEstimator(model), num_samples=300, random_state=0)
+    lime.fit(docs)
+    assert lime.shortcut_ is None
+    coef = lime.explain(["a.b.c.d"]).word_coef
+    if vectorizer.tokenizer is None and vectorizer.preprocessor is None:
+        assert np.abs(coef).max() > 1e-3  # the string path sees "a..c.d"
+
+
 def test_shortcut_applies_to_single_word_vectorizers(tfidf_model):
     lime = LimeTextExplainer(FrozenEstimator(tfidf_model), num_samples=50)
     assert lime.fit(["a b"]).shortcut_ is not None
