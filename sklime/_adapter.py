@@ -5,6 +5,12 @@ from sklearn.base import BaseEstimator
 
 from ._compat import _fit_context
 
+#: The error of a ModelFunction asked for classes it was not given.
+_NO_CLASSES = (
+    "This ModelFunction has no classes: it returns a regression output or "
+    "scores. Pass classes=[...] for class probabilities."
+)
+
 
 class ModelFunction(BaseEstimator):
     """A plain function, used as a fitted model by the explainers.
@@ -30,7 +36,9 @@ class ModelFunction(BaseEstimator):
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-        The class labels (only with ``classes``).
+        The class labels (only with ``classes``). Set without fitting, so
+        that the wrapper also works inside
+        :class:`~sklearn.frozen.FrozenEstimator`.
 
     Examples
     --------
@@ -57,7 +65,7 @@ class ModelFunction(BaseEstimator):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X=None, y=None):
-        """Do nothing (the function is the model); set ``classes_``.
+        """Do nothing: the function is the model.
 
         Parameters
         ----------
@@ -68,17 +76,19 @@ class ModelFunction(BaseEstimator):
         self : object
         """
         del X, y
-        if self.classes is not None:
-            self.classes_ = np.asarray(self.classes)
         return self
+
+    @property
+    def classes_(self):
+        """The class labels, from ``classes`` (no fitting needed)."""
+        if self.classes is None:
+            raise AttributeError(_NO_CLASSES)
+        return np.asarray(self.classes)
 
     def predict_proba(self, X):
         """The function's class probabilities (only with ``classes``)."""
         if self.classes is None:
-            raise AttributeError(
-                "This ModelFunction has no classes: it returns a regression "
-                "output or scores. Pass classes=[...] for class probabilities."
-            )
+            raise AttributeError(_NO_CLASSES)
         return self.function(X)
 
     def predict(self, X):
@@ -86,7 +96,7 @@ class ModelFunction(BaseEstimator):
         out = self.function(X)
         if self.classes is None:
             return out
-        return np.asarray(self.classes)[np.argmax(np.asarray(out), axis=1)]
+        return self.classes_[np.argmax(np.asarray(out), axis=1)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

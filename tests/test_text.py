@@ -460,3 +460,26 @@ def test_submodular_pick_over_words(corpus, tfidf_model):
 def test_model_function_refuses_what_is_not_a_function():
     with pytest.raises(ValueError, match="'function' parameter of ModelFunction must"):
         LimeTextExplainer(ModelFunction(3)).fit(["a b"])
+
+
+def test_model_function_works_frozen_or_not():
+    """A function needs no fitting: frozen, it explains as it does unfrozen."""
+
+    def positive(docs):
+        p = np.array([0.9 if "good" in d.split() else 0.2 for d in docs])
+        return np.column_stack([1 - p, p])
+
+    docs = ["a good film", "a bad film"]
+    model = ModelFunction(positive, classes=["neg", "pos"])
+    assert model.classes_.tolist() == ["neg", "pos"]  # without fit
+    assert model.predict(docs).tolist() == ["pos", "neg"]
+    plain = LimeTextExplainer(model, num_samples=200, random_state=0).fit(docs)
+    frozen = LimeTextExplainer(FrozenEstimator(model), num_samples=200, random_state=0)
+    np.testing.assert_array_equal(
+        frozen.fit(docs).explain(docs).word_coef, plain.explain(docs).word_coef
+    )
+    assert frozen.outputs_.tolist() == ["pos"]
+    scores = ModelFunction(lambda docs: np.zeros(len(docs)))
+    assert not hasattr(scores, "classes_")
+    with pytest.raises(AttributeError, match="Pass classes=\\[...\\]"):
+        scores.predict_proba(docs)
