@@ -13,6 +13,7 @@ turns those and a batch of rows into per-row arrays:
    weights them, and solves all its surrogates at once.
 """
 
+import copy
 import warnings
 from dataclasses import dataclass
 from functools import partial
@@ -408,7 +409,8 @@ def explain_instances(plan, with_errors=False):
         (n,), components per instance), ``num_samples``, ``n_jobs``,
         ``verbose``, ``settings`` (:class:`SurrogateSettings`), ``kernel_width``
         and the methods ``chunk_floats(size, with_errors)`` (float64 values a
-        chunk holds per instance) and ``sample(items, size)`` (the
+        chunk holds per instance), ``take(items)`` (the plan of the instances
+        at positions ``items`` alone) and ``sample(items, size)`` (the
         :class:`Sample` of the instances at positions ``items``, which all
         have ``size`` components, with a design shared by all of them).
     with_errors : bool, default=False
@@ -425,14 +427,18 @@ def explain_instances(plan, with_errors=False):
     sizes = np.asarray(plan.sizes)
     in_parallel = effective_n_jobs(plan.n_jobs) > 1
     run = partial(_alone, _instance_chunk) if in_parallel else _instance_chunk
-    tasks, order = [], []
+    chunks = []
     for size in np.unique(sizes):
         members = np.flatnonzero(sizes == size)
         floats = plan.chunk_floats(int(size), with_errors)
         n_chunk = _rows_per_chunk(floats, len(members), plan.n_jobs)
-        for batch in gen_batches(len(members), n_chunk):
-            order.append(members[batch])
-            tasks.append(delayed(run)(plan, members[batch], int(size), with_errors))
+        chunks += [(members[b], int(size)) for b in gen_batches(len(members), n_chunk)]
+    # Each task carries its own instances only (a worker is not sent the
+    # whole batch), taken as the task is dispatched.
+    tasks = (
+        delayed(run)(plan.take(items), size, with_errors) for items, size in chunks
+    )
+    order = [items for items, _ in chunks]
     progress = Progress(len(sizes), plan.verbose)
     results, width = {}, max(int(sizes.max(initial=0)), 1)
     for items, part in zip(order, _dispatch(plan.n_jobs, tasks), strict=True):
@@ -453,7 +459,8 @@ class InstancePlan:
     and the weights are the exponential kernel of the scaled cosine distance
     between the indicators and all ones. Subclasses give the noise (an object
     whose ``keep(size)`` returns the kept indicators), ``DISTANCE_SCALE``,
-    ``chunk_floats`` and the model's outputs (``_predict`` and ``_outputs``).
+    ``chunk_floats``, ``_keep_only`` (for :meth:`take`) and the model's
+    outputs (``_predict`` and ``_outputs``).
 
     Parameters
     ----------
@@ -479,6 +486,24 @@ class InstancePlan:
         )
         self.box = explainer.black_box_
         self.n_outputs = len(explainer.outputs_)
+
+    def take(self, items):
+        """The plan of the instances at positions ``items`` alone.
+
+        Parameters
+        ----------
+        items : ndarray of shape (m,), dtype int
+
+        Returns
+        -------
+        plan : InstancePlan
+            A shallow copy holding only those instances, and only the noise
+            of their largest number of components.
+        """
+        part = copy.copy(self)
+        part.sizes = self.sizes[items]
+        part._keep_only(items, int(part.sizes.max(initial=0)))
+        return part
 
     def sample(self, items, size):
         """The :class:`Sample` of the instances at ``items``, of ``size`` components.
@@ -561,9 +586,13 @@ def block_uniforms(num_samples, width, key):
 _UNIFORM_BLOCK = 64
 
 
-def _instance_chunk(plan, items, size, with_errors):
-    """Explain one chunk of instances of the plan (see :func:`explain_instances`)."""
-    parts, _ = surrogate_parts(plan.sample(items, size), plan.settings, with_errors)
+def _instance_chunk(plan, size, with_errors):
+    """Explain every instance of a plan, all of ``size`` components.
+
+    See :func:`explain_instances`.
+    """
+    sample = plan.sample(np.arange(len(plan.sizes)), size)
+    parts, _ = surrogate_parts(sample, plan.settings, with_errors)
     parts.pop("abs_influence", None)
     return parts
 

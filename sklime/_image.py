@@ -232,6 +232,10 @@ class ImageNoise:
         """Noise for images of up to ``width`` segments (columns drawn by block)."""
         return cls(block_uniforms(num_samples, width, [seed]))
 
+    def narrow(self, width):
+        """The noise of images of up to ``width`` segments (a view)."""
+        return ImageNoise(self.uniform[:, :width])
+
     def keep(self, n_segments):
         """Which segments each perturbation keeps; the first keeps all."""
         keep = self.uniform[:, :n_segments] < 0.5

@@ -286,9 +286,11 @@ class LimeImageExplainer(TransformerMixin, BaseEstimator):
 
     def _explain(self, images, *, with_errors):
         """Segment checked images and explain them with the engine."""
+        colour = hide_colour(self.hide_color, images)  # checked before segmenting
+        params = self._segmenter_params()
         labels = []
         for position, image in enumerate(images):
-            labels.append(segment(image, self.segmenter, self._segmenter_params()))
+            labels.append(segment(image, self.segmenter, params))
             if labels[-1].max() < 1:
                 raise ValueError(
                     f"The segmenter found a single segment in image {position}: "
@@ -296,7 +298,7 @@ class LimeImageExplainer(TransformerMixin, BaseEstimator):
                     "finer segmentation (other segmenter_params, or "
                     "segmenter='grid')."
                 )
-        plan = _ImagePlan(self, images, labels)
+        plan = _ImagePlan(self, images, labels, colour)
         return labels, explain_instances(plan, with_errors)
 
     def _segmenter_params(self):
@@ -358,11 +360,11 @@ class _ImagePlan(InstancePlan):
     See :func:`sklime._engine.explain_instances`.
     """
 
-    def __init__(self, explainer, images, labels):
+    def __init__(self, explainer, images, labels, hide_color):
         super().__init__(explainer, [lab.max() + 1 for lab in labels])
         self.images = images
         self.labels = labels
-        self.hide_color = hide_colour(explainer.hide_color, images)
+        self.hide_color = hide_color
         self.model_input = explainer._model_input
         self.noise = ImageNoise.draw(
             self.num_samples, int(self.sizes.max()), explainer.noise_seed_
@@ -373,6 +375,12 @@ class _ImagePlan(InstancePlan):
         s, k = self.num_samples, self.n_outputs
         per_sample = 3 * k + 2 + (2 * size if with_errors else 0)
         return s * per_sample + 4 * k * size * size + 3 * self.images[0].size
+
+    def _keep_only(self, items, width):
+        """Keep the images at ``items``, and the noise of ``width`` segments."""
+        self.images = self.images[items]
+        self.labels = [self.labels[i] for i in items]
+        self.noise = self.noise.narrow(width)
 
     def _predict(self, items):
         """The model's output on the images at ``items``."""

@@ -157,6 +157,10 @@ class TextNoise:
         count = np.random.default_rng([seed, 0]).random(num_samples)
         return cls(count, block_uniforms(num_samples, width, [seed, 1]))
 
+    def narrow(self, width):
+        """The noise of documents of up to ``width`` components (a view)."""
+        return TextNoise(self.count, self.priority[:, :width])
+
     def keep(self, d):
         """Which of ``d`` components each perturbation keeps, (n_samples, d).
 

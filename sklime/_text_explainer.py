@@ -358,6 +358,11 @@ class _TextPlan(InstancePlan):
         per_sample += (4 * self._chars + 64) // 8
         return s * per_sample + 4 * k * size * size
 
+    def _keep_only(self, items, width):
+        """Keep the documents at ``items``, and the noise of ``width`` words."""
+        self.documents = [self.documents[i] for i in items]
+        self.noise = self.noise.narrow(width)
+
     def _predict(self, items):
         """The model's output on the documents at ``items``."""
         return self.box([self.documents[i].text for i in items])

@@ -317,11 +317,18 @@ def test_hide_color_must_be_a_pixel_value(dtype, hide_color, match):
     # Cast into the images' dtype, such colours were truncated, wrapped
     # around or made infinite without a word.
     images = (np.random.default_rng(7).random((1, 4, 4, 3)) * 200).astype(dtype)
+    segmented = []
+
+    def quarters(image):
+        segmented.append(image)
+        return np.arange(16).reshape(4, 4) // 4
+
     lime = LimeImageExplainer(
-        _recording_model([]), segmenter="grid", hide_color=hide_color, num_samples=20
+        _recording_model([]), segmenter=quarters, hide_color=hide_color, num_samples=20
     ).fit(images)
     with pytest.raises(ValueError, match=match):
         lime.transform(images)
+    assert segmented == []  # refused before any (slow) segmentation
 
 
 @SMALL_SAMPLES

@@ -16,7 +16,7 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import make_pipeline
 
-from sklime import LimeTextExplainer, ModelFunction, TextExplanation
+from sklime import LimeTextExplainer, ModelFunction, TextExplanation, _engine
 
 SIGNAL = {"great": 1, "awful": 0}
 
@@ -194,6 +194,31 @@ def test_same_numbers_whatever_the_batch(corpus, tfidf_model):
     parallel = lime.set_params(n_jobs=2).transform(docs).toarray()
     for other in (reversed_, alone, parallel):
         np.testing.assert_array_equal(whole, other)
+
+
+def test_each_chunk_is_sent_its_own_documents_only(corpus, tfidf_model, monkeypatch):
+    """A parallel worker gets its chunk's documents and noise, not the batch's."""
+    docs, _ = corpus
+    docs = docs[:9] + ["", "lonely"]
+    lime = LimeTextExplainer(
+        FrozenEstimator(tfidf_model), num_samples=100, random_state=3
+    ).fit(docs)
+    expected = lime.transform(docs).toarray()
+    sent = []
+
+    def recording(plan, size, with_errors):
+        sent.append((size, [d.n_components for d in plan.documents]))
+        assert plan.noise.priority.shape[1] == size
+        return chunk(plan, size, with_errors)
+
+    chunk = _engine._instance_chunk
+    monkeypatch.setattr(_engine, "_instance_chunk", recording)
+    np.testing.assert_array_equal(lime.transform(docs).toarray(), expected)
+    assert sorted(n for _, sizes in sent for n in sizes) == sorted(
+        len(set(re.findall(r"\w+", d)))
+        for d in docs  # bow: distinct words
+    )
+    assert all(set(sizes) == {size} for size, sizes in sent)
 
 
 def test_random_state_reproducible_and_matters(corpus, tfidf_model):
