@@ -62,6 +62,7 @@ class VectorizerShortcut:
         self.n_columns = counter.transform([""]).shape[1]
         self._preprocess = vectorizer.build_preprocessor()
         self._tokenize = vectorizer.build_tokenizer()
+        self._masks = {}
         self._tfidf = None
         if isinstance(vectorizer, TfidfVectorizer):
             self._tfidf = TfidfTransformer(
@@ -138,7 +139,7 @@ class VectorizerShortcut:
         kept = sp.csr_matrix(per_word.multiply(occurrences[:, None]))
         replaced = None
         if mask_string is not None:
-            mask = sp.csr_matrix(self._counter.transform([mask_string]))
+            mask = self._mask(mask_string)[0]
             replaced = sp.csr_matrix(sp.kron(occurrences[:, None], mask))
         return WordCounts.from_matrices(kept, replaced)
 
@@ -160,8 +161,16 @@ class VectorizerShortcut:
             return False
         removed = document.without_words(mask_string)
         n = int(occurrences.sum())
-        replaced = Counter({t: n * c for t, c in tokens(mask_string or "").items()})
+        replaced = Counter({t: n * c for t, c in self._mask(mask_string)[1].items()})
         return tokens(removed) == replaced
+
+    def _mask(self, mask_string):
+        """The replacement's count row and tokens, made once per mask string."""
+        if mask_string not in self._masks:
+            text = mask_string or ""
+            row = sp.csr_matrix(self._counter.transform([text]))
+            self._masks[mask_string] = (row, self._tokens(text))
+        return self._masks[mask_string]
 
     def _tokens(self, text):
         """The vectorizer's tokens of ``text``, counted."""
@@ -299,7 +308,7 @@ def shortcut_input(shortcut, keep, counts):
     indptr = np.concatenate([[0], np.cumsum(np.concatenate(lengths))])
     matrix = sp.csr_matrix(
         (
-            np.concatenate(data).astype(shortcut.dtype),
+            np.concatenate(data).astype(shortcut.dtype, copy=False),
             np.concatenate(indices),
             indptr,
         ),
