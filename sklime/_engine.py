@@ -459,8 +459,8 @@ class InstancePlan:
     and the weights are the exponential kernel of the scaled cosine distance
     between the indicators and all ones. Subclasses give the noise (an object
     whose ``keep(size)`` returns the kept indicators), ``DISTANCE_SCALE``,
-    ``chunk_floats``, ``_keep_only`` (for :meth:`take`) and the model's
-    outputs (``_predict`` and ``_outputs``).
+    ``_input_floats`` (for :meth:`chunk_floats`), ``_keep_only`` (for
+    :meth:`take`) and the model's outputs (``_predict`` and ``_outputs``).
 
     Parameters
     ----------
@@ -486,6 +486,17 @@ class InstancePlan:
         )
         self.box = explainer.black_box_
         self.n_outputs = len(explainer.outputs_)
+
+    def chunk_floats(self, size, with_errors):
+        """Float64 values a chunk holds per instance of ``size`` components.
+
+        Outputs, weights and distances per perturbation (and the influences
+        of the standard errors), the surrogates' systems, and the perturbed
+        inputs (``_input_floats()``).
+        """
+        s, k = self.num_samples, self.n_outputs
+        per_sample = 3 * k + 2 + (2 * size if with_errors else 0)
+        return s * per_sample + 4 * k * size * size + self._input_floats()
 
     def take(self, items):
         """The plan of the instances at positions ``items`` alone.

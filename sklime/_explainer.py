@@ -589,13 +589,7 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
             ``coef_<output>_<feature>`` in the order of :attr:`outputs_`.
         """
         check_is_fitted(self)
-        names = _check_feature_names_in(self, input_features)
-        if len(self.outputs_) == 1:
-            return np.asarray([f"coef_{name}" for name in names], dtype=object)
-        return np.asarray(
-            [f"coef_{out}_{name}" for out in self.outputs_ for name in names],
-            dtype=object,
-        )
+        return coef_names(self.outputs_, _check_feature_names_in(self, input_features))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -617,6 +611,28 @@ def _auto_num_samples(sampling, n_features):
         return _AUTO_SAMPLES
     fitting = 1 << (max(_AUTO_MARGINAL_CELLS // n_features, 1).bit_length() - 1)
     return min(max(fitting, _AUTO_SAMPLES), _AUTO_MARGINAL_MAX)
+
+
+def coef_names(outputs, names):
+    """Names of coefficient columns: one block of ``names`` per output.
+
+    Parameters
+    ----------
+    outputs : sequence
+        The explained outputs (classes), in the order of the blocks.
+    names : sequence of str
+        What each column of a block stands for (a feature, word or pixel).
+
+    Returns
+    -------
+    names_out : ndarray of str
+        ``coef_<name>`` for a single output, else ``coef_<output>_<name>``.
+    """
+    if len(outputs) == 1:
+        return np.asarray([f"coef_{name}" for name in names], dtype=object)
+    return np.asarray(
+        [f"coef_{out}_{name}" for out in outputs for name in names], dtype=object
+    )
 
 
 def _check_target_length(X, y):

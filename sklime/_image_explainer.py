@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._compat import HasMethods, Interval, StrOptions, _fit_context, get_chunk_n_rows
 from ._constraints import SURROGATE_CONSTRAINTS
 from ._engine import InstancePlan, explain_instances
-from ._explainer import _check_target_length
+from ._explainer import _check_target_length, coef_names
 from ._image import (
     _SKIMAGE_SEGMENTERS,
     ImageNoise,
@@ -326,11 +326,7 @@ class LimeImageExplainer(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         height, width = self.image_shape_[:2]
         pixels = [f"{r}_{c}" for r in range(height) for c in range(width)]
-        if len(self.outputs_) == 1:
-            return np.asarray([f"coef_{p}" for p in pixels], dtype=object)
-        return np.asarray(
-            [f"coef_{out}_{p}" for out in self.outputs_ for p in pixels], dtype=object
-        )
+        return coef_names(self.outputs_, pixels)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -370,11 +366,9 @@ class _ImagePlan(InstancePlan):
             self.num_samples, int(self.sizes.max()), explainer.noise_seed_
         )
 
-    def chunk_floats(self, size, with_errors):
-        """Float64 values per image of a chunk (perturbed images are bounded apart)."""
-        s, k = self.num_samples, self.n_outputs
-        per_sample = 3 * k + 2 + (2 * size if with_errors else 0)
-        return s * per_sample + 4 * k * size * size + 3 * self.images[0].size
+    def _input_floats(self):
+        """Copies of an image per image (perturbed images are bounded apart)."""
+        return 3 * self.images[0].size
 
     def _keep_only(self, items, width):
         """Keep the images at ``items``, and the noise of ``width`` segments."""

@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._compat import HasMethods, Interval, _fit_context
 from ._constraints import SURROGATE_CONSTRAINTS
 from ._engine import InstancePlan, explain_instances
-from ._explainer import _check_target_length
+from ._explainer import _check_target_length, coef_names
 from ._instance_explanation import common_fields
 from ._model import BlackBox, fit_instance_model, is_class_target, needs_target
 from ._text import (
@@ -307,11 +307,8 @@ class LimeTextExplainer(TransformerMixin, BaseEstimator):
         """
         del input_features
         check_is_fitted(self)
-        words = sorted(self.vocabulary_, key=self.vocabulary_.get)
-        if len(self.outputs_) == 1:
-            return np.asarray([f"coef_{w}" for w in words], dtype=object)
-        return np.asarray(
-            [f"coef_{out}_{w}" for out in self.outputs_ for w in words], dtype=object
+        return coef_names(
+            self.outputs_, sorted(self.vocabulary_, key=self.vocabulary_.get)
         )
 
     def __sklearn_tags__(self):
@@ -349,14 +346,12 @@ class _TextPlan(InstancePlan):
         self.noise = TextNoise.draw(self.num_samples, width, explainer.noise_seed_)
         self._chars = max((len(d.text) for d in documents), default=0)
 
-    def chunk_floats(self, size, with_errors):
-        """Float64 values per document of a chunk: outputs, strings, coefficients."""
-        s, k = self.num_samples, self.n_outputs
-        per_sample = 3 * k + 2 + (2 * size if with_errors else 0)
-        # Perturbed strings or count rows: up to 4 bytes per character, and
-        # Python's overhead per string.
-        per_sample += (4 * self._chars + 64) // 8
-        return s * per_sample + 4 * k * size * size
+    def _input_floats(self):
+        """Perturbed strings or count rows per document, in float64 values.
+
+        Up to 4 bytes per character, and Python's overhead per string.
+        """
+        return self.num_samples * ((4 * self._chars + 64) // 8)
 
     def _keep_only(self, items, width):
         """Keep the documents at ``items``, and the noise of ``width`` words."""
