@@ -381,28 +381,44 @@ class _ImagePlan(InstancePlan):
         return self.box(self.model_input(self.images[items]))
 
     def _outputs(self, items, keep, prediction):
-        """The model's output on the perturbations, (n, num_samples, n_outputs)."""
-        del prediction
-        return np.stack([self._image_outputs(i, keep) for i in items])
+        """The model's output on the perturbations, (n, num_samples, n_outputs).
 
-    def _image_outputs(self, i, keep):
-        """The model's output on image ``i``'s perturbations, in bounded batches.
+        Each image's perturbations go to the model in batches of their own;
+        an ensemble, whose every call has a cost of its own, gets batches
+        that run on from one image of the chunk to the next.
+        """
+        del prediction
+        groups = [list(items)] if self.box.ensemble else [[i] for i in items]
+        output = np.concatenate([self._group_outputs(g, keep) for g in groups])
+        return output.reshape(len(items), len(keep), -1)
+
+    def _group_outputs(self, group, keep):
+        """The model's output on the perturbations of images ``group``, in order.
 
         A batch of perturbed images fits in ``working_memory``, so that a
         thousand large images are never built at once.
         """
-        image, labels = self.images[i], self.labels[i]
-        fill = fill_image(image, labels, self.hide_color)
+        s = len(keep)
         # A perturbed image and its mask (one byte per value), twice over
         # for the model's own copies.
+        image = self.images[group[0]]
         row_bytes = 2 * (image.itemsize + 1) * image.size
-        batch = get_chunk_n_rows(row_bytes, max_n_rows=len(keep))
-        parts = [
-            self.box(
-                self.model_input(
-                    perturbed_images(image, labels, fill, keep[start : start + batch])
+        batch = get_chunk_n_rows(row_bytes, max_n_rows=len(group) * s)
+        fills = {}
+        parts = []
+        for start in range(0, len(group) * s, batch):
+            stop = min(start + batch, len(group) * s)
+            pieces = []
+            for g in range(start // s, (stop - 1) // s + 1):
+                i = group[g]
+                if i not in fills:
+                    fills[i] = fill_image(
+                        self.images[i], self.labels[i], self.hide_color
+                    )
+                rows = keep[max(start - g * s, 0) : min(stop - g * s, s)]
+                pieces.append(
+                    perturbed_images(self.images[i], self.labels[i], fills[i], rows)
                 )
-            )
-            for start in range(0, len(keep), batch)
-        ]
+            points = pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
+            parts.append(self.box(self.model_input(points)))
         return np.concatenate(parts)

@@ -5,10 +5,11 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
+from sklearn.ensemble import RandomForestClassifier
 from sklearn.frozen import FrozenEstimator
 from sklearn.tree import DecisionTreeClassifier
 
-from sklime import ImageExplanation, LimeImageExplainer, ModelFunction
+from sklime import ImageExplanation, LimeImageExplainer, ModelFunction, _image_explainer
 
 
 def _linear_model(weights):
@@ -131,6 +132,43 @@ def test_digits_flattened_rows(digits):
     assert isinstance(explanation, ImageExplanation)
     assert (explanation.selected.sum(axis=-1) == 3).all()
     np.testing.assert_array_equal(explanation.coef, weights)
+
+
+class _RecordingForest(RandomForestClassifier):
+    """A forest recording the number of images of each call."""
+
+    calls = []
+
+    def predict_proba(self, X):
+        self.calls.append(len(X))
+        return super().predict_proba(X)
+
+
+def test_an_ensemble_gets_several_images_perturbations_per_call(digits, monkeypatch):
+    """Batches run across images for an ensemble; the numbers do not change."""
+    X, y = digits
+    forest = _RecordingForest(n_estimators=3, max_depth=5, random_state=0).fit(X, y)
+    lime = LimeImageExplainer(
+        FrozenEstimator(forest),
+        image_shape=(8, 8),
+        segmenter="grid",
+        num_samples=100,
+        random_state=0,
+    ).fit(X)
+    assert lime.black_box_.ensemble
+    calls = _RecordingForest.calls
+    calls.clear()
+    joint = lime.transform(X[:5])
+    assert calls == [5, 500]  # the images, then all their perturbations
+    # Batches of 182 perturbed images cross from one image to the next.
+    monkeypatch.setattr(_image_explainer, "get_chunk_n_rows", lambda b, max_n_rows: 182)
+    calls.clear()
+    np.testing.assert_array_equal(lime.transform(X[:5]), joint)
+    assert calls == [5, 182, 182, 136]
+    lime.black_box_.ensemble = False
+    calls.clear()
+    np.testing.assert_array_equal(lime.transform(X[:5]), joint)
+    assert calls == [5] + [100] * 5  # each image's own batch
 
 
 def test_same_numbers_whatever_the_batch(digits):
