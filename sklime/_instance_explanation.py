@@ -12,7 +12,7 @@ from numbers import Integral
 
 from ._compat import Interval, StrOptions, validate_params
 from ._explanation import Explanation
-from ._html import write_page
+from ._html import explanation_html, write_page
 from ._optional import import_optional
 
 #: The engine's per-instance results an explanation keeps as they are.
@@ -58,7 +58,7 @@ class InstanceExplanation(Explanation):
     Subclasses set ``_labels`` (each instance's component names), and define
     ``_component_coef`` (n, n_outputs, max_components), ``_EXTRA`` (the name
     of the long table's per-component column), ``_extra(row)`` (its values)
-    and ``_page(rows, output, top)`` (the HTML of the shown instances).
+    and ``_picture(row, k)`` (the HTML picture of an instance for block ``k``).
     """
 
     _EXTRA = None
@@ -159,6 +159,16 @@ class InstanceExplanation(Explanation):
         if rows is not None:
             rows = [self._position(row) for row in rows]
         write_page(path, self._page(rows, output, top))
+
+    def _page(self, rows, output, top):
+        """Each shown instance's pictures, followed by its tables of components."""
+        rows = range(min(len(self), 5)) if rows is None else rows
+        parts = []
+        for row in rows:
+            shown = self._outputs_shown(row, output)
+            parts.extend(self._picture(row, k) for k in shown)
+            parts.append(explanation_html(self, [row], output, top=top))
+        return "".join(parts)
 
     def _no_common_columns(self, method):
         return (
