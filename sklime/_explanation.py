@@ -7,7 +7,7 @@ import numpy as np
 
 from . import _plotting
 from ._compat import HasMethods, Interval, StrOptions, validate_params
-from ._html import explanation_html, save_html
+from ._html import explanation_html, write_page
 from ._optional import import_optional
 from ._sampling import BINNED, CATEGORICAL
 
@@ -428,8 +428,8 @@ class Explanation:
         return _plotting.plot_summary(self, self._batch_output(output), top=top, ax=ax)
 
     def _repr_html_(self):
-        """Tables of the first rows' explanations, for notebooks."""
-        return explanation_html(self)
+        """The first rows' page (see :meth:`save_html`), for notebooks."""
+        return self._page(None, None, 10)
 
     @validate_params(
         {
@@ -443,23 +443,31 @@ class Explanation:
     def save_html(self, path, rows=None, *, output=None, top=10):
         """Write a small self-contained HTML page of the explanations.
 
+        Each shown row gets a table of its largest weights. Documents and
+        images are first shown as themselves: a document with its words
+        highlighted, an image with its segments' weights (embedded as PNG).
+
         Parameters
         ----------
         path : str or path-like
             File to write.
         rows : array-like of int or None, default=None
-            Positions of the rows to show (negative positions count from the
-            end); None shows the first five.
+            Positions of the rows (documents, images) to show (negative
+            positions count from the end); None shows the first five.
         output : label or None, default=None
             Output to show. None shows the only output, each row's predicted
             class for a classifier, or every output of a regressor with
             several outputs.
         top : int, default=10
-            Features per row.
+            Features (words, segments) per table.
         """
         if rows is not None:
             rows = [self._position(row) for row in rows]
-        save_html(self, path, rows, output, top=top)
+        write_page(path, self._page(rows, output, top))
+
+    def _page(self, rows, output, top):
+        """The HTML of the shown rows (checked positions; None for the first)."""
+        return explanation_html(self, rows, output, top=top)
 
     @validate_params(
         {"layout": [StrOptions({"long", "wide"})]},

@@ -69,11 +69,6 @@ def _row_table(explanation, row, k, top):
     return "".join(lines)
 
 
-def save_html(explanation, path, rows=None, output=None, *, top=10):
-    """Write a standalone HTML page of the explanations to ``path``."""
-    write_page(path, explanation_html(explanation, rows, output, top=top))
-
-
 def write_page(path, body):
     """Write ``body`` as a standalone HTML page to ``path``."""
     page = (

@@ -7,12 +7,11 @@ of its own components (padded to the largest), and the fixed-width matrix
 that ``transform`` returns (words of a vocabulary, or pixels) as ``coef``.
 """
 
-import os
 from numbers import Integral
 
-from ._compat import Interval, StrOptions, validate_params
+from ._compat import StrOptions, validate_params
 from ._explanation import Explanation
-from ._html import explanation_html, write_page
+from ._html import explanation_html
 from ._optional import import_optional
 
 #: The engine's per-instance results an explanation keeps as they are.
@@ -124,41 +123,6 @@ class InstanceExplanation(Explanation):
     def plot_summary(self, output=None, *, top=20, ax=None):
         """Not available: instances have different components (see the error)."""
         raise TypeError(self._no_common_columns("plot_summary"))
-
-    def _repr_html_(self):
-        """The first instances' pictures and tables, for notebooks."""
-        return self._page(None, None, 10)
-
-    @validate_params(
-        {
-            "path": [str, os.PathLike],
-            "rows": ["array-like", None],
-            "output": "no_validation",
-            "top": [Interval(Integral, 1, None, closed="left")],
-        },
-        prefer_skip_nested_validation=True,
-    )
-    def save_html(self, path, rows=None, *, output=None, top=10):
-        """Write a self-contained HTML page of the explanations.
-
-        Each instance is shown as its own kind of picture (a document with
-        its words highlighted, an image with its segments' weights, embedded
-        as PNG), followed by its table of components.
-
-        Parameters
-        ----------
-        path : str or path-like
-            File to write.
-        rows : array-like of int or None, default=None
-            Positions of the instances to show; None shows the first five.
-        output : label or None, default=None
-            Output to show; None as in :meth:`Explanation.save_html`.
-        top : int, default=10
-            Components per table.
-        """
-        if rows is not None:
-            rows = [self._position(row) for row in rows]
-        write_page(path, self._page(rows, output, top))
 
     def _page(self, rows, output, top):
         """Each shown instance's pictures, followed by its tables of components."""

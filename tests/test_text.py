@@ -326,6 +326,23 @@ def test_default_model_fits_text():
     assert regression.outputs_.tolist() == [None]
 
 
+def test_page_rows_are_checked_like_a_table(tmp_path):
+    """save_html takes rows and top as for tabular explanations."""
+    docs = ["good plot", "bad plot", "good fun"]
+    lime = LimeTextExplainer(_linear_scorer({"good": 1.0}), num_samples=100)
+    explanation = lime.fit(docs).explain(docs)
+    path = tmp_path / "page.html"
+    with pytest.raises(IndexError, match="Row 3 is out of range: .* 3 rows"):
+        explanation.save_html(path, rows=[0, 3])
+    with pytest.raises(ValueError, match="'top' parameter .* range \\[1, inf\\)"):
+        explanation.save_html(path, top=0)
+    explanation.save_html(path, rows=[-1], top=1)
+    page = path.read_text(encoding="utf-8")
+    assert page.count("<table") == 1 and "Row 2:" in page
+    assert page.count('<p class="sklime-text">') == 1 and "fun" in page
+    assert explanation._repr_html_().count("<table") == 3
+
+
 def test_inputs_accepted(tfidf_model):
     pd = pytest.importorskip("pandas")
     docs = ["great w1", "awful w2"]
