@@ -287,7 +287,9 @@ class Explanation:
 
         Returns
         -------
-        coef : ndarray of shape (n_rows, n_features)
+        coef : ndarray or sparse matrix of shape (n_rows, n_features)
+            The output's block of :attr:`coef`: its columns are the
+            vocabulary's words for documents (sparse), the pixels for images.
         """
         return self._block(self.coef, self._batch_output(output))
 
@@ -304,9 +306,11 @@ class Explanation:
         Returns
         -------
         descriptions : list of str
-            One description per feature, in the order of :attr:`feature_names`.
+            One description per feature, in the order of :attr:`feature_names`;
+            for documents and images, the instance's own components (its
+            words, its segments) in the order of their coefficients.
         """
-        return self._describer(self._rows[self._position(row)])
+        return list(self._labels_of(self._position(row)))
 
     @validate_params(
         {"row": [Integral], "output": "no_validation"},
@@ -566,7 +570,7 @@ class Explanation:
 
     def _block(self, matrix, k):
         """Columns of block ``k`` of an (n_rows, n_outputs * n_features) matrix."""
-        d = len(self.feature_names)
+        d = matrix.shape[1] // len(self.outputs)
         return matrix[:, k * d : (k + 1) * d]
 
     def _weights(self, row, k):

@@ -7,8 +7,6 @@ of its own components (padded to the largest), and the fixed-width matrix
 that ``transform`` returns (words of a vocabulary, or pixels) as ``coef``.
 """
 
-from numbers import Integral
-
 from ._compat import StrOptions, validate_params
 from ._explanation import Explanation
 from ._html import explanation_html
@@ -79,42 +77,6 @@ class InstanceExplanation(Explanation):
             describer=None,
             **common,
         )
-
-    def __len__(self):
-        return len(self._labels)
-
-    @validate_params({"output": "no_validation"}, prefer_skip_nested_validation=True)
-    def coefficients(self, output=None):
-        """Coefficients of one output over the columns of :attr:`coef`.
-
-        Parameters
-        ----------
-        output : label or None, default=None
-            An entry of :attr:`outputs`; None for the only one.
-
-        Returns
-        -------
-        coef : matrix of shape (n_rows, n_columns)
-            One block of :attr:`coef` (sparse for documents).
-        """
-        k = self._batch_output(output)
-        width = self.coef.shape[1] // len(self.outputs)
-        return self.coef[:, k * width : (k + 1) * width]
-
-    @validate_params({"row": [Integral]}, prefer_skip_nested_validation=True)
-    def descriptions(self, row):
-        """The explained components (words, segments) of instance ``row``.
-
-        Parameters
-        ----------
-        row : int
-            Position of the instance in the explained batch.
-
-        Returns
-        -------
-        labels : list of str
-        """
-        return list(self._labels[self._position(row)])
 
     def plot_heatmap(self, output=None, *, ax=None):
         """Not available: instances have different components (see the error)."""

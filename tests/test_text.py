@@ -233,6 +233,29 @@ def test_multiclass_blocks():
     assert lime.get_feature_names_out()[0] == "coef_b_apple"
 
 
+def test_batch_views_use_vocabulary_columns():
+    """coefficients is a sparse block of coef; rows are documents, as a list."""
+    docs = ["red apple", "green leaf", "blue sky", "red fire", "green grass", "sky"]
+    y = ["r", "g", "b", "r", "g", "b"]
+    lime = LimeTextExplainer(num_samples=100, random_state=0).fit(docs, y)
+    explanation = lime.explain(docs[:4])
+    assert len(explanation) == 4
+    n_words = len(lime.vocabulary_)
+    green = explanation.coefficients("g")
+    assert sp.issparse(green) and green.shape == (4, n_words)
+    np.testing.assert_array_equal(
+        green.toarray(), lime.transform(docs[:4]).toarray()[:, n_words : 2 * n_words]
+    )
+    with pytest.raises(ValueError, match=r"3 classes \['b', 'g', 'r'\]; pass output="):
+        explanation.coefficients()
+    words = explanation.descriptions(-1)
+    assert words == ["red", "fire"]
+    words.append("changed")  # the caller's copy
+    assert explanation.descriptions(3) == ["red", "fire"]
+    with pytest.raises(IndexError, match="Row 4 is out of range: .* 4 rows"):
+        explanation.descriptions(4)
+
+
 def test_positions_sum_into_word_columns():
     weights = {"a": 1.0, "b": -2.0}
     lime = LimeTextExplainer(
