@@ -433,7 +433,7 @@ class Explanation:
 
     def _repr_html_(self):
         """The first rows' page (see :meth:`save_html`), for notebooks."""
-        return self._page(None, None, 10)
+        return explanation_html(self)
 
     @validate_params(
         {
@@ -467,11 +467,7 @@ class Explanation:
         """
         if rows is not None:
             rows = [self._position(row) for row in rows]
-        write_page(path, self._page(rows, output, top))
-
-    def _page(self, rows, output, top):
-        """The HTML of the shown rows (checked positions; None for the first)."""
-        return explanation_html(self, rows, output, top=top)
+        write_page(path, explanation_html(self, rows, output, top=top))
 
     @validate_params(
         {"layout": [StrOptions({"long", "wide"})]},
@@ -580,6 +576,10 @@ class Explanation:
     def _labels_of(self, row):
         """What each coefficient of ``row`` stands for."""
         return self._describer(self._rows[row])
+
+    def _picture(self, row, k):
+        """HTML shown before the tables of ``row``: none for tabular rows."""
+        return ""
 
     def _ranked(self, row, k):
         """Selected features of ``row`` and block ``k``, by decreasing |weight|."""

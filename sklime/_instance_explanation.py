@@ -9,7 +9,6 @@ that ``transform`` returns (words of a vocabulary, or pixels) as ``coef``.
 
 from ._compat import StrOptions, validate_params
 from ._explanation import Explanation
-from ._html import explanation_html
 from ._optional import import_optional
 
 #: The engine's per-instance results an explanation keeps as they are.
@@ -85,16 +84,6 @@ class InstanceExplanation(Explanation):
     def plot_summary(self, output=None, *, top=20, ax=None):
         """Not available: instances have different components (see the error)."""
         raise TypeError(self._no_common_columns("plot_summary"))
-
-    def _page(self, rows, output, top):
-        """Each shown instance's pictures, followed by its tables of components."""
-        rows = range(min(len(self), 5)) if rows is None else rows
-        parts = []
-        for row in rows:
-            shown = self._outputs_shown(row, output)
-            parts.extend(self._picture(row, k) for k in shown)
-            parts.append(explanation_html(self, [row], output, top=top))
-        return "".join(parts)
 
     def _no_common_columns(self, method):
         return (

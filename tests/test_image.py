@@ -218,6 +218,7 @@ def test_plot_and_html(tmp_path):
     explanation.save_html(path, output="yes")
     page = path.read_text(encoding="utf-8")
     assert page.count("data:image/png;base64,") == 2 and "<script" not in page
+    assert page.count("<style>") == 1
     assert explanation.to_frame()["pixels"].sum() == 2 * 64
 
 
