@@ -7,7 +7,7 @@ import numpy as np
 
 from . import _plotting
 from ._compat import HasMethods, Interval, StrOptions, validate_params
-from ._html import explanation_html, save_html
+from ._html import explanation_html, write_page
 from ._optional import import_optional
 from ._sampling import BINNED, CATEGORICAL
 
@@ -287,7 +287,9 @@ class Explanation:
 
         Returns
         -------
-        coef : ndarray of shape (n_rows, n_features)
+        coef : ndarray or sparse matrix of shape (n_rows, n_features)
+            The output's block of :attr:`coef`: its columns are the
+            vocabulary's words for documents (sparse), the pixels for images.
         """
         return self._block(self.coef, self._batch_output(output))
 
@@ -304,9 +306,11 @@ class Explanation:
         Returns
         -------
         descriptions : list of str
-            One description per feature, in the order of :attr:`feature_names`.
+            One description per feature, in the order of :attr:`feature_names`;
+            for documents and images, the instance's own components (its
+            words, its segments) in the order of their coefficients.
         """
-        return self._describer(self._rows[self._position(row)])
+        return list(self._labels_of(self._position(row)))
 
     @validate_params(
         {"row": [Integral], "output": "no_validation"},
@@ -428,7 +432,7 @@ class Explanation:
         return _plotting.plot_summary(self, self._batch_output(output), top=top, ax=ax)
 
     def _repr_html_(self):
-        """Tables of the first rows' explanations, for notebooks."""
+        """The first rows' page (see :meth:`save_html`), for notebooks."""
         return explanation_html(self)
 
     @validate_params(
@@ -443,23 +447,27 @@ class Explanation:
     def save_html(self, path, rows=None, *, output=None, top=10):
         """Write a small self-contained HTML page of the explanations.
 
+        Each shown row gets a table of its largest weights. Documents and
+        images are first shown as themselves: a document with its words
+        highlighted, an image with its segments' weights (embedded as PNG).
+
         Parameters
         ----------
         path : str or path-like
             File to write.
         rows : array-like of int or None, default=None
-            Positions of the rows to show (negative positions count from the
-            end); None shows the first five.
+            Positions of the rows (documents, images) to show (negative
+            positions count from the end); None shows the first five.
         output : label or None, default=None
             Output to show. None shows the only output, each row's predicted
             class for a classifier, or every output of a regressor with
             several outputs.
         top : int, default=10
-            Features per row.
+            Features (words, segments) per table.
         """
         if rows is not None:
             rows = [self._position(row) for row in rows]
-        save_html(self, path, rows, output, top=top)
+        write_page(path, explanation_html(self, rows, output, top=top))
 
     @validate_params(
         {"layout": [StrOptions({"long", "wide"})]},
@@ -558,7 +566,7 @@ class Explanation:
 
     def _block(self, matrix, k):
         """Columns of block ``k`` of an (n_rows, n_outputs * n_features) matrix."""
-        d = len(self.feature_names)
+        d = matrix.shape[1] // len(self.outputs)
         return matrix[:, k * d : (k + 1) * d]
 
     def _weights(self, row, k):
@@ -568,6 +576,10 @@ class Explanation:
     def _labels_of(self, row):
         """What each coefficient of ``row`` stands for."""
         return self._describer(self._rows[row])
+
+    def _picture(self, row, k):
+        """HTML shown before the tables of ``row``: none for tabular rows."""
+        return ""
 
     def _ranked(self, row, k):
         """Selected features of ``row`` and block ``k``, by decreasing |weight|."""

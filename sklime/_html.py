@@ -14,10 +14,12 @@ _STYLE = (
 
 
 def explanation_html(explanation, rows=None, output=None, *, top=10):
-    """HTML tables of rows' explanations, with inline bars.
+    """HTML of rows' explanations: each row's pictures, then its tables.
 
-    Every feature name, description and class label is escaped, so values
-    that contain markup are shown as text.
+    Tabular rows have no picture; documents and images are shown first as
+    themselves (see ``_picture``). The tables have inline bars, and every
+    feature name, description and class label is escaped, so values that
+    contain markup are shown as text. The style is given once.
 
     Parameters
     ----------
@@ -35,11 +37,12 @@ def explanation_html(explanation, rows=None, output=None, *, top=10):
     html : str
     """
     rows = range(min(len(explanation), 5)) if rows is None else rows
-    return _STYLE + "".join(
-        _row_table(explanation, row, k, top)
-        for row in rows
-        for k in explanation._outputs_shown(row, output)
-    )
+    parts = [_STYLE]
+    for row in rows:
+        shown = explanation._outputs_shown(row, output)
+        parts.extend(explanation._picture(row, k) for k in shown)
+        parts.extend(_row_table(explanation, row, k, top) for k in shown)
+    return "".join(parts)
 
 
 def _row_table(explanation, row, k, top):
@@ -67,11 +70,6 @@ def _row_table(explanation, row, k, top):
         )
     lines.append("</table>")
     return "".join(lines)
-
-
-def save_html(explanation, path, rows=None, output=None, *, top=10):
-    """Write a standalone HTML page of the explanations to ``path``."""
-    write_page(path, explanation_html(explanation, rows, output, top=top))
 
 
 def write_page(path, body):

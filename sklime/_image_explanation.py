@@ -8,7 +8,6 @@ from numbers import Integral
 import numpy as np
 
 from ._compat import HasMethods, Interval, validate_params
-from ._html import explanation_html
 from ._instance_explanation import InstanceExplanation
 from ._plotting import DIVERGING, _axes
 
@@ -148,9 +147,17 @@ class ImageExplanation(InstanceExplanation):
         k = self._output_for_row(row, output)
         return _draw_image(self, row, k, top, ax)
 
-    def _page(self, rows, output, top):
-        """Each image as an embedded PNG, followed by its table of segments."""
-        return image_explanation_html(self, rows, output, top=top)
+    def _picture(self, row, k):
+        """An <img> tag holding the picture of ``row`` as an embedded PNG."""
+        ax = _draw_image(self, row, k, None, None)
+        buffer = io.BytesIO()
+        ax.figure.savefig(buffer, format="png", dpi=80)
+        import matplotlib.pyplot as plt
+
+        plt.close(ax.figure)
+        data = base64.b64encode(buffer.getvalue()).decode("ascii")
+        alt = escape(f"image {row}, output {self.outputs[k]}")
+        return f'<img alt="{alt}" src="data:image/png;base64,{data}"/>'
 
 
 def _draw_image(explanation, row, k, top, ax):
@@ -192,27 +199,3 @@ def _boundaries(labels):
         for r, c in zip(rows, cols, strict=True)
     ]
     return LineCollection(horizontal + vertical, colors="black", linewidths=0.6)
-
-
-def image_explanation_html(explanation, rows=None, output=None, *, top=10):
-    """Each shown image as an embedded PNG, followed by its table of segments."""
-    rows = range(min(len(explanation), 5)) if rows is None else rows
-    parts = []
-    for row in rows:
-        for k in explanation._outputs_shown(row, output):
-            parts.append(_png_tag(explanation, row, k))
-        parts.append(explanation_html(explanation, [row], output, top=top))
-    return "".join(parts)
-
-
-def _png_tag(explanation, row, k):
-    """An <img> tag holding the picture of ``row`` as an embedded PNG."""
-    ax = _draw_image(explanation, row, k, None, None)
-    buffer = io.BytesIO()
-    ax.figure.savefig(buffer, format="png", dpi=80)
-    import matplotlib.pyplot as plt
-
-    plt.close(ax.figure)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    alt = escape(f"image {row}, output {explanation.outputs[k]}")
-    return f'<img alt="{alt}" src="data:image/png;base64,{data}"/>'

@@ -7,12 +7,8 @@ of its own components (padded to the largest), and the fixed-width matrix
 that ``transform`` returns (words of a vocabulary, or pixels) as ``coef``.
 """
 
-import os
-from numbers import Integral
-
-from ._compat import Interval, StrOptions, validate_params
+from ._compat import StrOptions, validate_params
 from ._explanation import Explanation
-from ._html import write_page
 from ._optional import import_optional
 
 #: The engine's per-instance results an explanation keeps as they are.
@@ -58,7 +54,7 @@ class InstanceExplanation(Explanation):
     Subclasses set ``_labels`` (each instance's component names), and define
     ``_component_coef`` (n, n_outputs, max_components), ``_EXTRA`` (the name
     of the long table's per-component column), ``_extra(row)`` (its values)
-    and ``_page(rows, output, top)`` (the HTML of the shown instances).
+    and ``_picture(row, k)`` (the HTML picture of an instance for block ``k``).
     """
 
     _EXTRA = None
@@ -81,42 +77,6 @@ class InstanceExplanation(Explanation):
             **common,
         )
 
-    def __len__(self):
-        return len(self._labels)
-
-    @validate_params({"output": "no_validation"}, prefer_skip_nested_validation=True)
-    def coefficients(self, output=None):
-        """Coefficients of one output over the columns of :attr:`coef`.
-
-        Parameters
-        ----------
-        output : label or None, default=None
-            An entry of :attr:`outputs`; None for the only one.
-
-        Returns
-        -------
-        coef : matrix of shape (n_rows, n_columns)
-            One block of :attr:`coef` (sparse for documents).
-        """
-        k = self._batch_output(output)
-        width = self.coef.shape[1] // len(self.outputs)
-        return self.coef[:, k * width : (k + 1) * width]
-
-    @validate_params({"row": [Integral]}, prefer_skip_nested_validation=True)
-    def descriptions(self, row):
-        """The explained components (words, segments) of instance ``row``.
-
-        Parameters
-        ----------
-        row : int
-            Position of the instance in the explained batch.
-
-        Returns
-        -------
-        labels : list of str
-        """
-        return list(self._labels[self._position(row)])
-
     def plot_heatmap(self, output=None, *, ax=None):
         """Not available: instances have different components (see the error)."""
         raise TypeError(self._no_common_columns("plot_heatmap"))
@@ -124,41 +84,6 @@ class InstanceExplanation(Explanation):
     def plot_summary(self, output=None, *, top=20, ax=None):
         """Not available: instances have different components (see the error)."""
         raise TypeError(self._no_common_columns("plot_summary"))
-
-    def _repr_html_(self):
-        """The first instances' pictures and tables, for notebooks."""
-        return self._page(None, None, 10)
-
-    @validate_params(
-        {
-            "path": [str, os.PathLike],
-            "rows": ["array-like", None],
-            "output": "no_validation",
-            "top": [Interval(Integral, 1, None, closed="left")],
-        },
-        prefer_skip_nested_validation=True,
-    )
-    def save_html(self, path, rows=None, *, output=None, top=10):
-        """Write a self-contained HTML page of the explanations.
-
-        Each instance is shown as its own kind of picture (a document with
-        its words highlighted, an image with its segments' weights, embedded
-        as PNG), followed by its table of components.
-
-        Parameters
-        ----------
-        path : str or path-like
-            File to write.
-        rows : array-like of int or None, default=None
-            Positions of the instances to show; None shows the first five.
-        output : label or None, default=None
-            Output to show; None as in :meth:`Explanation.save_html`.
-        top : int, default=10
-            Components per table.
-        """
-        if rows is not None:
-            rows = [self._position(row) for row in rows]
-        write_page(path, self._page(rows, output, top))
 
     def _no_common_columns(self, method):
         return (

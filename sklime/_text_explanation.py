@@ -6,7 +6,6 @@ from numbers import Integral
 import numpy as np
 
 from ._compat import validate_params
-from ._html import explanation_html
 from ._instance_explanation import InstanceExplanation
 from ._plotting import NEGATIVE, POSITIVE
 
@@ -105,12 +104,11 @@ class TextExplanation(InstanceExplanation):
         html : str
         """
         row = self._position(row)
-        k = self._output_for_row(row, output)
-        return highlighted_text(self._rows[row], self.word_coef[row, k])
+        return self._picture(row, self._output_for_row(row, output))
 
-    def _page(self, rows, output, top):
-        """Each document highlighted, followed by its table of words."""
-        return text_explanation_html(self, rows, output, top=top)
+    def _picture(self, row, k):
+        """Document ``row`` with its words coloured by their weights in block ``k``."""
+        return highlighted_text(self._rows[row], self.word_coef[row, k])
 
 
 def highlighted_text(document, weights):
@@ -146,17 +144,4 @@ def highlighted_text(document, weights):
             )
         position = end
     parts.append(escape(document.text[position:]) + "</p>")
-    return "".join(parts)
-
-
-def text_explanation_html(explanation, rows=None, output=None, *, top=10):
-    """Each shown document highlighted, followed by its table of words."""
-    rows = range(min(len(explanation), 5)) if rows is None else rows
-    parts = []
-    for row in rows:
-        parts.extend(
-            highlighted_text(explanation._rows[row], explanation.word_coef[row, k])
-            for k in explanation._outputs_shown(row, output)
-        )
-        parts.append(explanation_html(explanation, [row], output, top=top))
     return "".join(parts)

@@ -84,6 +84,7 @@ def test_save_html_checks_rows_and_top(explanation, tmp_path):
     exp.save_html(tmp_path / "page.html", rows=[-1], top=1)
     page = (tmp_path / "page.html").read_text(encoding="utf-8")
     assert page.count("<table") == 1 and "Row 2," in page
+    assert exp._repr_html_().count("<style>") == 1
 
 
 def test_several_classes_need_an_output_for_the_whole_batch(explanation):

@@ -256,7 +256,39 @@ def test_plot_and_html(tmp_path):
     explanation.save_html(path, output="yes")
     page = path.read_text(encoding="utf-8")
     assert page.count("data:image/png;base64,") == 2 and "<script" not in page
+    assert page.count("<style>") == 1
     assert explanation.to_frame()["pixels"].sum() == 2 * 64
+
+
+def test_batch_views_use_pixel_columns():
+    """coefficients is coef's block of pixels; descriptions names the segments."""
+
+    def three_classes(images):
+        no, yes = _quadrant_model(images).T
+        return np.column_stack([no, yes / 3, 2 * yes / 3])
+
+    images = np.random.default_rng(4).random((3, 8, 8, 3))
+    lime = LimeImageExplainer(
+        ModelFunction(three_classes, classes=["a", "b", "c"]),
+        segmenter="grid",
+        num_samples=100,
+        random_state=0,
+    ).fit(images)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # few samples per segment
+        explanation = lime.explain(images)
+    assert len(explanation) == 3
+    b = explanation.coefficients("b")
+    assert b.shape == (3, 64)
+    np.testing.assert_array_equal(b, explanation.coef[:, 64:128])
+    last = explanation.pixel_weights(-1, "b")
+    np.testing.assert_array_equal(b[2].reshape(8, 8), last)
+    with pytest.raises(ValueError, match=r"3 classes \['a', 'b', 'c'\]; pass output="):
+        explanation.coefficients()
+    n_segments = explanation.segments[0].max() + 1
+    assert explanation.descriptions(-3) == [f"segment {j}" for j in range(n_segments)]
+    with pytest.raises(IndexError, match="Row -4 is out of range: .* 3 rows"):
+        explanation.descriptions(-4)
 
 
 @pytest.mark.parametrize(

@@ -283,6 +283,29 @@ def test_multiclass_blocks():
     assert lime.get_feature_names_out()[0] == "coef_b_apple"
 
 
+def test_batch_views_use_vocabulary_columns():
+    """coefficients is a sparse block of coef; rows are documents, as a list."""
+    docs = ["red apple", "green leaf", "blue sky", "red fire", "green grass", "sky"]
+    y = ["r", "g", "b", "r", "g", "b"]
+    lime = LimeTextExplainer(num_samples=100, random_state=0).fit(docs, y)
+    explanation = lime.explain(docs[:4])
+    assert len(explanation) == 4
+    n_words = len(lime.vocabulary_)
+    green = explanation.coefficients("g")
+    assert sp.issparse(green) and green.shape == (4, n_words)
+    np.testing.assert_array_equal(
+        green.toarray(), lime.transform(docs[:4]).toarray()[:, n_words : 2 * n_words]
+    )
+    with pytest.raises(ValueError, match=r"3 classes \['b', 'g', 'r'\]; pass output="):
+        explanation.coefficients()
+    words = explanation.descriptions(-1)
+    assert words == ["red", "fire"]
+    words.append("changed")  # the caller's copy
+    assert explanation.descriptions(3) == ["red", "fire"]
+    with pytest.raises(IndexError, match="Row 4 is out of range: .* 4 rows"):
+        explanation.descriptions(4)
+
+
 def test_positions_sum_into_word_columns():
     weights = {"a": 1.0, "b": -2.0}
     lime = LimeTextExplainer(
@@ -374,6 +397,27 @@ def test_default_model_fits_text():
     assert lime.shortcut_ is not None  # tf-idf pipeline: the shortcut applies
     regression = LimeTextExplainer(num_samples=100).fit(docs, [1.5, 0.2, 1.1, 0.3])
     assert regression.outputs_.tolist() == [None]
+
+
+def test_page_rows_are_checked_like_a_table(tmp_path):
+    """save_html takes rows and top as for tabular explanations."""
+    docs = ["good plot", "bad plot", "good fun"]
+    lime = LimeTextExplainer(_linear_scorer({"good": 1.0}), num_samples=100)
+    explanation = lime.fit(docs).explain(docs)
+    path = tmp_path / "page.html"
+    with pytest.raises(IndexError, match="Row 3 is out of range: .* 3 rows"):
+        explanation.save_html(path, rows=[0, 3])
+    with pytest.raises(ValueError, match="'top' parameter .* range \\[1, inf\\)"):
+        explanation.save_html(path, top=0)
+    explanation.save_html(path, rows=[-1], top=1)
+    page = path.read_text(encoding="utf-8")
+    assert page.count("<table") == 1 and "Row 2:" in page
+    assert page.count('<p class="sklime-text">') == 1 and "fun" in page
+    # One style for the page; each document comes before its table.
+    notebook = explanation._repr_html_()
+    assert notebook.count("<style>") == 1
+    pieces = re.findall(r'<p class="sklime-text">|<table', notebook)
+    assert pieces == ['<p class="sklime-text">', "<table"] * 3
 
 
 def test_inputs_accepted(tfidf_model):
