@@ -21,11 +21,12 @@ import sklime
 TIMING = dict(max_repeat=3, min_total=15.0, clock=time.perf_counter)
 
 
-def timed(fn, *, max_repeat=None, min_total=None):
-    """Best time of ``fn()`` (see :data:`TIMING`) and its result."""
+def timed(fn, *, max_repeat=None, min_total=None, clock=None):
+    """Best time of ``fn()`` and its result; ``None`` settings come from
+    :data:`TIMING`."""
     max_repeat = TIMING["max_repeat"] if max_repeat is None else max_repeat
     min_total = TIMING["min_total"] if min_total is None else min_total
-    clock = TIMING["clock"]
+    clock = TIMING["clock"] if clock is None else clock
     best, total, repeat, result = np.inf, 0.0, 0, None
     while repeat < max_repeat and (repeat == 0 or total < min_total):
         start = clock()
