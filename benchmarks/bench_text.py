@@ -42,7 +42,7 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from _common import Table, run_sections, section_parser
+from _common import ModelClock, Table, best_transform, run_sections, section_parser
 from sklime import LimeTextExplainer, ModelFunction
 
 NUM_SAMPLES = 5000
@@ -62,18 +62,9 @@ def corpus(n_words):
     return docs, np.array(labels)
 
 
-class ModelClock:
-    """A model function that accumulates the time spent in the model."""
-
-    def __init__(self, model):
-        self.model = model
-        self.seconds = 0.0
-
-    def __call__(self, texts):
-        start = time.perf_counter()
-        out = self.model.predict_proba(list(texts))
-        self.seconds += time.perf_counter() - start
-        return out
+def probabilities(model):
+    """``model.predict_proba`` of a list of the given texts."""
+    return lambda texts: model.predict_proba(list(texts))
 
 
 #: The settings compared: lime's ``num_features`` and sklime's parameters.
@@ -87,7 +78,7 @@ def lime_per_doc(model, docs, num_features):
     """lime's seconds per document, and the part of it spent in the model."""
     from lime.lime_text import LimeTextExplainer as Reference
 
-    clock = ModelClock(model)
+    clock = ModelClock(probabilities(model))
     explainer = Reference(random_state=0)
     # Counted before the clock starts, so that only lime is timed.
     n_words = [num_features or len(set(re.findall(r"\w+", doc))) for doc in docs]
@@ -105,15 +96,7 @@ def sklime_per_doc(estimator, docs, train, params, clock=None):
     explainer = LimeTextExplainer(
         estimator, num_samples=NUM_SAMPLES, random_state=0, **params
     ).fit(train)
-    explainer.transform(docs[:1])
-    runs = []
-    for _ in range(3):
-        if clock is not None:
-            clock.seconds = 0.0
-        start = time.perf_counter()
-        explainer.transform(docs)
-        runs.append((time.perf_counter() - start, clock.seconds if clock else 0.0))
-    total, model = min(runs)
+    total, model = best_transform(explainer, docs, clock)
     return total / len(docs), model / len(docs)
 
 
@@ -146,7 +129,7 @@ def speed(args):
             )
             fast, _ = sklime_per_doc(FrozenEstimator(model), picked, docs, params)
             # Frozen: fitting would clone the function, and with it the clock.
-            clock = ModelClock(model)
+            clock = ModelClock(probabilities(model))
             wrapped = ModelFunction(clock, classes=model.classes_).fit()
             slow, model_s = sklime_per_doc(
                 FrozenEstimator(wrapped), picked, docs, params, clock
