@@ -198,7 +198,9 @@ def section_parser(description, sections):
     import argparse
 
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--sections", nargs="+", default=list(sections))
+    parser.add_argument(
+        "--sections", nargs="+", default=list(sections), choices=list(sections)
+    )
     parser.add_argument(
         "--threads",
         type=int,
