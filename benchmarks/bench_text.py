@@ -18,7 +18,8 @@ Section ``speed`` gives, per document length, seconds per document of:
   gets the perturbed strings), with ``overhead`` its time over the model's own
   time on those strings (``model s/doc``, timed inside the same run; best of
   three runs);
-* the ratios lime / sklime.
+* ``shortcut / lime`` and ``strings / lime``: lime's time over sklime's (how
+  many times faster sklime is).
 
 Section ``memory`` explains ``--n-memory`` documents through the shortcut and
 reports the traced peak memory (``tracemalloc``) against scikit-learn's
@@ -109,11 +110,11 @@ def speed(args):
             ("lime model", 10, ".3f"),
             ("lime ovh", 8, ".2f"),
             ("shortcut s/doc", 14, ".4f"),
-            ("x lime", 7, ".1f"),
+            ("shortcut / lime", 15, ".1f"),
             ("strings s/doc", 13, ".4f"),
             ("model s/doc", 11, ".4f"),
             ("overhead", 8, ".2f"),
-            ("x lime", 7, ".1f"),
+            ("strings / lime", 14, ".1f"),
         ]
     )
     table.header()
