@@ -21,11 +21,12 @@ import sklime
 TIMING = dict(max_repeat=3, min_total=15.0, clock=time.perf_counter)
 
 
-def timed(fn, *, max_repeat=None, min_total=None):
-    """Best time of ``fn()`` (see :data:`TIMING`) and its result."""
+def timed(fn, *, max_repeat=None, min_total=None, clock=None):
+    """Best time of ``fn()`` and its result; ``None`` settings come from
+    :data:`TIMING`."""
     max_repeat = TIMING["max_repeat"] if max_repeat is None else max_repeat
     min_total = TIMING["min_total"] if min_total is None else min_total
-    clock = TIMING["clock"]
+    clock = TIMING["clock"] if clock is None else clock
     best, total, repeat, result = np.inf, 0.0, 0, None
     while repeat < max_repeat and (repeat == 0 or total < min_total):
         start = clock()
@@ -39,6 +40,38 @@ def sklime_seconds(est, rows, **kwargs):
     """Best transform time of ``rows`` (after a warm-up on two rows)."""
     est.transform(rows[:2])
     return timed(lambda: est.transform(rows), **kwargs)
+
+
+class ModelClock:
+    """A model function that sums the wall-clock seconds spent in ``fn``."""
+
+    def __init__(self, fn):
+        self.fn, self.seconds = fn, 0.0
+
+    def __call__(self, X):
+        start = time.perf_counter()
+        out = self.fn(X)
+        self.seconds += time.perf_counter() - start
+        return out
+
+
+def best_transform(explainer, rows, model_clock=None, runs=3):
+    """Best of ``runs`` wall-clock ``transform(rows)``, after a one-row warm-up.
+
+    Returns that run's ``(total, model)`` seconds, ``model`` being the time
+    ``model_clock`` (a :class:`ModelClock` inside the explainer's model)
+    counted during it, 0.0 without one.
+    """
+    explainer.transform(rows[:1])
+    results = []
+    for _ in range(runs):
+        if model_clock is not None:
+            model_clock.seconds = 0.0
+        start = time.perf_counter()
+        explainer.transform(rows)
+        total = time.perf_counter() - start
+        results.append((total, 0.0 if model_clock is None else model_clock.seconds))
+    return min(results)
 
 
 def chunk_rows(est, n_rows):
@@ -165,7 +198,9 @@ def section_parser(description, sections):
     import argparse
 
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--sections", nargs="+", default=list(sections))
+    parser.add_argument(
+        "--sections", nargs="+", default=list(sections), choices=list(sections)
+    )
     parser.add_argument(
         "--threads",
         type=int,

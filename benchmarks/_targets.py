@@ -82,7 +82,7 @@ def report_targets(results):
 
 
 def _overhead_line(compare, case, target, verdict):
-    """Local and mask overheads of one case against ``target`` (None if unmeasured)."""
+    """Local and mask overheads of one case against ``target`` ("" if unmeasured)."""
     runs = [
         r
         for r in compare

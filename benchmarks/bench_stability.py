@@ -30,7 +30,6 @@ Run with ``python benchmarks/bench_stability.py [--sections defaults narrow]``
 import argparse
 import os
 import platform
-import time
 import warnings
 from itertools import combinations
 
@@ -42,6 +41,7 @@ from sklearn.frozen import FrozenEstimator
 from threadpoolctl import threadpool_limits
 
 import sklime
+from _common import timed
 from sklime import LimeExplainer
 
 
@@ -58,16 +58,6 @@ def _jaccard_and_spread(coefs):
         for i in range(coefs.shape[1])
     ]
     return float(np.mean(scores)), float(coefs.std(axis=0, ddof=1).mean())
-
-
-def _best_of(repeat, fn):
-    """``fn()``'s result and its best wall time over ``repeat`` runs."""
-    best = np.inf
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    return result, best
 
 
 def _sklime(case, seed, rows, params):
@@ -96,10 +86,16 @@ def run_sklime(case, seeds, repeat=1, **params):
     rows = case["rows"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # narrow kernels: small ESS
-        coefs, elapsed = _best_of(
-            repeat, lambda: [_sklime(case, seed, rows, params) for seed in seeds]
+        elapsed, coefs = timed(
+            lambda: [_sklime(case, seed, rows, params) for seed in seeds],
+            max_repeat=repeat,
+            min_total=np.inf,
         )
-        _, single = _best_of(repeat, lambda: _sklime(case, seeds[0], rows[:1], params))
+        single, _ = timed(
+            lambda: _sklime(case, seeds[0], rows[:1], params),
+            max_repeat=repeat,
+            min_total=np.inf,
+        )
     per_row = elapsed / (len(seeds) * len(rows))
     return (*_jaccard_and_spread(np.array(coefs)), per_row, single)
 
@@ -108,8 +104,10 @@ def run_lime(case, seeds, repeat=1, **params):
     with warnings.catch_warnings():
         # Narrow kernels: lime's ridge solves warn about ill-conditioning.
         warnings.simplefilter("ignore")
-        coefs, elapsed = _best_of(
-            repeat, lambda: [_lime_coefs(case, seed, params) for seed in seeds]
+        elapsed, coefs = timed(
+            lambda: [_lime_coefs(case, seed, params) for seed in seeds],
+            max_repeat=repeat,
+            min_total=np.inf,
         )
     per_row = elapsed / (len(seeds) * len(case["rows"]))
     return (*_jaccard_and_spread(np.array(coefs)), per_row, per_row)

@@ -49,7 +49,8 @@ runs took less than 15 s in all): on a shared machine other processes only
 make runs slower. ``--cpu-time`` times by the process's CPU time instead of the
 wall clock: with ``--threads 1`` it is about the wall time on an idle machine,
 and time-sharing the cores with other processes does not inflate it (their
-use of the shared caches and memory still can).
+use of the shared caches and memory still can). The ``njobs`` section always
+times by the wall clock: the process's CPU time would miss its workers'.
 The load average is printed at the start and after each section. When other
 processes keep the cores busy, multi-threaded OpenBLAS and OpenMP (used by
 numpy's stacked matmul, LogisticRegression, HistGradientBoosting) can run many
@@ -161,7 +162,8 @@ def parse_args(argv=None):
         "--cpu-time",
         action="store_true",
         help="time by the process's CPU time instead of the wall clock (with "
-        "--threads 1: stable timings on a machine shared with other processes)",
+        "--threads 1: stable timings on a machine shared with other processes; "
+        "the njobs section keeps the wall clock)",
     )
     parser.add_argument(
         "--repeat", type=int, default=3, help="runs per timing, the best counts"
