@@ -405,20 +405,30 @@ class _ImagePlan(InstancePlan):
         row_bytes = 2 * (image.itemsize + 1) * image.size
         batch = get_chunk_n_rows(row_bytes, max_n_rows=len(group) * s)
         fills = {}
-        parts = []
-        for start in range(0, len(group) * s, batch):
-            stop = min(start + batch, len(group) * s)
-            pieces = []
-            for g in range(start // s, (stop - 1) // s + 1):
-                i = group[g]
-                if i not in fills:
-                    fills[i] = fill_image(
-                        self.images[i], self.labels[i], self.hide_color
-                    )
-                rows = keep[max(start - g * s, 0) : min(stop - g * s, s)]
-                pieces.append(
-                    perturbed_images(self.images[i], self.labels[i], fills[i], rows)
-                )
-            points = pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
-            parts.append(self.box(self.model_input(points)))
+        # One batch of perturbed images at a time: none outlives its call.
+        parts = [
+            self.box(
+                self.model_input(self._perturbed(group, keep, start, batch, fills))
+            )
+            for start in range(0, len(group) * s, batch)
+        ]
         return np.concatenate(parts)
+
+    def _perturbed(self, group, keep, start, batch, fills):
+        """Perturbed images ``start`` to ``start + batch`` of images ``group``.
+
+        The perturbations of ``group[g]`` are numbered from ``g * num_samples``;
+        ``fills`` keeps each image's fill once made.
+        """
+        s = len(keep)
+        stop = min(start + batch, len(group) * s)
+        pieces = []
+        for g in range(start // s, (stop - 1) // s + 1):
+            i = group[g]
+            if i not in fills:
+                fills[i] = fill_image(self.images[i], self.labels[i], self.hide_color)
+            rows = keep[max(start - g * s, 0) : min(stop - g * s, s)]
+            pieces.append(
+                perturbed_images(self.images[i], self.labels[i], fills[i], rows)
+            )
+        return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)

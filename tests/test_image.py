@@ -532,3 +532,29 @@ def test_outputs_of_any_magnitude_scale_the_explanation_exactly(factor):
     np.testing.assert_allclose(scaled.segment_coef, factor * unit.segment_coef)
     np.testing.assert_allclose(scaled.standard_error, factor * unit.standard_error)
     assert np.isfinite(scaled.standard_error).all()
+
+
+def test_one_batch_of_perturbed_images_at_a_time():
+    """Batches are sized from working_memory, and none outlives its call."""
+    import tracemalloc
+
+    from sklearn import config_context
+
+    image = np.random.default_rng(0).random((1, 128, 128, 3))
+    lime = LimeImageExplainer(
+        ModelFunction(lambda images: np.asarray(images).mean(axis=(1, 2, 3))),
+        segmenter="grid",
+        num_samples=500,  # 190 MiB of perturbed images if built at once
+        random_state=0,
+    ).fit(image)
+    working_memory = 64  # MiB: batches of 75 perturbed images and their masks
+    tracemalloc.start()
+    try:
+        with config_context(working_memory=working_memory):
+            lime.transform(image)
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+    # A batch and its masks take half the budget (the other half is for the
+    # model's own copies); two batches alive at once would take all of it.
+    assert peak < 0.75 * working_memory
