@@ -13,6 +13,7 @@ from sklearn.utils._param_validation import (
     StrOptions,
     validate_params,
 )
+from sklearn.utils.fixes import _get_threadpool_controller
 from sklearn.utils.validation import (
     _check_feature_names_in,
     _num_samples,
@@ -25,6 +26,7 @@ __all__ = [
     "StrOptions",
     "_check_feature_names_in",
     "_fit_context",
+    "_get_threadpool_controller",
     "_num_samples",
     "_safe_indexing",
     "get_chunk_n_rows",

@@ -41,6 +41,44 @@ from ._surrogate import (
     starved,
     weighted_moments,
 )
+from ._threads import own_arithmetic
+
+
+@dataclass
+class Response:
+    """The model's outputs on the perturbations, as the surrogates take them.
+
+    The outputs are divided by a power of two near their largest absolute
+    value (per instance), which leaves every number exactly as it was
+    (scaling by a power of two is exact) except that squares of outputs
+    above 1e154 no longer overflow; then shifted by their unweighted mean,
+    which keeps the weighted centring accurate. Outputs shared by every
+    instance (marginal sampling) are prepared once.
+
+    Attributes
+    ----------
+    scale : ndarray of shape (n or 1,)
+        What each instance's outputs were divided by.
+    scaled : ndarray of shape (n or 1, num_samples, n_outputs)
+        The scaled outputs.
+    shift : ndarray of shape (n or 1, n_outputs)
+        Their unweighted means.
+    centred : ndarray of shape (n or 1, num_samples, n_outputs)
+        The scaled outputs minus ``shift``.
+    """
+
+    scale: np.ndarray
+    scaled: np.ndarray
+    shift: np.ndarray
+    centred: np.ndarray
+
+    @classmethod
+    def of(cls, output):
+        """Prepare ``output``, of shape (n or 1, num_samples, n_outputs)."""
+        scale = _output_scale(output)
+        scaled = output / scale[:, None, None]
+        shift = scaled.mean(axis=1)
+        return cls(scale, scaled, shift, scaled - shift[:, None])
 
 
 @dataclass
@@ -53,23 +91,40 @@ class _Shared:
         The perturbations (values, codes), shared by every row.
     output : ndarray of shape (1, num_samples, n_outputs)
         The model's output on them.
-    prediction : ndarray of shape (n_rows, n_outputs)
-        The model's output on the explained rows.
+    response : Response
+        That output prepared for the surrogates.
+    prediction : ndarray of shape (n_rows, n_outputs) or None
+        The model's output on the explained rows, when asked for.
     """
 
-    points: tuple
+    points: _sampling.MarginalPoints
     output: np.ndarray
-    prediction: np.ndarray
+    response: Response
+    prediction: np.ndarray | None
 
     def take(self, batch):
         """The part a chunk of rows needs."""
-        return _Shared(self.points, self.output, self.prediction[batch])
+        prediction = None if self.prediction is None else self.prediction[batch]
+        return _Shared(self.points, self.output, self.response, prediction)
 
 
+@own_arithmetic()
 def explain_rows(
-    explainer, rows, *, with_errors=False, evaluation=None, own_kernel=False
+    explainer,
+    rows,
+    *,
+    with_errors=False,
+    with_prediction=False,
+    evaluation=None,
+    own_kernel=False,
 ):
     """Explain every row of ``rows``.
+
+    sklime's own arithmetic runs on one BLAS thread, the model's calls with
+    the caller's threads (see ``sklime._threads``). What depends on no row
+    (marginal sampling's perturbations and the model's outputs on them, the
+    prepared shared design) comes from the explainer's cache, made on first
+    use.
 
     Parameters
     ----------
@@ -80,6 +135,8 @@ def explain_rows(
     with_errors : bool, default=False
         Also compute the coefficients' standard errors (costs about as much
         again as the surrogate fit).
+    with_prediction : bool, default=False
+        Also query the model on the rows themselves (``model_prediction``).
     evaluation : Noise or None, default=None
         Fresh noise of the evaluation neighbourhood: also return each row's
         weighted squared errors of the surrogate on it (``fidelity_sse``) and
@@ -101,27 +158,23 @@ def explain_rows(
         with ``with_errors``, also ``abs_influence`` summed over all rows.
     """
     _check_n_jobs(explainer.n_jobs)
-    noise = Noise.draw(
-        explainer.num_samples_,
-        explainer.n_features_in_,
-        explainer.noise_seed_,
-        explainer.sampler,
+    noise = _from_kernel(
+        explainer,
+        Noise.draw(
+            explainer.num_samples_,
+            explainer.n_features_in_,
+            explainer.noise_seed_,
+            explainer.sampler,
+        ),
+        explainer.kernel_width_,
     )
-    noise = _from_kernel(explainer, noise, explainer.kernel_width_)
-    shared = _marginal_outputs(explainer, noise, rows)
-    design = _sampling.shared_design(explainer.space_, noise, _scheme(explainer))
-    prepared = (
-        None
-        if design is None
-        else SharedDesign.from_design(
-            design, shared_weights=explainer.sampling != "marginal"
-        )
-    )
+    shared = _marginal_outputs(explainer, noise, rows, with_prediction)
+    prepared = _prepared_design(explainer, noise)
     fresh = None
     if evaluation is not None:
         weighting = _evaluation_weighting(explainer, own_kernel)
         evaluation = _from_kernel(explainer, evaluation, weighting[1])
-        fresh = _marginal_outputs(explainer, evaluation, rows, shared)
+        fresh = _marginal_outputs(explainer, evaluation, rows, False)
     batches = gen_batches(
         len(rows), _chunk_rows(explainer, len(rows), prepared, with_errors)
     )
@@ -133,6 +186,7 @@ def explain_rows(
             (noise, _take(shared, batch)),
             prepared,
             with_errors,
+            with_prediction,
             None
             if evaluation is None
             else (evaluation, _take(fresh, batch), weighting),
@@ -159,6 +213,23 @@ def explain_rows(
     if evaluation is not None:
         _warn_narrow_evaluation(explainer, results.pop("fidelity_ess"), own_kernel)
     return results
+
+
+def _prepared_design(explainer, noise):
+    """The :class:`SharedDesign` when no design column depends on the row, else None.
+
+    Made once per noise and kept in the explainer's cache.
+    """
+
+    def prepare():
+        design = _sampling.shared_design(explainer.space_, noise, _scheme(explainer))
+        if design is None:
+            return None
+        return SharedDesign.from_design(
+            design, shared_weights=explainer.sampling != "marginal"
+        )
+
+    return explainer._cache.get(("design", *noise.key), prepare)
 
 
 def _check_n_jobs(n_jobs):
@@ -310,19 +381,28 @@ def _too_few_samples(ess, n_coef):
     return float(ess[worst]), int(np.broadcast_to(n_coef, ess.shape)[worst])
 
 
-def _marginal_outputs(explainer, noise, rows, known=None):
+def _marginal_outputs(explainer, noise, rows, with_prediction):
     """Marginal sampling's model calls, made once for all rows (else None).
 
-    ``known`` is another :class:`_Shared` of the same rows, whose predictions
-    of the rows are reused.
+    The perturbations and the model's outputs on them (raw and prepared for
+    the surrogates) depend on the noise alone: they come from the
+    explainer's cache, made on first use. The rows
+    themselves are queried when ``with_prediction``.
     """
     if explainer.sampling != "marginal":
         return None
-    schema, box = explainer.schema_, explainer.black_box_
-    values, codes = _sampling.marginal_points(explainer.space_, noise)
-    output = box(schema.model_input(values, codes, None))
-    prediction = box(schema.rows_input(rows)) if known is None else known.prediction
-    return _Shared((values, codes), output[None], prediction)
+    schema, box, cache = explainer.schema_, explainer.black_box_, explainer._cache
+    points = cache.get(
+        ("points", *noise.key),
+        lambda: _sampling.marginal_points(explainer.space_, noise),
+    )
+    output = cache.get(
+        ("output", *noise.key),
+        lambda: box(schema.model_input(points.values, points.codes, None))[None],
+    )
+    response = cache.get(("response", *noise.key), lambda: Response.of(output))
+    prediction = box(schema.rows_input(rows)) if with_prediction else None
+    return _Shared(points, output, response, prediction)
 
 
 def _chunk_rows(explainer, n_rows, prepared=None, with_errors=False):
@@ -332,9 +412,9 @@ def _chunk_rows(explainer, n_rows, prepared=None, with_errors=False):
     ``num_samples`` floats (weights, distances, outputs), per-row copies of
     the perturbed points and the design unless both are shared (marginal
     sampling of a shared design), its Gram matrices unless conjugate
-    gradients solve without them (and, for a wide shared design without its
-    table of column products, the weighted copy of the design that forms
-    them), under conjugate gradients with feature selection two copies of
+    gradients solve without them (and, for a shared design with per-row
+    weights, the weighted copy of the design that forms them), under
+    conjugate gradients with feature selection two copies of
     the selected features' columns of the design (their Gram blocks), and
     the influences of the standard errors when asked. With
     several workers, there are also at least ``_CHUNKS_PER_WORKER`` chunks
@@ -349,9 +429,8 @@ def _chunk_rows(explainer, n_rows, prepared=None, with_errors=False):
         floats += 2 * s * k * min(explainer.num_features, d)
     if with_errors or not iterative:
         floats += 4 * k * d * d
-        shared = explainer.sampling == "marginal" and prepared is not None
-        if shared and prepared.products is None:
-            floats += s * d
+        if explainer.sampling == "marginal" and prepared is not None:
+            floats += s * (d + 1 + k)
     if with_errors:
         floats += 2 * s * d
     return _rows_per_chunk(floats, n_rows, explainer.n_jobs)
@@ -391,6 +470,7 @@ def _alone(function, *args):
         return function(*args)
 
 
+@own_arithmetic()
 def explain_instances(plan, with_errors=False):
     """Explain instances that each have their own components (documents, images).
 
@@ -597,6 +677,7 @@ def block_uniforms(num_samples, width, key):
 _UNIFORM_BLOCK = 64
 
 
+@own_arithmetic()
 def _instance_chunk(plan, size, with_errors):
     """Explain every instance of a plan, all of ``size`` components.
 
@@ -621,8 +702,14 @@ def _place(results, items, part, n, width):
             target[items] = value
 
 
-def _explain_chunk(explainer, rows, sample, prepared, with_errors, evaluation):
+@own_arithmetic()
+def _explain_chunk(
+    explainer, rows, sample, prepared, with_errors, with_prediction, evaluation
+):
     """Explain one chunk of rows: perturb, query the model, fit surrogates.
+
+    Runs on one BLAS thread (in a worker process too), the model's calls
+    with the caller's threads.
 
     ``sample`` is a pair of the noise and, under marginal sampling, the
     :class:`_Shared` model outputs on it; ``evaluation`` (or None) is such a
@@ -639,9 +726,12 @@ def _explain_chunk(explainer, rows, sample, prepared, with_errors, evaluation):
         see :class:`~sklime._surrogate.Errors`); ``intercept``, ``score``,
         ``local_prediction`` and ``model_prediction`` of shape
         (n_rows, n_outputs); ``effective_sample_size`` of shape (n_rows,).
+        ``model_prediction`` only ``with_prediction``.
     """
     space = explainer.space_
-    neighbourhood, output, prediction = _neighbourhoods(explainer, rows, *sample)
+    neighbourhood, output, prediction = _neighbourhoods(
+        explainer, rows, *sample, with_prediction
+    )
     weights = _weights(
         explainer,
         neighbourhood,
@@ -658,6 +748,7 @@ def _explain_chunk(explainer, rows, sample, prepared, with_errors, evaluation):
             space.representation(rows, explainer.sampling),
             space.active,
             neighbourhood.offset,
+            response=None if sample[1] is None else sample[1].response,
         ),
         SurrogateSettings(
             _ridge_penalty(explainer),
@@ -688,8 +779,9 @@ class Sample:
         Sample weights.
     output : ndarray of shape (n or 1, num_samples, n_outputs)
         The model's output on the perturbations.
-    prediction : ndarray of shape (n, n_outputs)
-        The model's output on the instances themselves.
+    prediction : ndarray of shape (n, n_outputs) or None
+        The model's output on the instances themselves (None when not asked
+        for).
     x_rep : ndarray of shape (n, n_components)
         Interpretable representation of each instance.
     active : ndarray of shape (n_components,), dtype bool
@@ -699,16 +791,20 @@ class Sample:
     common : bool, default=False
         ``design`` and ``weights`` (one entry each) are those of every
         instance, whatever their number: one Gram matrix serves them all.
+    response : Response or None, default=None
+        ``output`` prepared in advance (when every instance shares it), else
+        None.
     """
 
     design: np.ndarray
     weights: np.ndarray
     output: np.ndarray
-    prediction: np.ndarray
+    prediction: np.ndarray | None
     x_rep: np.ndarray
     active: np.ndarray
     offset: np.ndarray | None = None
     common: bool = False
+    response: Response | None = None
 
 
 @dataclass
@@ -756,20 +852,18 @@ def surrogate_parts(
         (n,).
     fits : Surrogates
     """
-    # The model's outputs are divided by a power of two near their largest
-    # absolute value (per row), which leaves every number exactly as it was
-    # (scaling by a power of two is exact) except that squares of outputs
-    # above 1e154 no longer overflow.
-    scale = _output_scale(sample.output)
-    output = sample.output / scale[:, None, None]
+    response = (
+        Response.of(sample.output) if sample.response is None else sample.response
+    )
     moments = weighted_moments(
         sample.design,
         sample.weights,
-        output,
+        response.centred,
         prepared,
         form_gram=with_errors or not iterative,
         iterative=iterative,
         common=sample.common,
+        y_shift=response.shift,
     )
     scaled = fit_surrogates(
         moments,
@@ -781,7 +875,7 @@ def surrogate_parts(
         method=settings.method,
     )
     n = len(sample.x_rep)
-    row_scale = np.broadcast_to(scale, (n,))
+    row_scale = np.broadcast_to(response.scale, (n,))
     fits = Surrogates(
         scaled.coef * row_scale[:, None, None],
         scaled.intercept * row_scale[:, None],
@@ -793,7 +887,6 @@ def surrogate_parts(
         "intercept": fits.intercept,
         "local_prediction": fits.intercept
         + np.einsum("ikj,ij->ik", fits.coef, sample.x_rep),
-        "model_prediction": sample.prediction,
         "score": fits.score,
         "effective_sample_size": np.broadcast_to(
             effective_sample_size(sample.weights), (n,)
@@ -811,11 +904,13 @@ def surrogate_parts(
         ),
         "selected": fits.support,
     }
+    if sample.prediction is not None:
+        parts["model_prediction"] = sample.prediction
     if with_errors:
         errors = standard_errors(
             sample.design,
             sample.weights,
-            output,
+            response.scaled,
             moments,
             scaled,
             settings.alpha,
@@ -862,18 +957,15 @@ def _ridge_penalty(explainer):
 def _iterative(explainer, prepared):
     """Whether the surrogates are solved by conjugate gradients.
 
-    Only for a wide shared design (no table of column products) with per-row
-    weights (marginal sampling): there forming each row's Gram matrix would
-    dominate. Feature selection then takes only the Gram columns it needs
-    (highest weights solves by conjugate gradients too), and the surrogate on
+    Only for a wide shared design (more than ``FORMED_MAX_FEATURES``
+    features, prepared with a preconditioner) with per-row weights (marginal
+    sampling): there forming each row's Gram matrix would dominate. Feature
+    selection then takes only the Gram columns it needs (highest weights
+    solves by conjugate gradients too), and the surrogate on
     the selected features only their block. The choice depends on the
     settings, not on the batch, so a row's numbers do not depend on its batch.
     """
-    return (
-        prepared is not None
-        and prepared.products is None
-        and explainer.sampling == "marginal"
-    )
+    return prepared is not None and prepared.preconditioner is not None
 
 
 def _fidelity(explainer, rows, evaluation, fits):
@@ -892,7 +984,7 @@ def _fidelity(explainer, rows, evaluation, fits):
         weights' ``fidelity_ess`` (shape (n_rows,)).
     """
     noise, shared, (kernel, width) = evaluation
-    neighbourhood, output, _ = _neighbourhoods(explainer, rows, noise, shared)
+    neighbourhood, output, _ = _neighbourhoods(explainer, rows, noise, shared, False)
     representation = neighbourhood.design
     if neighbourhood.offset is not None:
         representation = representation + neighbourhood.offset[:, None, :]
@@ -918,14 +1010,15 @@ def _fidelity(explainer, rows, evaluation, fits):
     }
 
 
-def _neighbourhoods(explainer, rows, noise, shared):
+def _neighbourhoods(explainer, rows, noise, shared, with_prediction):
     """Neighbourhoods of a chunk of rows, the model's output on them and on the rows.
 
     Returns
     -------
     neighbourhood : Neighbourhood
     output : ndarray of shape (n_rows or 1, num_samples, n_outputs)
-    prediction : ndarray of shape (n_rows, n_outputs)
+    prediction : ndarray of shape (n_rows, n_outputs) or None
+        None unless ``with_prediction``.
     """
     space = explainer.space_
     if shared is not None:
@@ -933,12 +1026,17 @@ def _neighbourhoods(explainer, rows, noise, shared):
         return neighbourhood, shared.output, shared.prediction
     sample = _sampling.mask if explainer.sampling == "mask" else _sampling.local
     neighbourhood = sample(space, noise, rows)
-    prediction, output = _query_with_rows(explainer, rows, neighbourhood)
+    output = _query(explainer, rows, neighbourhood)
+    prediction = (
+        explainer.black_box_(explainer.schema_.rows_input(rows))
+        if with_prediction
+        else None
+    )
     return neighbourhood, output, prediction
 
 
-def _query_with_rows(explainer, rows, neighbourhood):
-    """The model's output on the rows and on their perturbations.
+def _query(explainer, rows, neighbourhood):
+    """The model's output on the rows' perturbations.
 
     The perturbed points go to the model as they are (no copy: they were
     built for this call), a few rows at a time (``_QUERY_BYTES`` of points
@@ -947,12 +1045,10 @@ def _query_with_rows(explainer, rows, neighbourhood):
     sizes and the model's structure alone, so that the calls are the same
     from run to run. Points built on demand are written into one buffer,
     reused from call to call: each block stays in the processor's cache
-    while a cheap model reads it, and no new memory is touched. The rows go
-    in a call of their own.
+    while a cheap model reads it, and no new memory is touched.
 
     Returns
     -------
-    prediction : ndarray of shape (n_rows, n_outputs)
     output : ndarray of shape (n_rows, n_samples, n_outputs)
     """
     schema, box = explainer.schema_, explainer.black_box_
@@ -979,8 +1075,7 @@ def _query_with_rows(explainer, rows, neighbourhood):
         if buffer is not None and np.may_share_memory(output, buffer):
             output = output.copy()
         parts.append(output)
-    output = np.concatenate(parts).reshape(n_rows, n_samples, -1)
-    return box(schema.rows_input(rows)), output
+    return np.concatenate(parts).reshape(n_rows, n_samples, -1)
 
 
 #: Bytes of perturbed points per model call (about 7 rows of 5,000 points

@@ -175,4 +175,6 @@ def effective_sample_size(weights):
     weights = np.asarray(weights, dtype=float)
     top = weights.max(axis=-1, keepdims=True)
     scaled = weights if (top == 1.0).all() else weights / top
-    return scaled.sum(axis=-1) ** 2 / np.einsum("...i,...i->...", scaled, scaled)
+    # Reductions along the contiguous last axis: a row's sums do not depend
+    # on the number of rows (an einsum's would).
+    return scaled.sum(axis=-1) ** 2 / (scaled**2).sum(axis=-1)

@@ -12,7 +12,7 @@ independent of the batch.
 import numpy as np
 
 #: Rows per block in :func:`rowwise_matmul`: every product has this shape.
-ROW_BLOCK = 16
+ROW_BLOCK = 4
 
 
 def stacked_matmul(a, b):

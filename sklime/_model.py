@@ -13,6 +13,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
 from ._compat import _num_samples
+from ._threads import model_threads
 
 
 def fit_black_box(estimator, X, y, seed, default, explainer="LimeExplainer"):
@@ -278,7 +279,8 @@ class BlackBox:
     def _call(self, X):
         n_points = _num_samples(X)
         try:
-            out = getattr(self.model, self.method)(X)
+            with model_threads():
+                out = getattr(self.model, self.method)(X)
         except Exception as exc:
             raise ValueError(
                 f"The estimator's {self.method} raised {type(exc).__name__} on "

@@ -13,9 +13,7 @@ then a deterministic function of the noise and the row, which is what makes
 explanations independent of chunking, row order and ``n_jobs``.
 """
 
-import threading
 import warnings
-from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property, partial
 
@@ -23,6 +21,7 @@ import numpy as np
 from scipy.special import expit, ndtri
 from scipy.stats import qmc
 
+from ._cache import BoundedCache
 from ._discretize import Bins
 from ._linalg import rowwise_matmul
 from ._tabular import OWN_VALUE
@@ -149,6 +148,9 @@ class Noise:
 
     Attributes
     ----------
+    key : tuple
+        What decides every draw (shape, seed, sampler, and the kernel width
+        of :meth:`from_kernel`): noises with equal keys are equal.
     normal : ndarray of shape (n_samples, n_features)
         Standard normal draws (continuous perturbations).
     group : ndarray of shape (n_samples, n_features)
@@ -163,6 +165,7 @@ class Noise:
 
     def __init__(self, shape, seed, sampler):
         self._shape, self._seed, self._sampler = shape, seed, sampler
+        self.key = (shape, seed, sampler)
 
     @classmethod
     def draw(cls, num_samples, n_features, seed, sampler="sobol"):
@@ -183,8 +186,8 @@ class Noise:
         -------
         noise : Noise
             Its arrays are read-only: the blocks drawn last are kept (see
-            :class:`_RecentDraws`), so that transforming batch after batch
-            with the same fitted explainer draws its noise once.
+            :class:`~sklime._cache.BoundedCache`), so that transforming batch
+            after batch with the same fitted explainer draws its noise once.
         """
         if sampler == "sobol" and _NOISE_BLOCKS * n_features > _SOBOL_MAX_DIM:
             raise ValueError(
@@ -195,7 +198,7 @@ class Noise:
 
     def _kept(self, name, make):
         """The block ``name``, from the cache of recent draws or ``make()``."""
-        return _RECENT.get((self._shape, self._seed, self._sampler, name), make)
+        return _RECENT.get((*self.key, name), make)
 
     def _uniform(self, index):
         """Block ``index`` of uniforms (0 normal, 1 group, 2 value, 3 keep)."""
@@ -267,6 +270,7 @@ class Noise:
             probability; the other draws unchanged.
         """
         kernel = Noise(self._shape, self._seed, self._sampler)
+        kernel.key = (*self.key, "kernel", width)
         kernel.normal = self.normal * width
         kernel.keep = self.keep_uniform < kernel_keep_probability(width)
         return kernel
@@ -275,36 +279,6 @@ class Noise:
 def _inside(uniform):
     """Uniforms moved strictly inside (0, 1), in place: inverse CDFs stay finite."""
     return np.clip(uniform, _TINY, 1.0 - _TINY, out=uniform)
-
-
-class _RecentDraws:
-    """The noise blocks drawn last, at most ``max_bytes`` in all, read-only.
-
-    Every transform of a fitted explainer draws the same noise (same sizes,
-    same seed), so transforming batch after batch draws it once. Blocks are
-    made read-only before they are shared; a block larger than the whole
-    budget is not kept.
-    """
-
-    def __init__(self, max_bytes):
-        self.max_bytes = max_bytes
-        self._blocks = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key, make):
-        """The block of ``key``, kept or made by ``make()`` and then kept."""
-        with self._lock:
-            if key in self._blocks:
-                self._blocks.move_to_end(key)
-                return self._blocks[key]
-        block = make()
-        block.flags.writeable = False
-        if block.nbytes <= self.max_bytes:
-            with self._lock:
-                self._blocks[key] = block
-                while sum(b.nbytes for b in self._blocks.values()) > self.max_bytes:
-                    self._blocks.popitem(last=False)
-        return block
 
 
 def kernel_keep_probability(width):
@@ -330,7 +304,7 @@ _SOBOL_MAX_DIM = 21201
 #: Keeps uniforms strictly inside (0, 1) so that inverse CDFs stay finite.
 _TINY = 1e-12
 #: The noise blocks drawn last, kept for the next transforms (64 MiB in all).
-_RECENT = _RecentDraws(64 * 2**20)
+_RECENT = BoundedCache(64 * 2**20)
 
 
 @dataclass
@@ -392,12 +366,38 @@ def draw_groups(freq, uniform, exclude=None):
     return np.minimum(np.searchsorted(cdf, t, side="right"), last)
 
 
+@dataclass
+class MarginalPoints:
+    """Perturbations drawn from the training marginals, and what every row reads.
+
+    Attributes
+    ----------
+    values, codes : ndarray of shape (1, n_samples, n_features)
+        The perturbed points and their category or bin codes.
+    codes_by_feature : ndarray of shape (n_features, n_samples)
+        The codes laid out feature by feature.
+    design : ndarray of shape (1, n_samples, n_features)
+        The shared part of the design (:func:`base_design`).
+    zscores : ndarray of shape (n_samples, n_zscored)
+        The normals of the active z-scored features, contiguous.
+    zscore_norms : ndarray of shape (n_samples,)
+        Their squared norms.
+    """
+
+    values: np.ndarray
+    codes: np.ndarray
+    codes_by_feature: np.ndarray
+    design: np.ndarray
+    zscores: np.ndarray
+    zscore_norms: np.ndarray
+
+
 def marginal_points(space, noise):
     """Perturbations drawn from the training marginals, shared by all rows.
 
     Returns
     -------
-    values, codes : ndarray of shape (1, n_samples, n_features)
+    points : MarginalPoints
     """
     values = space.mean + noise.normal * space.std
     codes = np.zeros(noise.normal.shape, dtype=np.intp)
@@ -405,7 +405,17 @@ def marginal_points(space, noise):
         codes[:, j] = draw_groups(space.groups[j], noise.group[:, j])
         if space.kind[j] == BINNED:
             values[:, j] = space.bins[j].draw(codes[:, j], noise.value[:, j])
-    return values[None], codes[None]
+    zscores = np.ascontiguousarray(
+        noise.normal[:, (space.kind == ZSCORE) & space.active]
+    )
+    return MarginalPoints(
+        values[None],
+        codes[None],
+        np.ascontiguousarray(codes.T),
+        base_design(space, noise, "marginal")[None],
+        zscores,
+        (zscores**2).sum(axis=1),
+    )
 
 
 def base_design(space, noise, sampling):
@@ -451,13 +461,14 @@ def marginal(space, noise, points, rows):
     feature is grouped: its columns are then contiguous for the weighted
     moments, and no float copy of the indicators is made.
     """
-    values, codes = points
     grouped = space.kind != ZSCORE
-    design = base_design(space, noise, "marginal")[None]
-    sq_distance = _zscore_sq_distance(space, noise.normal, space.zscore(rows.values))
+    design = points.design
+    sq_distance = _zscore_sq_distance(space, points, space.zscore(rows.values))
     if grouped.any():
         counted = grouped & space.active
-        columns, matches = _same_groups(codes[0], space.group_codes(rows), counted)
+        columns, matches = _same_groups(
+            points.codes_by_feature, space.group_codes(rows), counted
+        )
         changed = (np.count_nonzero(counted) - matches).astype(np.intp)
         if grouped.all():  # integer distances: counts of changed indicators
             sq_distance = changed
@@ -465,16 +476,16 @@ def marginal(space, noise, points, rows):
             columns = np.where(grouped[:, None], columns, design[0].T)
             sq_distance = sq_distance + changed
         design = columns.transpose(0, 2, 1)
-    return Neighbourhood(values, codes, design, None, sq_distance)
+    return Neighbourhood(points.values, points.codes, design, None, sq_distance)
 
 
-def _same_groups(codes, row_codes, counted):
+def _same_groups(by_feature, row_codes, counted):
     """Whether each point is in each row's bin or category, and how often.
 
     Parameters
     ----------
-    codes : ndarray of shape (n_samples, n_features)
-        Codes of the shared points.
+    by_feature : ndarray of shape (n_features, n_samples)
+        Codes of the shared points, feature by feature.
     row_codes : ndarray of shape (n_rows, n_features)
         Codes of the rows.
     counted : ndarray of shape (n_features,), dtype bool
@@ -487,11 +498,10 @@ def _same_groups(codes, row_codes, counted):
         Number of counted features in which the point matches the row, in
         the smallest unsigned type that holds it (less memory to update).
     """
-    n_samples, n_features = codes.shape
+    n_features, n_samples = by_feature.shape
     same = np.zeros((len(row_codes), n_features, n_samples), dtype=bool)
     count = np.count_nonzero(counted)
     matches = np.zeros((len(row_codes), n_samples), dtype=np.min_scalar_type(count))
-    by_feature = np.ascontiguousarray(codes.T)
     for j in np.flatnonzero(counted):
         np.equal(by_feature[j], row_codes[:, j, None], out=same[:, j])
         matches += same[:, j]
@@ -666,21 +676,19 @@ def _other_groups(space, noise, rows, keep, *, codes_only, values=None):
     return codes
 
 
-def _zscore_sq_distance(space, normal, x_zscore):
+def _zscore_sq_distance(space, points, x_zscore):
     """Squared distance over active z-scored features, per row and sample."""
     zs = (space.kind == ZSCORE) & space.active
+    noise = points.zscores
     if not zs.any():
-        return np.zeros((1, normal.shape[0]))
+        return np.zeros((1, noise.shape[0]))
     # C order: a row's sum over a strided axis would round differently with
     # the number of rows.
-    if zs.all():  # no gathered copies of the noise
-        noise, rows = normal, np.ascontiguousarray(x_zscore)
-    else:
-        noise, rows = normal[:, zs], np.ascontiguousarray(x_zscore[:, zs])
+    rows = np.ascontiguousarray(x_zscore[:, zs])
     # |n - x|^2 = |n|^2 - 2 n.x + |x|^2: one matrix product, no per-row copy.
     sq = rowwise_matmul(rows, noise.T)
     sq *= -2.0
-    sq += (noise**2).sum(axis=1)
+    sq += points.zscore_norms
     sq += (rows**2).sum(axis=1)[:, None]
     return np.maximum(sq, 0.0, out=sq)
 

@@ -55,10 +55,12 @@ class Moments:
     operator: WeightedGram | None = None
 
 
-#: Largest table of column products :class:`SharedDesign` keeps (bytes). It
-#: does not follow ``working_memory``, so that the algorithm, and with it the
-#: last bits of the results, do not change with the chunk size.
-PRODUCTS_MAX_BYTES = 128 * 2**20
+#: Most features of a shared design with per-row weights whose Gram matrices
+#: are formed, one symmetric product per row (``num_samples * n_features**2 / 2``
+#: operations); wider ones are solved by conjugate gradients, whose products
+#: cost ``num_samples * n_features`` each. A setting, not a guess from the
+#: batch, so that a row's numbers do not depend on it.
+FORMED_MAX_FEATURES = 64
 
 
 @dataclass
@@ -71,22 +73,22 @@ class SharedDesign:
         Unweighted column means, subtracted for accurate centring.
     x : ndarray of shape (n_samples, n_features)
         The shifted design.
+    shared_weights : bool
+        Every row also has the same weights (local and mask sampling): their
+        one Gram matrix is a single product of the weighted design with the
+        design. Otherwise (marginal sampling) each row's moments are one
+        symmetric product of its own weighted design, or, past
+        ``FORMED_MAX_FEATURES`` features, products with the design inside
+        conjugate gradients.
     preconditioner : ndarray of shape (n_features, n_features) or None
-        For wide designs, the inverse of the unweighted Gram matrix per
-        sample, slightly loaded (the conjugate gradients' preconditioner,
-        see :func:`~sklime._iterative.preconditioner`).
-    products : ndarray of shape (n_samples, n_pairs) or None
-        Products of pairs of shifted columns (upper triangle, row-major,
-        ``n_pairs = n_features * (n_features + 1) / 2``), so that the Gram
-        matrices of any weights are one matrix product; None
-        when the table would exceed ``PRODUCTS_MAX_BYTES`` (wide designs) or
-        the weights are shared by every row, where each row's Gram matrix is
-        one product of the weighted design with the design instead.
+        For wide designs with per-row weights, the inverse of the unweighted
+        Gram matrix per sample, slightly loaded (the conjugate gradients'
+        preconditioner, see :func:`~sklime._iterative.preconditioner`).
     """
 
     shift: np.ndarray
     x: np.ndarray
-    products: np.ndarray | None
+    shared_weights: bool
     preconditioner: np.ndarray | None = None
 
     @classmethod
@@ -97,51 +99,26 @@ class SharedDesign:
         ----------
         design : ndarray of shape (n_samples, n_features)
         shared_weights : bool, default=False
-            Every row has the same weights (local and mask sampling): their
-            one Gram matrix is then a single product of the weighted design
-            with the design, and neither the table of column products nor
-            the preconditioner is prepared.
+            Every row has the same weights (local and mask sampling); then no
+            preconditioner is prepared.
 
         Returns
         -------
         shared : SharedDesign
         """
         shift = design.mean(axis=0)
-        x = design - shift
         if shared_weights:
-            return cls(shift, x, None)
-        n_samples, n_features = x.shape
-        if 8 * n_samples * n_features * (n_features + 1) // 2 > PRODUCTS_MAX_BYTES:
-            return cls(shift, x, None, preconditioner(x))
-        return cls(shift, x, _column_products(x))
+            return cls(shift, design - shift, shared_weights)
+        if design.shape[1] <= FORMED_MAX_FEATURES:
+            # Laid out feature by feature: each row's weighted copy of the
+            # design (see ``_per_row_moments``) is then read in order.
+            return cls(shift, np.ascontiguousarray((design - shift).T).T, False)
+        x = design - shift
+        return cls(shift, x, False, preconditioner(x))
 
     def second_moments(self, w):
         """``sum_s w[i, s] x[s] x[s]^T`` for every row ``i`` of weights."""
-        if self.products is None:
-            return (self.x.T * w[:, None, :]) @ self.x
-        n_features = self.x.shape[1]
-        upper_i, upper_j = np.triu_indices(n_features)
-        triangle = rowwise_matmul(w, self.products)
-        second = np.empty((len(w), n_features, n_features))
-        second[:, upper_i, upper_j] = triangle
-        second[:, upper_j, upper_i] = triangle
-        return second
-
-
-def _column_products(x):
-    """Products of pairs of columns ``x[:, i] * x[:, j]``, ``i <= j``, row-major.
-
-    Written block by block (column ``i`` times columns ``i:``), without the
-    index arrays and gathered copies of ``np.triu_indices``.
-    """
-    n_samples, n_features = x.shape
-    products = np.empty((n_samples, n_features * (n_features + 1) // 2))
-    start = 0
-    for i in range(n_features):
-        stop = start + n_features - i
-        np.multiply(x[:, i : i + 1], x[:, i:], out=products[:, start:stop])
-        start = stop
-    return products
+        return (self.x.T * w[:, None, :]) @ self.x
 
 
 def _design_products(weighted_y, x):
@@ -156,15 +133,25 @@ def _design_products(weighted_y, x):
 
 
 def weighted_moments(
-    X, w, Y, shared=None, *, form_gram=True, iterative=False, common=False
+    X,
+    w,
+    Y,
+    shared=None,
+    *,
+    form_gram=True,
+    iterative=False,
+    common=False,
+    y_shift=None,
 ):
     """Centred weighted moments, broadcasting shared designs, weights or responses.
 
     Raw weighted sums are taken first and centred afterwards. A design shared
-    by every row (marginal z-scores, local noise, the mask) costs one matrix
-    product of the weights with the samples' column products, and no per-row
-    copy of the samples is made. Design and response are shifted by their
-    unweighted sample means beforehand, which keeps the centring accurate.
+    by every row (marginal z-scores, local noise, the mask) is never copied
+    per row: with per-row weights each row's sums are one symmetric product
+    of the weighted design (a row's work is its own, whatever the batch);
+    with shared weights one Gram matrix serves every row. Design and response
+    are shifted by their unweighted sample means beforehand, which keeps the
+    centring accurate.
 
     Parameters
     ----------
@@ -188,14 +175,25 @@ def weighted_moments(
         and weights of every row, whatever their number, so the Gram matrix
         is formed once. A setting, not a guess from the shapes, so that a
         row's numbers do not change with the number of rows.
+    y_shift : ndarray of shape (n_rows or 1, n_outputs) or None, default=None
+        ``Y`` is already shifted by these means (see
+        :class:`~sklime._engine.Response`); None shifts it here by its
+        unweighted means.
 
     Returns
     -------
     moments : Moments
     """
-    y_shift = Y.mean(axis=1)
-    Y = Y - y_shift[:, None]
-    if shared is not None:
+    if y_shift is None:
+        y_shift = Y.mean(axis=1)
+        Y = Y - y_shift[:, None]
+    if shared is not None and not (shared.shared_weights or iterative):
+        # Per-row weights on a shared design: one symmetric product per row.
+        x_shift = shared.shift
+        second, x_sum, total_w, x_y, y_sum, y_squares = _per_row_moments(
+            shared.x[None], w, Y
+        )
+    elif shared is not None:
         weighted_y = Y * w[:, :, None]
         total_w = w.sum(axis=-1)[:, None]
         x_shift = shared.shift
@@ -269,8 +267,9 @@ def _per_row_moments(X, w, Y):
         stop = min(start + _MOMENT_ROWS, n_rows)
         z = block[: stop - start]
         r = _row_block(root, start, stop)[:, None, :]
-        z[:, :n_features] = _row_block(X, start, stop).transpose(0, 2, 1)
-        z[:, :n_features] *= r
+        np.multiply(
+            _row_block(X, start, stop).transpose(0, 2, 1), r, out=z[:, :n_features]
+        )
         z[:, n_features] = r[:, 0]
         np.multiply(
             _row_block(Y, start, stop).transpose(0, 2, 1),

@@ -514,9 +514,10 @@ def test_wide_table_algorithm_gives_the_same_coefficients(
         FrozenEstimator(model), sampling=sampling, num_samples=300, random_state=0
     ).fit(X)
     expected = lime.explain(X[:7])
-    # Without the table of column products: per-row Gram matrices, and under
-    # marginal sampling conjugate gradients.
-    monkeypatch.setattr("sklime._surrogate.PRODUCTS_MAX_BYTES", 0)
+    # Past FORMED_MAX_FEATURES, marginal sampling solves by conjugate
+    # gradients; refitted, since the fitted explainer keeps its prepared design.
+    monkeypatch.setattr("sklime._surrogate.FORMED_MAX_FEATURES", 0)
+    lime.fit(X)
     with config_context(working_memory=0.1):
         wide = lime.explain(X[:7])
         coef = lime.transform(X[:7])
@@ -559,7 +560,8 @@ def test_wide_table_selection_gives_the_same_coefficients(
     lime.fit(X)
     expected = lime.transform(X[:9])
     expected_errors = lime.explain(X[:3]).standard_error
-    monkeypatch.setattr("sklime._surrogate.PRODUCTS_MAX_BYTES", 0)
+    monkeypatch.setattr("sklime._surrogate.FORMED_MAX_FEATURES", 0)
+    lime.fit(X)
     with config_context(working_memory=0.1):
         wide = lime.transform(X[:9])
         explained = lime.explain(X[:3])
@@ -573,13 +575,12 @@ def test_wide_table_selection_gives_the_same_coefficients(
     assert ((wide != 0).sum(axis=1) == kept).all()
 
 
-def test_wide_marginal_chunks_stay_within_working_memory(monkeypatch):
-    # Without the table of column products each row's Gram matrix comes from
-    # a weighted copy of the design: chunks must count it.
+def test_wide_marginal_chunks_stay_within_working_memory():
+    # Each row's Gram matrix comes from a weighted copy of the shared design:
+    # chunks must count it.
     rng = np.random.default_rng(0)
     X = rng.normal(size=(200, 20))
     model = FrozenEstimator(LinearRegression().fit(X, X @ rng.normal(size=20)))
-    monkeypatch.setattr("sklime._surrogate.PRODUCTS_MAX_BYTES", 0)
     lime = LimeExplainer(model, num_samples=4096, num_features=5, random_state=0).fit(X)
     working_memory = 16  # MiB
 

@@ -49,6 +49,13 @@ def test_effective_sample_size_is_scale_free():
     )
 
 
+def test_effective_sample_size_of_a_row_does_not_depend_on_its_batch():
+    weights = np.random.default_rng(0).uniform(size=(8, 20000))
+    batch = effective_sample_size(weights)
+    alone = [effective_sample_size(weights[i : i + 1])[0] for i in range(8)]
+    np.testing.assert_array_equal(alone, batch)
+
+
 def test_far_rows_warn_and_have_undetermined_errors(diabetes_forest):
     """A narrow kernel around rows far from the data leaves about one effective
     sample: the warning fires and no standard error pretends to be small."""

@@ -601,16 +601,18 @@ determined = st.fixed_dictionaries(
 
 @given(table=tables(), params=determined)
 def test_wide_table_algorithms_agree_with_the_formed_matrices(table, params):
-    # Without the table of column products, marginal sampling of continuous
-    # features selects from Gram columns computed on demand and solves by
-    # conjugate gradients; the formed matrices must give the same surrogates.
+    # Past FORMED_MAX_FEATURES, marginal sampling of continuous features
+    # selects from Gram columns computed on demand and solves by conjugate
+    # gradients; the formed matrices must give the same surrogates.
     lime, X = fit_case(table, Model("tree", "frozen"), params)
     if lime is None:
         return
     expected = call(lime.transform, X)
     if expected is None:
         return
-    with mock.patch("sklime._surrogate.PRODUCTS_MAX_BYTES", 0):
+    with mock.patch("sklime._surrogate.FORMED_MAX_FEATURES", 0):
+        # A new explainer: the prepared design is kept by the fitted one.
+        lime, X = fit_case(table, Model("tree", "frozen"), params)
         wide = call(lime.transform, X)
     scale = np.abs(expected).max(initial=0.0)
     np.testing.assert_allclose(wide, expected, rtol=1e-7, atol=1e-7 * scale)

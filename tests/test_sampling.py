@@ -12,6 +12,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeRegressor
 
 from sklime import LimeExplainer, ModelFunction, _engine, _sampling
+from sklime._cache import BoundedCache
 from sklime._model import is_ensemble
 from sklime._sampling import Noise
 
@@ -22,7 +23,7 @@ FIELDS = ("normal", "group", "value", "keep", "keep_uniform")
 def test_noise_drawn_again_is_the_same_read_only_noise(sampler, monkeypatch):
     first = Noise.draw(300, 3, seed=7, sampler=sampler)
     again = Noise.draw(300, 3, seed=7, sampler=sampler)
-    monkeypatch.setattr(_sampling, "_RECENT", _sampling._RecentDraws(0))  # none kept
+    monkeypatch.setattr(_sampling, "_RECENT", BoundedCache(0))  # none kept
     fresh = Noise.draw(300, 3, seed=7, sampler=sampler)
     for field in FIELDS:
         np.testing.assert_array_equal(getattr(again, field), getattr(first, field))
@@ -36,7 +37,7 @@ def test_noise_drawn_again_is_the_same_read_only_noise(sampler, monkeypatch):
 
 
 def test_recent_draws_stay_within_their_budget():
-    recent = _sampling._RecentDraws(max_bytes=3 * 800)
+    recent = BoundedCache(max_bytes=3 * 800)
     made = []
 
     def make(n):

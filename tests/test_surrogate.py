@@ -61,7 +61,8 @@ def test_ridge_matches_sklearn_with_sample_weight():
 
 def test_shared_design_broadcasts_like_per_row_design():
     X, w, Y = _problems()
-    shared = weighted_moments(X[:1], w[:1], Y, SharedDesign.from_design(X[0]))
+    prepared = SharedDesign.from_design(X[0], shared_weights=True)
+    shared = weighted_moments(X[:1], w[:1], Y, prepared)
     per_row = weighted_moments(np.repeat(X[:1], 4, axis=0), np.repeat(w[:1], 4, 0), Y)
     assert shared.gram.shape[0] == 1
     np.testing.assert_allclose(shared.cross, per_row.cross)
@@ -176,18 +177,25 @@ def test_singular_gram_matrices_are_solved(method):
     assert np.isfinite(fits.coef).all() and np.isfinite(fits.intercept).all()
 
 
-def test_wide_designs_give_the_products_answer(monkeypatch):
-    """Without the table of column products (too large for wide designs), each
-    row's Gram matrix is a product of the weighted design: same numbers."""
+def test_shared_design_moments_are_those_of_per_row_copies():
+    """A design shared by every row, with per-row weights, gives each row the
+    moments of its own copy of the design; without its formed Gram matrices
+    (conjugate gradients) the operator gives the same products."""
     X, w, Y = _problems(n_features=7)
-    with_products = SharedDesign.from_design(X[0])
-    monkeypatch.setattr("sklime._surrogate.PRODUCTS_MAX_BYTES", 0)
-    without = SharedDesign.from_design(X[0])
-    assert with_products.products is not None and without.products is None
-    a = weighted_moments(X[:1], w, Y, with_products)
-    b = weighted_moments(X[:1], w, Y, without)
-    np.testing.assert_allclose(b.gram, a.gram, rtol=1e-12, atol=1e-10)
-    np.testing.assert_allclose(b.cross, a.cross, rtol=1e-12, atol=1e-10)
+    shared = SharedDesign.from_design(X[0])
+    per_row = weighted_moments(np.broadcast_to(X[:1], X.shape), w, Y)
+    formed = weighted_moments(X[:1], w, Y, shared)
+    for name in ("gram", "cross", "total", "x_mean", "y_mean"):
+        np.testing.assert_allclose(
+            getattr(formed, name), getattr(per_row, name), rtol=1e-12, atol=1e-10
+        )
+    wide = SharedDesign(shared.shift, X[0] - shared.shift, False, np.eye(7))
+    operator = weighted_moments(X[:1], w, Y, wide, form_gram=False, iterative=True)
+    v = np.random.default_rng(1).normal(size=(len(w), 2, 7))
+    np.testing.assert_allclose(
+        operator.operator.apply(v), v @ per_row.gram, rtol=1e-10, atol=1e-10
+    )
+    np.testing.assert_allclose(operator.cross, per_row.cross, rtol=1e-12, atol=1e-10)
 
 
 @pytest.mark.parametrize(

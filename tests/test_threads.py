@@ -1,0 +1,112 @@
+"""sklime's arithmetic on one BLAS thread; the model and the caller keep theirs."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_diabetes
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.pipeline import make_pipeline
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from sklime import LimeExplainer, LimeTextExplainer, ModelFunction, _surrogate
+from sklime._threads import model_threads, own_arithmetic
+
+
+def _blas_threads():
+    """The BLAS libraries' thread counts, one per library."""
+    return [
+        lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"
+    ]
+
+
+_SEEN = []
+
+
+def _recording_model(X):
+    """A linear model recording the BLAS threads it is called with."""
+    _SEEN.append(_blas_threads())
+    return np.asarray(X, dtype=float) @ np.arange(X.shape[1], dtype=float)
+
+
+@pytest.mark.parametrize("sampling", ["marginal", "local"])
+def test_the_model_gets_the_callers_threads_and_sklime_one(sampling, monkeypatch):
+    X, _ = load_diabetes(return_X_y=True)
+    moments_threads = []
+    weighted_moments = _surrogate.weighted_moments
+
+    def recording(*args, **kwargs):
+        moments_threads.append(_blas_threads())
+        return weighted_moments(*args, **kwargs)
+
+    monkeypatch.setattr("sklime._engine.weighted_moments", recording)
+    lime = LimeExplainer(
+        ModelFunction(_recording_model),
+        sampling=sampling,
+        num_samples=300,
+        random_state=0,
+    ).fit(X)
+    with threadpool_limits(limits=3, user_api="blas"):
+        caller = _blas_threads()
+        _SEEN.clear()
+        lime.explain(X[:4])
+        assert _blas_threads() == caller  # restored after explain
+    assert caller and set(caller) == {3}
+    assert _SEEN and all(seen == caller for seen in _SEEN)
+    assert moments_threads and all(set(t) == {1} for t in moments_threads)
+
+
+def test_nested_limits_keep_the_outermost_callers_threads():
+    with threadpool_limits(limits=2, user_api="blas"):
+        with own_arithmetic():
+            assert set(_blas_threads()) == {1}
+            with own_arithmetic():
+                with model_threads():
+                    assert set(_blas_threads()) == {2}
+                assert set(_blas_threads()) == {1}
+        assert set(_blas_threads()) == {2}
+    with model_threads():  # outside sklime's arithmetic: nothing changes
+        assert _blas_threads() == _blas_threads()
+
+
+def test_the_callers_threads_come_back_when_the_model_raises():
+    X, _ = load_diabetes(return_X_y=True)
+
+    def broken(points):
+        if len(points) > 5:
+            raise RuntimeError("no")
+        return points[:, 0]
+
+    lime = LimeExplainer(ModelFunction(broken), num_samples=300).fit(X)
+    with threadpool_limits(limits=3, user_api="blas"):
+        with pytest.raises(ValueError, match="raised RuntimeError"):
+            lime.transform(X[:2])
+        assert set(_blas_threads()) == {3}
+
+
+def test_text_transform_restores_the_callers_threads():
+    docs = ["good movie", "bad plot", "good acting bad plot", "great movie"] * 3
+    model = make_pipeline(CountVectorizer(), LogisticRegression())
+    model.fit(docs, [1, 0, 0, 1] * 3)
+    lime = LimeTextExplainer(FrozenEstimator(model), num_samples=200, random_state=0)
+    lime.fit(docs)
+    with threadpool_limits(limits=3, user_api="blas"):
+        lime.transform(docs[:3])
+        assert set(_blas_threads()) == {3}
+
+
+@pytest.mark.parametrize("n_features, num_samples", [(40, 20000), (80, 2048)])
+def test_wide_tables_give_the_same_bits_with_one_or_two_jobs(n_features, num_samples):
+    # Every process runs sklime's arithmetic on one BLAS thread, so workers
+    # and the parent round alike (80 features solve by conjugate gradients).
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, n_features))
+    model = LinearRegression().fit(X, np.sin(X[:, 0]) + X[:, 1] * X[:, 2])
+    lime = LimeExplainer(
+        FrozenEstimator(model), num_samples=num_samples, random_state=0
+    )
+    lime.fit(X)
+    one = lime.explain(X[:8])
+    two = lime.set_params(n_jobs=2).explain(X[:8])
+    for name in ["coef", "standard_error", "intercept", "score"]:
+        np.testing.assert_array_equal(getattr(two, name), getattr(one, name))
