@@ -600,9 +600,9 @@ def test_wide_marginal_chunks_stay_within_working_memory():
 @pytest.mark.parametrize(
     "sampling, n_features, expected",
     [
-        ("marginal", 10, 2**17),
-        ("marginal", 32, 2**17),
-        ("marginal", 33, 2**16),
+        ("marginal", 10, 2**16),
+        ("marginal", 64, 2**16),
+        ("marginal", 65, 2**15),
         ("marginal", 100, 2**15),
         ("marginal", 600, 8192),
         ("local", 10, 8192),
