@@ -7,12 +7,19 @@ from sklearn.base import is_classifier
 from sklearn.datasets import (
     load_breast_cancer,
     load_diabetes,
+    load_iris,
+    load_wine,
     make_classification,
     make_regression,
 )
-from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestRegressor
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -136,3 +143,93 @@ def many_rows_case(n_rows, num_samples, seed, **params):
         FrozenEstimator(model), num_samples=num_samples, random_state=seed, **params
     )
     return est.fit(X), rows
+
+
+#: The cases of section ``onerow``: models as users fit them, explained with
+#: every default left alone.
+USER_CASES = ("cancer_forest", "wine_hgb", "diabetes_forest", "cancer_pipeline", "iris")
+
+
+@dataclass
+class UserCase:
+    """A model fitted on a DataFrame, the data the explainers are fitted on,
+    the rows to explain and the settings of both explainers.
+
+    ``sklime_params`` are the parameters given to ``LimeExplainer`` beside
+    ``FrozenEstimator(model)`` and ``random_state``; ``lime_init`` and
+    ``lime_explain`` those of ``LimeTabularExplainer`` (beside the training
+    data, ``mode`` and ``random_state``) and of ``explain_instance`` (beside
+    the row and the model's function).
+    """
+
+    name: str
+    label: str
+    X_train: object
+    X_rows: object
+    model: object
+    sklime_params: dict
+    lime_init: dict
+    lime_explain: dict
+
+    @property
+    def classifier(self):
+        return is_classifier(self.model)
+
+    @property
+    def predict(self):
+        """The model output both explainers use (lime gets it on arrays)."""
+        return self.model.predict_proba if self.classifier else self.model.predict
+
+
+def make_user_case(name, seed):
+    """One of :data:`USER_CASES`, fitted.
+
+    Every case but ``iris`` pairs sklime's defaults (continuous features,
+    marginal sampling, all features kept) with lime's equivalent, the
+    ``continuous`` setting of the comparison: ``discretize_continuous=False,
+    feature_selection="none"``, ``num_features`` = all features; both
+    explainers are fitted on the whole data set and explain its rows. ``iris``
+    is the row of lime's tabular tutorial: a random forest of 500 trees fitted
+    on 80% of iris, lime's defaults (``discretize_continuous=True``, quartile
+    bins) with ``explain_instance(num_features=2, top_labels=1)`` against
+    ``LimeExplainer(discretizer="quartile", num_features=2)``, explaining the
+    held-out rows.
+    """
+    if name == "iris":
+        X, y = load_iris(return_X_y=True, as_frame=True)
+        X_train, X_test, y_train, _ = train_test_split(
+            X, y, train_size=0.8, random_state=seed
+        )
+        model = RandomForestClassifier(n_estimators=500, random_state=seed)
+        return UserCase(
+            name,
+            "lime tutorial: iris, 500 trees, quartiles",
+            X_train,
+            X_test,
+            model.fit(X_train, y_train),
+            dict(discretizer="quartile", num_features=2),
+            {},  # lime's defaults: discretize_continuous=True, quartile bins
+            dict(num_features=2, top_labels=1),
+        )
+    if name == "cancer_forest":
+        X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+        model = RandomForestClassifier(n_estimators=100, random_state=seed)
+        label = "breast cancer, forest of 100"
+    elif name == "wine_hgb":
+        X, y = load_wine(return_X_y=True, as_frame=True)
+        model = HistGradientBoostingClassifier(random_state=seed)
+        label = "wine (3 classes), HGB"
+    elif name == "diabetes_forest":
+        X, y = load_diabetes(return_X_y=True, as_frame=True)
+        model = RandomForestRegressor(n_estimators=100, random_state=seed)
+        label = "diabetes (regression), forest of 100"
+    elif name == "cancer_pipeline":
+        X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+        model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+        label = "breast cancer, scaler+logistic"
+    else:
+        raise ValueError(name)
+    lime = make_setting("continuous", X.shape[1])
+    return UserCase(
+        name, label, X, X, model.fit(X, y), {}, lime.lime_init, lime.lime_explain
+    )

@@ -6,7 +6,15 @@ import warnings
 import numpy as np
 
 from _cases import make_case, make_setting, make_sklime
-from _common import TIMING, Table, print_header, sklime_seconds, timed
+from _common import (
+    CONDITION,
+    TIMING,
+    Table,
+    per_call_seconds,
+    print_header,
+    sklime_seconds,
+    timed,
+)
 
 #: Largest number of points passed to the model in one call when timing the
 #: black box alone (keeps the timing arrays of the 50-feature case small).
@@ -103,7 +111,8 @@ def compare(cases, settings, cfg, results):
     print(
         f"num_samples={cfg.num_samples}; lime on {cfg.lime_rows} rows; sklime on "
         f"{cfg.marginal_rows} rows (marginal) or {cfg.local_rows} rows (local, "
-        "mask); black box = bare model output on the same number of perturbed "
+        f"mask) in one call, and on {cfg.one_per_call_rows} rows one per call "
+        "(1/call); black box = bare model output on the same number of perturbed "
         "points; overhead = sklime s / black box s; each time is the best of "
         f"up to {TIMING['max_repeat']} runs (repeated while under "
         f"{TIMING['min_total']:g} s in all), by "
@@ -117,6 +126,8 @@ def compare(cases, settings, cfg, results):
         ("sklime rows", 11, "d"),
         ("sklime rows/s", 13, ".1f"),
         ("sklime/lime", 11, ".1f"),
+        ("1/call rows/s", 13, ".1f"),
+        ("1/call/lime", 11, ".1f"),
         ("black box s", 11, ".3f"),
         ("sklime s", 9, ".3f"),
         ("overhead", 8, ".2f"),
@@ -135,10 +146,16 @@ def compare(cases, settings, cfg, results):
             rows = case.rows(n_rows)
             est = make_sklime(case, setting, cfg.num_samples, cfg.seed)
             sk_s, sk_coef = sklime_seconds(est, rows)
+            one_s, _ = per_call_seconds(
+                lambda i, est=est, rows=rows: est.transform(rows[i : i + 1]),
+                range(n_rows),
+                max_calls=cfg.one_per_call_rows,
+                budget=np.inf,
+            )
             bb_s = black_box_seconds(
                 case, setting.sampling, n_rows, cfg.num_samples, cfg.seed
             )
-            lime_rows = lime_rps = ratio = corr = None
+            lime_rows = lime_rps = ratio = one_ratio = corr = None
             if setting.lime_init is not None and have_lime:
                 lime_rows = min(cfg.lime_rows, n_rows)
                 lime_s, lime_coef = run_lime(
@@ -146,6 +163,7 @@ def compare(cases, settings, cfg, results):
                 )
                 lime_rps = lime_rows / lime_s
                 ratio = (n_rows / sk_s) / lime_rps
+                one_ratio = (1 / one_s) / lime_rps
                 corr = coef_corr(lime_coef, sk_coef[:lime_rows])
             row = dict(
                 case=case.label,
@@ -155,10 +173,19 @@ def compare(cases, settings, cfg, results):
                 sklime_rows=n_rows,
                 sklime_rps=n_rows / sk_s,
                 ratio=ratio,
+                one_per_call_rps=1 / one_s,
+                one_per_call_ratio=one_ratio,
                 black_box_s=bb_s,
                 sklime_s=sk_s,
                 overhead=sk_s / bb_s,
                 corr=corr,
             )
-            results["compare"].append(dict(row, case_name=case_name, setting=setting))
+            results["compare"].append(
+                dict(
+                    row,
+                    case_name=case_name,
+                    setting=setting,
+                    condition=CONDITION["label"],
+                )
+            )
             table.row(list(row.values()))

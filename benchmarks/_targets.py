@@ -15,10 +15,18 @@ TARGETS = {
 }
 
 
+def _name(r, compare):
+    """The row's case, with its condition when the runs had several."""
+    if len({c.get("condition") for c in compare}) > 1:
+        return f"{r['case_name']} [{r['condition']}]"
+    return r["case_name"]
+
+
 def report_targets(results):
     lines = []
     by = {}
-    for r in results["compare"]:
+    compare = results["compare"]
+    for r in compare:
         by.setdefault(r["setting"].name, []).append(r)
 
     def verdict(ok):
@@ -26,7 +34,7 @@ def report_targets(results):
 
     if by.get("default"):
         items = [
-            (r["case_name"], r["ratio"])
+            (_name(r, compare), r["ratio"])
             for r in by["default"]
             if r["ratio"] is not None
         ]
@@ -36,7 +44,7 @@ def report_targets(results):
             lines.append(f"(1) lime-default-equivalent >= {target:.0f}x lime: {parts}")
     if by.get("continuous"):
         items = [
-            (r["case_name"], r["ratio"])
+            (_name(r, compare), r["ratio"])
             for r in by["continuous"]
             if r["ratio"] is not None
         ]
@@ -88,8 +96,11 @@ def _overhead_line(compare, case, target, verdict):
         for r in compare
         if r["case_name"] == case and r["setting"].name in ("local", "mask")
     ]
+    several = len({r.get("condition") for r in compare}) > 1
     return ", ".join(
-        f"{r['setting'].name} {r['overhead']:.2f} {verdict(r['overhead'] <= target)}"
+        r["setting"].name
+        + (f" [{r['condition']}]" if several else "")
+        + f" {r['overhead']:.2f} {verdict(r['overhead'] <= target)}"
         for r in runs
     )
 

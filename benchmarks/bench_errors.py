@@ -24,16 +24,14 @@ Run with ``python benchmarks/bench_errors.py`` (several minutes) or
 """
 
 import argparse
-import platform
 import warnings
 
 import numpy as np
-import sklearn
 from sklearn.datasets import load_diabetes
 from sklearn.ensemble import RandomForestRegressor
 from sklearn.frozen import FrozenEstimator
 
-import sklime
+from _common import machine_report
 from sklime import LimeExplainer
 
 #: Perturbations per row, the same under every sampling scheme.
@@ -138,10 +136,8 @@ def main():
     args = parser.parse_args()
     X, y = load_diabetes(return_X_y=True)
     model = FrozenEstimator(RandomForestRegressor(50, random_state=0).fit(X, y))
-    print(
-        f"sklime {sklime.__version__}, scikit-learn {sklearn.__version__}, "
-        f"{platform.processor() or platform.machine()}, {args.seeds} seeds"
-    )
+    machine_report()
+    print(f"{args.seeds} seeds")
     for section in args.sections:
         {"calibration": calibration, "shared": shared}[section](model, X, args.seeds)
 

@@ -1,7 +1,9 @@
 """Benchmark LimeImageExplainer against lime's LimeImageExplainer, in one run.
 
 Section ``speed``: both explain the same images with the same segmenter, hidden
-colour, 1000 perturbations and all segments kept, with a cheap model:
+colour, 1000 perturbations and all segments kept, with a cheap model (sklime
+all images in one call, and, ``1/call``, as many as lime explains one image per
+call, as lime does):
 
 * ``digits``: 100 images of ``load_digits`` (8 x 8, given to lime as RGB, which
   it requires), a 4 x 4 grid of patches, a logistic regression;
@@ -24,7 +26,11 @@ traced peak memory (``tracemalloc``) against scikit-learn's
 
 Run with ``python benchmarks/bench_image.py [--sections speed overhead
 memory] [--threads 1]`` (needs lime and scikit-image: ``pip install -e
-".[benchmark]"``).
+".[benchmark]"``). Every section runs with the process's default threads;
+``--threads 1`` limits every pool to one thread, ``--blas-threads
+1,default,16`` and ``--busy 0,2`` repeat each section at those BLAS thread
+settings, idle and beside two busy processes, and ``--markdown`` prints the
+tables as Markdown (see ``_common.add_run_options``).
 """
 
 import time
@@ -36,7 +42,14 @@ from sklearn.datasets import load_digits, load_sample_images
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 
-from _common import ModelClock, Table, best_transform, run_sections, section_parser
+from _common import (
+    ModelClock,
+    Table,
+    best_transform,
+    per_call_seconds,
+    run_sections,
+    section_parser,
+)
 from sklime import LimeImageExplainer, ModelFunction
 from sklime._image import segment
 
@@ -109,9 +122,17 @@ def lime_seconds(images, classifier, segmenter, hide_color):
     return (time.perf_counter() - start) / len(images)
 
 
-def sklime_per_image(explainer, images):
-    """sklime's best seconds per image, of three runs."""
-    return best_transform(explainer, images)[0] / len(images)
+def sklime_per_image(explainer, images, one_per_call):
+    """sklime's best seconds per image with all ``images`` in one call (of
+    three runs), and over the first ``one_per_call`` images one per call."""
+    batch = best_transform(explainer, images)[0] / len(images)
+    single, _ = per_call_seconds(
+        lambda image: explainer.transform(image[None]),
+        images,
+        max_calls=one_per_call,
+        budget=np.inf,
+    )
+    return batch, single
 
 
 def segment_seconds(images, segmenter):
@@ -123,6 +144,12 @@ def segment_seconds(images, segmenter):
 
 
 def speed(args):
+    """Section ``speed``: lime and sklime per image on digits and photos, all
+    images in one call and one image per call."""
+    print(
+        "sklime: every image in one call and, 1/call, as many as lime explains "
+        "one per call; x lime: lime's time over sklime's"
+    )
     table = Table(
         [
             ("case", 8, "s"),
@@ -131,6 +158,8 @@ def speed(args):
             ("lime s/img", 10, ".4f"),
             ("sklime s/img", 12, ".4f"),
             ("x lime", 7, ".1f"),
+            ("1/call s/img", 12, ".4f"),
+            ("1/call x lime", 13, ".1f"),
         ]
     )
     table.header()
@@ -152,9 +181,9 @@ def speed(args):
         random_state=0,
     ).fit(X)
     lime_s = lime_seconds(rgb[: args.lime_digits], on_rgb, grid, 0)
-    sk = sklime_per_image(ours, X[: args.digits])
+    sk, one = sklime_per_image(ours, X[: args.digits], args.lime_digits)
     seg = segment_seconds(digits[:, :, :, None], "grid")
-    table.row(["digits", args.digits, seg, lime_s, sk, lime_s / sk])
+    table.row(["digits", args.digits, seg, lime_s, sk, lime_s / sk, one, lime_s / one])
 
     images = photos(args.photos)
     ours = LimeImageExplainer(
@@ -164,9 +193,9 @@ def speed(args):
         random_state=0,
     ).fit(images)
     lime_s = lime_seconds(images[: args.lime_photos], blueness, quickshift, None)
-    sk = sklime_per_image(ours, images)
+    sk, one = sklime_per_image(ours, images, args.lime_photos)
     seg = segment_seconds(images, "quickshift")
-    table.row(["photos", args.photos, seg, lime_s, sk, lime_s / sk])
+    table.row(["photos", args.photos, seg, lime_s, sk, lime_s / sk, one, lime_s / one])
 
 
 def blurred_sky(times):
@@ -190,6 +219,7 @@ def blurred_sky(times):
 
 
 def overhead(args):
+    """Section ``overhead``: sklime's time over an expensive model's own time."""
     images = photos(args.overhead_photos)
     clock = ModelClock(blurred_sky(args.blur))
     wrapped = ModelFunction(clock, classes=[0, 1]).fit()
@@ -208,6 +238,7 @@ def overhead(args):
 
 
 def memory(args):
+    """Section ``memory``: the traced peak of explaining large images."""
     rng = np.random.default_rng(0)
     images = rng.random((args.large, 224, 224, 3))
     explainer = LimeImageExplainer(

@@ -15,33 +15,31 @@ not depend on the batch). The row "top 5 by |coef| of all features" ranks the
 coefficients of the surrogate on every feature instead of lime's forward
 selection (``feature_selection="auto"`` for 5 features).
 
-Both sides run with one thread (``threadpoolctl``) and every time is the best
-of ``--repeat`` runs (the explanations are the same in every run).
+Both sides run with the process's default threads, as a user's would
+(``--threads 1`` limits every pool to one thread, for the steady comparison;
+``--blas-threads`` and ``--busy`` repeat the sections at other BLAS thread
+settings and beside busy processes, see ``_common.add_run_options``), and
+every time is the best of ``--repeat`` runs (the explanations are the same in
+every run).
 
 Section ``narrow``: the same on ``load_diabetes`` at narrow kernel widths,
 ``sampling="local"`` (draws around the row, weighted by the kernel; lime's
 ``sample_around_instance=True``) against ``sampling="gaussian"`` (draws from
 the kernel's own distribution, weighted uniformly).
 
-Run with ``python benchmarks/bench_stability.py [--sections defaults narrow]``
-(needs the ``lime`` package: ``pip install -e ".[benchmark]"``).
+Run with ``python benchmarks/bench_stability.py [--sections defaults narrow]
+[--threads 1]`` (needs the ``lime`` package: ``pip install -e ".[benchmark]"``).
 """
 
-import argparse
-import os
-import platform
 import warnings
 from itertools import combinations
 
 import numpy as np
-import sklearn
 from sklearn.datasets import load_breast_cancer, load_diabetes
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.frozen import FrozenEstimator
-from threadpoolctl import threadpool_limits
 
-import sklime
-from _common import timed
+from _common import Table, load_average, run_sections, section_parser, timed
 from sklime import LimeExplainer
 
 
@@ -197,17 +195,20 @@ def narrow_cases(widths):
 
 
 def _table(title, case, runs, seeds, repeat):
-    print(f"\n{title} (load average {os.getloadavg()[0]:.1f})")
-    print(
-        f"{'setting':42s} {'top-5 Jaccard':>14s} {'coef spread':>12s} "
-        f"{'ms/row':>8s} {'ms, 1 row':>10s}"
+    print(f"\n{title} (load average {load_average()})")
+    table = Table(
+        [
+            ("setting", 42, "s"),
+            ("top-5 Jaccard", 13, ".3f"),
+            ("coef spread", 11, ".4f"),
+            ("ms/row", 8, ".1f"),
+            ("ms, 1 row", 10, ".1f"),
+        ]
     )
+    table.header()
     for name, run, params in runs:
         jaccard, spread, seconds, single = run(case, seeds, repeat, **params)
-        print(
-            f"{name:42s} {jaccard:14.3f} {spread:12.4f} {1000 * seconds:8.1f} "
-            f"{1000 * single:10.1f}"
-        )
+        table.row([name, jaccard, spread, 1000 * seconds, 1000 * single])
 
 
 def _warm_up(cases):
@@ -221,44 +222,49 @@ def _warm_up(cases):
     )
 
 
-def main(n_rows, n_seeds, sections, repeat):
-    print(f"{platform.platform()}, {platform.processor() or platform.machine()}")
+def _prepare(args):
+    """The cases and seeds, after a warm-up of both sides."""
     print(
-        f"python {platform.python_version()}, numpy {np.__version__}, "
-        f"scikit-learn {sklearn.__version__}, sklime {sklime.__version__}; "
-        f"load average {os.getloadavg()[0]:.1f}"
+        f"{args.rows} rows x {args.seeds} seeds, num_features=5, best of "
+        f"{args.repeat} run(s); lime: 5000 samples"
     )
-    print(
-        f"{n_rows} rows x {n_seeds} seeds, num_features=5, one thread, best of "
-        f"{repeat} run(s); lime: 5000 samples"
-    )
-    cases, seeds = load_cases(n_rows), list(range(n_seeds))
-    with threadpool_limits(limits=1):
-        _warm_up(cases)
-        if "defaults" in sections:
-            for title, case in cases.items():
-                _table(title, case, DEFAULT_CASES, seeds, repeat)
-        if "narrow" in sections:
-            title = "diabetes, random forest"
-            _table(
-                f"{title}, narrow kernels",
-                cases[title],
-                narrow_cases([0.1, 0.3]),
-                seeds,
-                repeat,
-            )
+    cases = load_cases(args.rows)
+    _warm_up(cases)
+    return cases, list(range(args.seeds))
 
 
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def defaults(args):
+    """Section ``defaults``: stability and time per row of sklime's settings
+    and lime's on the two forests."""
+    cases, seeds = _prepare(args)
+    for title, case in cases.items():
+        _table(title, case, DEFAULT_CASES, seeds, args.repeat)
+
+
+def narrow(args):
+    """Section ``narrow``: narrow kernel widths on the diabetes forest, local
+    against gaussian sampling."""
+    cases, seeds = _prepare(args)
+    title = "diabetes, random forest"
+    _table(
+        f"{title}, narrow kernels",
+        cases[title],
+        narrow_cases([0.1, 0.3]),
+        seeds,
+        args.repeat,
+    )
+
+
+SECTIONS = {"defaults": defaults, "narrow": narrow}
+
+
+def main():
+    parser = section_parser(__doc__.splitlines()[0], SECTIONS)
     parser.add_argument("--rows", type=int, default=20)
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument(
-        "--sections",
-        nargs="+",
-        default=["defaults", "narrow"],
-        choices=["defaults", "narrow"],
-    )
-    args = parser.parse_args()
-    main(args.rows, args.seeds, args.sections, args.repeat)
+    run_sections(parser, SECTIONS)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,11 +1,22 @@
 """Benchmark sklime's LimeExplainer against the lime package.
 
-Both explain the same fitted model, on the same rows, with the same number of
-perturbations, in one process. lime explains one row per call and is slow, so
-it is timed on a few rows and sklime on many; the comparison is in rows per
-second. For each case and setting the table gives:
+Section ``onerow`` (first, the headline) measures as a user runs: one row per
+call, every default of both packages left alone, on five models (a forest on
+breast cancer, gradient boosting on wine, a forest on diabetes, a scaled
+logistic regression, lime's tabular tutorial on iris): lime's ms per row, and
+sklime's fit, first call, ms per row one row per call (``transform`` and
+``explain``) and in batches of 20 and 200 rows, with lime's time over each
+(see ``_onerow.py``).
+
+Section ``compare``: both explain the same fitted model, on the same rows,
+with the same number of perturbations, in one process. lime explains one row
+per call and is slow, so it is timed on a few rows and sklime on many; the
+comparison is in rows per second. For each case and setting the table gives:
 
 * rows per second of lime and of sklime, and their ratio (sklime / lime);
+* ``1/call``: sklime's rows per second explaining ``--one-per-call-rows``
+  rows (``--lime-rows`` by default) one per call, as lime does, and that
+  over lime's;
 * the *black box* time: the bare ``predict`` (regressors) or
   ``predict_proba`` (classifiers) of the model on as many perturbed points as
   sklime needs for its rows: ``num_samples`` points plus the rows for marginal
@@ -45,23 +56,40 @@ Gram matrix at the machine's matmul rate) and, on request,
 ``profile`` (cProfile of sklime's lime-default case on the diabetes forest).
 
 Every time is the best of up to three runs (``--repeat``; repeated while the
-runs took less than 15 s in all): on a shared machine other processes only
-make runs slower. ``--cpu-time`` times by the process's CPU time instead of the
-wall clock: with ``--threads 1`` it is about the wall time on an idle machine,
-and time-sharing the cores with other processes does not inflate it (their
-use of the shared caches and memory still can). The ``njobs`` section always
-times by the wall clock: the process's CPU time would miss its workers'.
-The load average is printed at the start and after each section. When other
-processes keep the cores busy, multi-threaded OpenBLAS and OpenMP (used by
-numpy's stacked matmul, LogisticRegression, HistGradientBoosting) can run many
-times slower than one thread and vary from run to run; ``--threads 1`` gives
-stable, comparable numbers there (it limits lime and sklime alike).
+runs took less than 15 s in all; ``onerow``: ``--onerow-seconds``): on a
+shared machine other processes only make runs slower. ``--cpu-time`` times
+by the process's CPU time instead of the wall clock: with ``--threads 1`` it
+is about the wall time on an idle machine, and time-sharing the cores with
+other processes does not inflate it (their use of the shared caches and
+memory still can). The ``njobs`` section always times by the wall clock (the
+process's CPU time would miss its workers'), and so does ``onerow`` (what a
+user waits for).
+
+The machine, the thread pools (library, version, default threads), sklime's
+git commit and the command line are printed at the start, the load average
+at the start and after each section. Every section runs with the process's
+default threads, as a user's would. When other processes keep the cores busy,
+multi-threaded OpenBLAS and OpenMP (used by numpy's stacked matmul,
+LogisticRegression, HistGradientBoosting) can run many times slower than one
+thread and vary from run to run; ``--threads 1`` gives stable, comparable
+numbers there (it limits every pool, lime's and sklime's alike, for the whole
+run). ``--blas-threads 1,default,16`` repeats each in-process section
+(``onerow``, ``compare``, ``linearity``, ``width``, ``profile``) with the BLAS
+pools limited to each number of threads (``default``: no limit), and
+``--busy 0,2`` repeats it idle and beside two busy processes (CPU-bound
+loops started for the section and stopped after it, each bounded by
+``--busy-seconds``); ``--markdown`` prints the tables as Markdown.
 
 Usage, from the repository root::
 
-    python benchmarks/bench_vs_lime.py              # full run, ~14 min on 2 cores
+    python benchmarks/bench_vs_lime.py              # full run
     python benchmarks/bench_vs_lime.py --quick      # smoke run, about a minute
-    python benchmarks/bench_vs_lime.py --threads 1  # busy machine: one thread
+    python benchmarks/bench_vs_lime.py --sections onerow  # as a user runs
+    python benchmarks/bench_vs_lime.py --sections onerow \\
+        --blas-threads 1,default,16 --busy 0,2  # 3 thread settings, idle and busy
+    python benchmarks/bench_vs_lime.py --sections compare --cases breast_cancer \\
+        --settings local mask --blas-threads 1,default,16 --busy 0,2  # cheap model
+    python benchmarks/bench_vs_lime.py --threads 1  # the steady comparison: one thread
     python benchmarks/bench_vs_lime.py --threads 1 --cpu-time  # CPU time, not wall
     python benchmarks/bench_vs_lime.py --cases diabetes --settings default local
     python benchmarks/bench_vs_lime.py --sections profile
@@ -72,28 +100,58 @@ columns read "n/a". The dask section needs ``dask[distributed]``
 (``pip install -e .[distributed]``) and is skipped without it.
 
 This script runs the sections; the code lives beside it: ``_cases.py`` (models
-and settings), ``_common.py`` (timing, tables, machine report), one module per
-section (``_compare.py``, ``_linearity.py``, ``_memory.py``, ``_njobs.py``,
-``_dask.py``, ``_width.py``, ``_profile.py``) and ``_targets.py`` (the targets
-checked at the end).
+and settings), ``_common.py`` (timing, tables, machine report, thread settings
+and busy processes), one module per section (``_onerow.py``, ``_compare.py``,
+``_linearity.py``, ``_memory.py``, ``_njobs.py``, ``_dask.py``, ``_width.py``,
+``_profile.py``) and ``_targets.py`` (the targets checked at the end).
 """
 
 import argparse
 import time
 
-from _cases import CASES, SETTINGS
-from _common import TIMING, limit_threads, load_average, machine_report
+from _cases import CASES, SETTINGS, USER_CASES
+from _common import (
+    TABLE_STYLE,
+    TIMING,
+    add_run_options,
+    limit_threads,
+    load_average,
+    machine_report,
+    run_under_conditions,
+    thread_pools,
+)
 from _compare import compare
 from _dask import dask
 from _linearity import linearity
 from _memory import memory
 from _njobs import njobs
+from _onerow import onerow
 from _profile import profile
 from _targets import report_targets
 from _width import width
 
-SECTIONS = ("compare", "linearity", "memory", "njobs", "dask", "width", "profile")
-DEFAULT_SECTIONS = ("compare", "linearity", "memory", "njobs", "dask", "width")
+SECTIONS = (
+    "onerow",
+    "compare",
+    "linearity",
+    "memory",
+    "njobs",
+    "dask",
+    "width",
+    "profile",
+)
+DEFAULT_SECTIONS = (
+    "onerow",
+    "compare",
+    "linearity",
+    "memory",
+    "njobs",
+    "dask",
+    "width",
+)
+#: Sections that run in this process, which --blas-threads and --busy repeat;
+#: the others start processes of their own and run once.
+IN_PROCESS = ("onerow", "compare", "linearity", "width", "profile")
 
 
 def parse_args(argv=None):
@@ -114,6 +172,26 @@ def parse_args(argv=None):
         choices=SECTIONS,
         default=list(DEFAULT_SECTIONS),
         help="parts to run (profile is not run unless asked for)",
+    )
+    parser.add_argument(
+        "--onerow-cases", nargs="+", choices=USER_CASES, default=list(USER_CASES)
+    )
+    parser.add_argument(
+        "--onerow-rows",
+        type=int,
+        help="rows explained one per call (onerow; 10, at most --onerow-seconds)",
+    )
+    parser.add_argument(
+        "--onerow-seconds",
+        type=float,
+        help="time budget of each one-per-call loop, and the total under which "
+        "a timing is repeated (onerow; 1)",
+    )
+    parser.add_argument(
+        "--onerow-batches",
+        type=int,
+        nargs="+",
+        help="rows per call of the batch columns (onerow; 20 200)",
     )
     parser.add_argument("--num-samples", type=int, default=5000)
     parser.add_argument("--lime-rows", type=int, help="rows lime explains")
@@ -146,7 +224,13 @@ def parse_args(argv=None):
         "--threads",
         type=int,
         help="limit the BLAS and OpenMP thread pools (threadpoolctl) of the whole "
-        "run, for stable timings on a busy machine; default: as they are",
+        "run (1: the steady comparison, stable on a busy machine); default: as "
+        "they are, as a user runs",
+    )
+    parser.add_argument(
+        "--one-per-call-rows",
+        type=int,
+        help="rows sklime also explains one per call (compare; --lime-rows)",
     )
     parser.add_argument(
         "--width-dims",
@@ -169,9 +253,13 @@ def parse_args(argv=None):
         "--repeat", type=int, default=3, help="runs per timing, the best counts"
     )
     parser.add_argument("--seed", type=int, default=0)
+    add_run_options(parser)
     cfg = parser.parse_args(argv)
     quick = cfg.quick
     defaults = dict(
+        onerow_rows=2 if quick else 10,
+        onerow_seconds=0.0 if quick else 1.0,
+        onerow_batches=[5, 20] if quick else [20, 200],
         lime_rows=2 if quick else 10,
         marginal_rows=100 if quick else 1000,
         local_rows=10 if quick else 200,
@@ -182,11 +270,14 @@ def parse_args(argv=None):
     for key, value in defaults.items():
         if getattr(cfg, key) is None:
             setattr(cfg, key, value)
+    if cfg.one_per_call_rows is None:
+        cfg.one_per_call_rows = cfg.lime_rows
     cfg.linearity_marginal = 30 if quick else 300
     cfg.linearity_local = 5 if quick else 30
     cfg.dask_check_rows = 1_000 if quick else 20_000
     cfg.dask_nested_rows = 20 if quick else 100
     TIMING["max_repeat"] = cfg.repeat
+    TABLE_STYLE["markdown"] = cfg.markdown
     if cfg.cpu_time:
         TIMING["clock"] = time.process_time
     if quick:
@@ -196,10 +287,13 @@ def parse_args(argv=None):
 
 def main(argv=None):
     cfg = parse_args(argv)
-    limit_threads(cfg.threads)
     start = time.perf_counter()
     machine_report()
+    limit_threads(cfg.threads)
+    if cfg.threads is not None:
+        print(f"--threads {cfg.threads}: {thread_pools()}\n")
     results = {
+        "onerow": [],
         "compare": [],
         "linearity": [],
         "memory": [],
@@ -208,6 +302,7 @@ def main(argv=None):
         "width": [],
     }
     sections = dict(
+        onerow=lambda: onerow(cfg, results),
         compare=lambda: compare(cfg.cases, cfg.settings, cfg, results),
         linearity=lambda: linearity(cfg, results),
         memory=lambda: memory(cfg, results),
@@ -219,7 +314,15 @@ def main(argv=None):
     for name, run in sections.items():
         if name in cfg.sections:
             section_start = time.perf_counter()
-            run()
+            if name in IN_PROCESS:
+                run_under_conditions(run, cfg)
+            else:
+                if cfg.blas_threads != [None] or cfg.busy != [0]:
+                    print(
+                        f"({name} runs once, without --blas-threads and --busy: "
+                        "it starts processes of its own)"
+                    )
+                run()
             elapsed = time.perf_counter() - section_start
             print(f"[{name}: {elapsed:.0f} s, load average {load_average()}]\n")
     report_targets(results)
