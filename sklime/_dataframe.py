@@ -39,7 +39,7 @@ def column_arrays(X):
     """The columns of a frame as 1-d NumPy arrays (labels as object arrays)."""
     if frame_library(X) == POLARS:
         return [series.to_numpy() for series in X.iter_columns()]
-    return [X.iloc[:, j].to_numpy() for j in range(X.shape[1])]
+    return [series.to_numpy() for _, series in X.items()]
 
 
 def column_dtypes(X):
