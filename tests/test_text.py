@@ -20,7 +20,7 @@ from sklearn.pipeline import make_pipeline
 from sklime import LimeTextExplainer, ModelFunction, TextExplanation, _engine
 from sklime._engine import cosine_distance
 from sklime._kernels import exponential_kernel
-from sklime._text import TextNoise
+from sklime._text import TextNoise, above_order_statistic
 
 SIGNAL = {"great": 1, "awful": 0}
 
@@ -314,6 +314,22 @@ def test_a_document_gets_the_ridge_fit_of_its_own_perturbations():
         assert not explanation.word_coef[row, 0, m:].any()
         assert not explanation.selected[row, 0, m:].any()
         assert explanation.selected[row, 0, :m].all()
+
+
+def test_kept_words_follow_the_order_of_the_priorities_themselves():
+    """Sorted in single precision, which rounds neighbours to one value, the
+    priorities keep the words their double precision order keeps."""
+    rng = np.random.default_rng(0)
+    values = rng.random((3000, 90))
+    values[:, 1] = values[:, 0] + 1e-12  # equal once rounded
+    values[:1000, 2] = values[:1000, 0]  # equal
+    for d in (2, 3, 64, 65, 90):
+        rank = rng.integers(1, d, len(values))
+        order = np.sort(values[:, :d], axis=1)
+        threshold = order[np.arange(len(values)), rank - 1][:, None]
+        np.testing.assert_array_equal(
+            above_order_statistic(values[:, :d], rank), values[:, :d] > threshold
+        )
 
 
 def test_random_state_reproducible_and_matters(corpus, tfidf_model):
