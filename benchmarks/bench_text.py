@@ -21,11 +21,19 @@ Section ``speed`` gives, per document length, seconds per document of:
 * ``shortcut / lime`` and ``strings / lime``: lime's time over sklime's (how
   many times faster sklime is).
 
+Section ``lengths`` gives sklime's milliseconds per document (through the
+shortcut, every word kept) on ``--length-docs`` documents of one length (50
+distinct words each) and on as many of lengths spread evenly from 20 to 80
+words (as many distinct lengths as documents, up to 61), built from the same
+descriptions: the surrogates of documents of one length share one design,
+those of different lengths each need their own. lime, which explains one
+document at a time, is timed on ``--lime-docs`` of each.
+
 Section ``memory`` explains ``--n-memory`` documents through the shortcut and
 reports the traced peak memory (``tracemalloc``) against scikit-learn's
 ``working_memory``.
 
-Run with ``python benchmarks/bench_text.py [--sections speed memory]
+Run with ``python benchmarks/bench_text.py [--sections speed lengths memory]
 [--threads 1]`` (needs the ``lime`` package: ``pip install -e ".[benchmark]"``;
 on a busy machine multi-threaded BLAS runs many times slower than one thread,
 and ``--threads 1`` gives stable numbers).
@@ -50,17 +58,41 @@ NUM_SAMPLES = 5000
 MEDICAL = ("breast_cancer", "diabetes")
 
 
+def descriptions():
+    """The text of scikit-learn's data set descriptions, by file name."""
+    folder = pathlib.Path(sklearn.datasets.__file__).parent / "descr"
+    return {
+        path.stem: path.read_text(encoding="utf-8")
+        for path in sorted(folder.glob("*.rst"))
+    }
+
+
 def corpus(n_words):
     """Windows of ``n_words`` words of scikit-learn's data set descriptions."""
-    folder = pathlib.Path(sklearn.datasets.__file__).parent / "descr"
     docs, labels = [], []
-    for path in sorted(folder.glob("*.rst")):
-        words = re.findall(r"\S+", path.read_text(encoding="utf-8"))
+    for name, text in descriptions().items():
+        words = re.findall(r"\S+", text)
         step = max(n_words // 4, 1)
         for start in range(0, max(len(words) - n_words, 1), step):
             docs.append(" ".join(words[start : start + n_words]))
-            labels.append(int(path.stem in MEDICAL))
+            labels.append(int(name in MEDICAL))
     return docs, np.array(labels)
+
+
+def distinct_words(lengths, seed=0):
+    """Documents of exactly ``lengths[i]`` distinct words each.
+
+    Each is the first so many distinct words (lower case, as the model sees
+    them) from a random place of the descriptions, in their order.
+    """
+    words = re.findall(r"\w+", " ".join(descriptions().values()).lower())
+    rng = np.random.default_rng(seed)
+    docs = []
+    for n_words in lengths:
+        start = int(rng.integers(len(words) - 50 * n_words))
+        seen = dict.fromkeys(words[start : start + 50 * n_words])
+        docs.append(" ".join(list(seen)[:n_words]))
+    return docs
 
 
 def probabilities(model):
@@ -152,6 +184,34 @@ def speed(args):
             )
 
 
+def lengths(args):
+    docs, labels = corpus(60)
+    model = make_pipeline(TfidfVectorizer(), LogisticRegression(C=10))
+    model.fit(docs, labels)
+    table = Table(
+        [
+            ("documents", 20, "s"),
+            ("lengths", 7, "d"),
+            ("sklime ms/doc", 13, ".2f"),
+            ("lime ms/doc", 11, ".0f"),
+            ("lime / sklime", 13, ".0f"),
+        ]
+    )
+    table.header()
+    cases = {
+        "one length (50)": [50] * args.length_docs,
+        "lengths 20 to 80": np.linspace(20, 80, args.length_docs).round().astype(int),
+    }
+    for name, words in cases.items():
+        picked = distinct_words(words)
+        fast, _ = sklime_per_doc(
+            FrozenEstimator(model), picked, docs, SETTINGS["all words"][1]
+        )
+        step = max(len(picked) // args.lime_docs, 1)
+        lime_s, _ = lime_per_doc(model, picked[::step][: args.lime_docs], None)
+        table.row([name, len(set(words)), 1e3 * fast, 1e3 * lime_s, lime_s / fast])
+
+
 def memory(args):
     docs, labels = corpus(60)
     model = make_pipeline(TfidfVectorizer(), LogisticRegression(C=10))
@@ -176,7 +236,7 @@ def memory(args):
     )
 
 
-SECTIONS = {"speed": speed, "memory": memory}
+SECTIONS = {"speed": speed, "lengths": lengths, "memory": memory}
 
 
 def main():
@@ -184,6 +244,7 @@ def main():
     parser.add_argument("--words", nargs="+", type=int, default=[60, 300])
     parser.add_argument("--docs", type=int, default=20)
     parser.add_argument("--lime-docs", type=int, default=5)
+    parser.add_argument("--length-docs", type=int, default=60)
     parser.add_argument("--n-memory", type=int, default=10_000)
     run_sections(parser, SECTIONS)
 
