@@ -574,7 +574,7 @@ class InstancePlan:
         size = keep.shape[1]
         design = keep.astype(float)[None] if size else np.zeros((1, len(keep), 1))
         width = design.shape[-1]
-        distance = self.DISTANCE_SCALE * cosine_distance(keep)
+        distance = self.DISTANCE_SCALE * cosine_distance(design[0, :, :size])
         return Sample(
             design,
             exponential_kernel(distance, self.kernel_width)[None],
@@ -591,7 +591,8 @@ def cosine_distance(keep):
 
     Parameters
     ----------
-    keep : ndarray of shape (n_samples, d), dtype bool
+    keep : ndarray of shape (n_samples, d)
+        Booleans, or zeros and ones (counted exactly by one mat-vec).
 
     Returns
     -------
@@ -609,7 +610,7 @@ def cosine_distance(keep):
     d = keep.shape[1]
     if d == 0:
         return np.zeros(keep.shape[0])
-    return 1.0 - np.sqrt(keep.sum(axis=1) / d)
+    return 1.0 - np.sqrt(keep @ np.ones(d) / d)
 
 
 def block_uniforms(num_samples, width, key):
