@@ -474,13 +474,15 @@ def _alone(function, *args):
 def explain_instances(plan, with_errors=False):
     """Explain instances that each have their own components (documents, images).
 
-    Instances are grouped by their number of components: the perturbations
-    of an instance, and so its design and kernel weights, depend only on the
-    shared noise and that number, so each group shares one design and its
-    weighted Gram matrix is formed once. Each group is cut into chunks sized
-    from ``working_memory``. An instance's numbers depend only on the
-    instance and the shared noise, not on the batch, its order, chunking or
-    ``n_jobs``.
+    The perturbations of an instance, and so its design and kernel weights,
+    depend only on the shared noise and its number of components. Instances
+    are sorted by that number and cut into chunks sized from
+    ``working_memory``, whatever their sizes: a chunk queries the model once
+    for all its instances, forms the design, weights and weighted Gram
+    matrix of each of its sizes once, and computes every product with an
+    instance's own numbers for that instance alone. An instance's numbers
+    therefore depend only on the instance and the shared noise, not on the
+    batch, its order, chunking or ``n_jobs``.
 
     Parameters
     ----------
@@ -490,9 +492,9 @@ def explain_instances(plan, with_errors=False):
         ``verbose``, ``settings`` (:class:`SurrogateSettings`), ``kernel_width``
         and the methods ``chunk_floats(size, with_errors)`` (float64 values a
         chunk holds per instance), ``take(items)`` (the plan of the instances
-        at positions ``items`` alone) and ``sample(items, size)`` (the
-        :class:`Sample` of the instances at positions ``items``, which all
-        have ``size`` components, with a design shared by all of them).
+        at positions ``items`` alone) and ``samples()`` (for each size of its
+        instances, their positions and their :class:`Sample`, with the design
+        of that size common to all of them).
     with_errors : bool, default=False
         Also compute the coefficients' standard errors.
 
@@ -507,28 +509,50 @@ def explain_instances(plan, with_errors=False):
     sizes = np.asarray(plan.sizes)
     in_parallel = effective_n_jobs(plan.n_jobs) > 1
     run = partial(_alone, _instance_chunk) if in_parallel else _instance_chunk
-    chunks = []
-    for size in np.unique(sizes):
-        members = np.flatnonzero(sizes == size)
-        floats = plan.chunk_floats(int(size), with_errors)
-        n_chunk = _rows_per_chunk(floats, len(members), plan.n_jobs)
-        chunks += [(members[b], int(size)) for b in gen_batches(len(members), n_chunk)]
+    chunks = _instance_chunks(plan, with_errors)
     # Each task carries its own instances only (a worker is not sent the
     # whole batch), taken as the task is dispatched.
-    tasks = (
-        delayed(run)(plan.take(items), size, with_errors) for items, size in chunks
-    )
-    order = [items for items, _ in chunks]
+    tasks = (delayed(run)(plan.take(items), with_errors) for items in chunks)
     progress = Progress(len(sizes), plan.verbose)
     results, width = {}, max(int(sizes.max(initial=0)), 1)
-    for items, part in zip(order, _dispatch(plan.n_jobs, tasks), strict=True):
-        _place(results, items, part, len(sizes), width)
+    for items, groups in zip(chunks, _dispatch(plan.n_jobs, tasks), strict=True):
+        for members, part in groups:
+            _place(results, items[members], part, len(sizes), width)
         progress.update(len(items))
     ess, starved_rows = results.pop("effective_sample_size"), results.pop("starved")
     n_coef = np.minimum(sizes, plan.settings.num_features or sizes) + 1
     _warn_small_samples(ess, starved_rows, plan.num_samples, n_coef, plan.kernel_width)
     results["effective_sample_size"] = ess
     return results
+
+
+def _instance_chunks(plan, with_errors):
+    """Positions of each chunk's instances, taken in order of size.
+
+    Sorted by size, the instances of a size fall in as few chunks as
+    possible, where they share their design. A chunk holds no more instances
+    than fit in ``working_memory`` (and, with several workers, than
+    :func:`_rows_per_chunk` allows) if all were as large as its largest.
+
+    Returns
+    -------
+    chunks : list of ndarray of int
+    """
+    sizes = np.asarray(plan.sizes)
+    order = np.argsort(sizes, kind="stable")
+    chunks, start, stop = [], 0, 0
+    for size, count in zip(*np.unique(sizes, return_counts=True), strict=True):
+        floats = plan.chunk_floats(int(size), with_errors)
+        limit = _rows_per_chunk(floats, len(sizes), plan.n_jobs)
+        while count:
+            if stop - start >= limit:
+                chunks.append(order[start:stop])
+                start = stop
+            taken = min(count, limit - (stop - start))
+            stop, count = stop + taken, count - taken
+    if stop > start:
+        chunks.append(order[start:stop])
+    return chunks
 
 
 class InstancePlan:
@@ -540,7 +564,9 @@ class InstancePlan:
     between the indicators and all ones. Subclasses give the noise (an object
     whose ``keep(size)`` returns the kept indicators), ``DISTANCE_SCALE``,
     ``_input_floats`` (for :meth:`chunk_floats`), ``_keep_only`` (for
-    :meth:`take`) and the model's outputs (``_predict`` and ``_outputs``).
+    :meth:`take`) and the model's outputs on all the plan's instances
+    (``_predict()``) and on their perturbations (``_outputs(keeps,
+    prediction)``, with each instance's kept indicators).
 
     Parameters
     ----------
@@ -570,12 +596,14 @@ class InstancePlan:
     def chunk_floats(self, size, with_errors):
         """Float64 values a chunk holds per instance of ``size`` components.
 
-        Outputs, weights and distances per perturbation (and the influences
-        of the standard errors), the surrogates' systems, and the perturbed
-        inputs (``_input_floats()``).
+        Per perturbation: the model's outputs (with the copy for their size
+        and two scaled copies), weights and distances, the design of its size
+        and its weighted copy (when no other instance of the chunk has that
+        size), and the influences of the standard errors. Then the
+        surrogates' systems, and the perturbed inputs (``_input_floats()``).
         """
         s, k = self.num_samples, self.n_outputs
-        per_sample = 3 * k + 2 + (2 * size if with_errors else 0)
+        per_sample = 4 * k + 2 + 2 * size + (2 * size if with_errors else 0)
         return s * per_sample + 4 * k * size * size + self._input_floats()
 
     def take(self, items):
@@ -596,26 +624,43 @@ class InstancePlan:
         part._keep_only(items, int(part.sizes.max(initial=0)))
         return part
 
-    def sample(self, items, size):
-        """The :class:`Sample` of the instances at ``items``, of ``size`` components.
+    def samples(self):
+        """The :class:`Sample` of the plan's instances of each size.
 
-        Their perturbations, design and weights depend only on ``size``: the
-        design is common, and only the model's outputs differ. An instance
-        without components gets one inactive column.
+        One model call gets the instances' own outputs and one their
+        perturbations' (whatever their sizes). The perturbations, design and
+        weights of an instance depend only on its size, and are formed once
+        per size; only the model's outputs differ between the instances of a
+        size. An instance without components gets one inactive column.
+
+        Yields
+        ------
+        members : ndarray of int
+            Positions of the instances of one size.
+        sample : Sample
+            Their sample, with the design of that size common to all.
         """
-        keep = self.noise.keep(size)
-        prediction = self._predict(items)
-        output = self._outputs(items, keep, prediction)
-        width = max(size, 1)
-        design = np.zeros((1, self.num_samples, width))
-        design[0, :, :size] = keep
-        distance = self.DISTANCE_SCALE * cosine_distance(keep)
+        keeps = {size: self.noise.keep(size) for size in np.unique(self.sizes).tolist()}
+        prediction = self._predict()
+        output = self._outputs(
+            [keeps[size] for size in self.sizes.tolist()], prediction
+        )
+        for size, keep in keeps.items():
+            members = np.flatnonzero(self.sizes == size)
+            yield members, self._sample(keep, output[members], prediction[members])
+
+    def _sample(self, keep, output, prediction):
+        """The :class:`Sample` of instances of the size of ``keep``."""
+        size = keep.shape[1]
+        design = keep.astype(float)[None] if size else np.zeros((1, len(keep), 1))
+        width = design.shape[-1]
+        distance = self.DISTANCE_SCALE * cosine_distance(design[0, :, :size])
         return Sample(
             design,
             exponential_kernel(distance, self.kernel_width)[None],
             output,
             prediction,
-            np.ones((len(items), width)),
+            np.ones((len(prediction), width)),
             np.arange(width) < size,
             common=True,
         )
@@ -626,7 +671,8 @@ def cosine_distance(keep):
 
     Parameters
     ----------
-    keep : ndarray of shape (n_samples, d), dtype bool
+    keep : ndarray of shape (n_samples, d)
+        Booleans, or zeros and ones (counted exactly by one mat-vec).
 
     Returns
     -------
@@ -644,7 +690,7 @@ def cosine_distance(keep):
     d = keep.shape[1]
     if d == 0:
         return np.zeros(keep.shape[0])
-    return 1.0 - np.sqrt(keep.sum(axis=1) / d)
+    return 1.0 - np.sqrt(keep @ np.ones(d) / d)
 
 
 def block_uniforms(num_samples, width, key):
@@ -678,19 +724,28 @@ _UNIFORM_BLOCK = 64
 
 
 @own_arithmetic()
-def _instance_chunk(plan, size, with_errors):
-    """Explain every instance of a plan, all of ``size`` components.
+def _instance_chunk(plan, with_errors):
+    """Explain every instance of a plan, whatever their numbers of components.
 
     See :func:`explain_instances`.
+
+    Returns
+    -------
+    groups : list of (ndarray of int, dict of ndarray)
+        For each size, the positions of its instances in the plan and their
+        results (as :func:`surrogate_parts` returns them, without
+        ``abs_influence``).
     """
-    sample = plan.sample(np.arange(len(plan.sizes)), size)
-    parts, _ = surrogate_parts(sample, plan.settings, with_errors)
-    parts.pop("abs_influence", None)
-    return parts
+    groups = []
+    for members, sample in plan.samples():
+        parts, _ = surrogate_parts(sample, plan.settings, with_errors)
+        parts.pop("abs_influence", None)
+        groups.append((members, parts))
+    return groups
 
 
 def _place(results, items, part, n, width):
-    """Copy a chunk's arrays into the batch's, padding the component axis."""
+    """Copy a group's arrays into the batch's, padding the component axis."""
     for key, value in part.items():
         if key not in results:
             shape = (n, value.shape[1], width) if value.ndim == 3 else value.shape

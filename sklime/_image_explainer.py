@@ -376,29 +376,31 @@ class _ImagePlan(InstancePlan):
         self.labels = [self.labels[i] for i in items]
         self.noise = self.noise.narrow(width)
 
-    def _predict(self, items):
-        """The model's output on the images at ``items``."""
-        return self.box(self.model_input(self.images[items]))
+    def _predict(self):
+        """The model's output on the images."""
+        return self.box(self.model_input(self.images))
 
-    def _outputs(self, items, keep, prediction):
+    def _outputs(self, keeps, prediction):
         """The model's output on the perturbations, (n, num_samples, n_outputs).
 
-        Each image's perturbations go to the model in batches of their own;
-        an ensemble, whose every call has a cost of its own, gets batches
-        that run on from one image of the chunk to the next.
+        ``keeps`` holds each image's kept segments. Each image's
+        perturbations go to the model in batches of their own; an ensemble,
+        whose every call has a cost of its own, gets batches that run on
+        from one image to the next.
         """
         del prediction
-        groups = [list(items)] if self.box.ensemble else [[i] for i in items]
-        output = np.concatenate([self._group_outputs(g, keep) for g in groups])
-        return output.reshape(len(items), len(keep), -1)
+        n = len(self.images)
+        groups = [list(range(n))] if self.box.ensemble else [[i] for i in range(n)]
+        output = np.concatenate([self._group_outputs(g, keeps) for g in groups])
+        return output.reshape(n, self.num_samples, -1)
 
-    def _group_outputs(self, group, keep):
+    def _group_outputs(self, group, keeps):
         """The model's output on the perturbations of images ``group``, in order.
 
         A batch of perturbed images fits in ``working_memory``, so that a
         thousand large images are never built at once.
         """
-        s = len(keep)
+        s = self.num_samples
         # A perturbed image and its mask (one byte per value), twice over
         # for the model's own copies.
         image = self.images[group[0]]
@@ -408,26 +410,26 @@ class _ImagePlan(InstancePlan):
         # One batch of perturbed images at a time: none outlives its call.
         parts = [
             self.box(
-                self.model_input(self._perturbed(group, keep, start, batch, fills))
+                self.model_input(self._perturbed(group, keeps, start, batch, fills))
             )
             for start in range(0, len(group) * s, batch)
         ]
         return np.concatenate(parts)
 
-    def _perturbed(self, group, keep, start, batch, fills):
+    def _perturbed(self, group, keeps, start, batch, fills):
         """Perturbed images ``start`` to ``start + batch`` of images ``group``.
 
         The perturbations of ``group[g]`` are numbered from ``g * num_samples``;
         ``fills`` keeps each image's fill once made.
         """
-        s = len(keep)
+        s = self.num_samples
         stop = min(start + batch, len(group) * s)
         pieces = []
         for g in range(start // s, (stop - 1) // s + 1):
             i = group[g]
             if i not in fills:
                 fills[i] = fill_image(self.images[i], self.labels[i], self.hide_color)
-            rows = keep[max(start - g * s, 0) : min(stop - g * s, s)]
+            rows = keeps[i][max(start - g * s, 0) : min(stop - g * s, s)]
             pieces.append(
                 perturbed_images(self.images[i], self.labels[i], fills[i], rows)
             )

@@ -204,11 +204,13 @@ def weighted_moments(
         y_squares = (weighted_y * Y).sum(axis=1)
     elif common:
         # One design and weights for every row (documents or images with as
-        # many components): their one Gram matrix, and per-row cross moments.
+        # many components): their one Gram matrix, and each row's cross
+        # moments by a product of its own, whose shape is the same whatever
+        # the number of rows.
         x_shift = 0.0
-        second, x_sum, total_w = _per_row_moments(X, w, Y[:1])[:3]
+        second, x_sum, total_w = _common_moments(X[0], w[0])
         weighted_y = Y * w[:, :, None]
-        x_y = _design_products(weighted_y, X[0])
+        x_y = stacked_matmul(np.swapaxes(weighted_y, 1, 2), X)
         y_sum = weighted_y.sum(axis=1)
         y_squares = (weighted_y * Y).sum(axis=1)
     else:  # indicators and standard noise: bounded, no shift needed
@@ -233,6 +235,27 @@ def weighted_moments(
         y_mean + y_shift,
         operator,
     )
+
+
+def _common_moments(x, w):
+    """Raw weighted moments of one design with one set of weights.
+
+    The Gram matrix is one symmetric product of the design, scaled by the
+    square roots of the weights, with itself (half a general product).
+
+    Parameters
+    ----------
+    x : ndarray of shape (n_samples, n_features)
+    w : ndarray of shape (n_samples,)
+
+    Returns
+    -------
+    second : ndarray of shape (1, n_features, n_features)
+    x_sum : ndarray of shape (1, n_features)
+    total_w : ndarray of shape (1, 1)
+    """
+    z = x * np.sqrt(w)[:, None]
+    return (z.T @ z)[None], (w @ x)[None], np.full((1, 1), w.sum())
 
 
 #: Rows per block of :func:`_per_row_moments`: the block's weighted design

@@ -177,11 +177,48 @@ class TextNoise:
             keep = (self.count >= 0.5)[:, None]
         else:
             removed = 1 + np.floor(self.count * (d - 1)).astype(np.intp)
-            priority = self.priority[:, :d]
-            order = np.sort(priority, axis=1)
-            keep = priority > order[np.arange(len(removed)), removed - 1][:, None]
+            keep = above_order_statistic(self.priority[:, :d], removed)
         keep[0] = True
         return keep
+
+
+def above_order_statistic(values, rank):
+    """Which values of each row exceed the row's ``rank``-th smallest.
+
+    The rows are sorted in single precision, about twice as fast as in
+    double for rows of more than 64 values. Rounding keeps the order of the
+    values but can make neighbours equal: a row whose ``rank``-th smallest
+    rounds to the value of the next one is decided in double precision, so
+    the answer is always that of the values themselves.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_rows, d)
+    rank : ndarray of shape (n_rows,), dtype int
+        Between 1 and ``d - 1``.
+
+    Returns
+    -------
+    above : ndarray of shape (n_rows, d), dtype bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklime._text import above_order_statistic
+    >>> values = np.array([[0.3, 0.1, 0.2], [1.0, 1.0 + 1e-12, 0.5]])
+    >>> above_order_statistic(values, np.array([1, 2])).tolist()
+    [[True, False, True], [False, True, False]]
+    """
+    rows = np.arange(len(values))
+    single = values.astype(np.float32)
+    order = np.sort(single, axis=1)
+    above = single > order[rows, rank - 1][:, None]
+    tied = np.flatnonzero(order[rows, rank] == order[rows, rank - 1])
+    if tied.size:
+        exact = np.sort(values[tied], axis=1)
+        threshold = exact[np.arange(tied.size), rank[tied] - 1]
+        above[tied] = values[tied] > threshold[:, None]
+    return above
 
 
 def check_documents(X):

@@ -358,24 +358,24 @@ class _TextPlan(InstancePlan):
         self.documents = [self.documents[i] for i in items]
         self.noise = self.noise.narrow(width)
 
-    def _predict(self, items):
-        """The model's output on the documents at ``items``."""
-        return self.box([self.documents[i].text for i in items])
+    def _predict(self):
+        """The model's output on the documents."""
+        return self.box([document.text for document in self.documents])
 
-    def _outputs(self, items, keep, prediction):
+    def _outputs(self, keeps, prediction):
         """The model's output on every perturbation, (n, num_samples, n_outputs).
 
-        Documents without words are not perturbed: their output is their
-        prediction. The others go through the vectorizer shortcut where it
-        is exact, else through strings; one model call for each.
+        ``keeps`` holds each document's kept words. Documents without words
+        are not perturbed: their output is their prediction. The others go
+        through the vectorizer shortcut where it is exact, else through
+        strings; one model call for each.
         """
-        documents = [self.documents[i] for i in items]
         s = self.num_samples
         output = np.repeat(prediction[:, None, :], s, axis=1)
-        if keep.shape[1] == 0:
-            return output
         fast, fast_counts, slow = [], [], []
-        for i, document in enumerate(documents):
+        for i, document in enumerate(self.documents):
+            if document.n_components == 0:
+                continue
             counts = None
             if self.shortcut is not None:
                 counts = self.shortcut.word_counts(document, self.mask_string)
@@ -385,13 +385,17 @@ class _TextPlan(InstancePlan):
                 fast.append(i)
                 fast_counts.append(counts)
         if fast:
-            model_input = shortcut_input(self.shortcut, keep, fast_counts)
+            model_input = shortcut_input(
+                self.shortcut, [keeps[i] for i in fast], fast_counts
+            )
             output[fast] = self.tail_box(model_input).reshape(len(fast), s, -1)
         if slow:
             texts = [
                 text
                 for i in slow
-                for text in documents[i].perturbed_texts(keep, self.mask_string)
+                for text in self.documents[i].perturbed_texts(
+                    keeps[i], self.mask_string
+                )
             ]
             output[slow] = self.box(texts).reshape(len(slow), s, -1)
         return output

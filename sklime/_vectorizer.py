@@ -295,15 +295,14 @@ def _context_free_tokens(vectorizer):
     )
 
 
-def shortcut_input(shortcut, keep, counts):
+def shortcut_input(shortcut, keeps, counts):
     """The pipeline tail's input for several documents' perturbations.
 
-    ``keep`` holds the perturbations, shared by documents of as many
-    components, and ``counts`` each document's :class:`WordCounts`. The rows
-    are assembled directly in CSR form, sorted and without zeros, as the
-    vectorizer makes them.
+    ``keeps`` holds each document's perturbations (its kept words) and
+    ``counts`` its :class:`WordCounts`. The rows are assembled directly in
+    CSR form, sorted and without zeros, as the vectorizer makes them.
     """
-    parts = [c.sparse_rows(keep) for c in counts]
+    parts = [c.sparse_rows(keep) for c, keep in zip(counts, keeps, strict=True)]
     data, indices, lengths = zip(*parts, strict=True)
     indptr = np.concatenate([[0], np.cumsum(np.concatenate(lengths))])
     matrix = sp.csr_matrix(

@@ -6,6 +6,7 @@ import re
 import numpy as np
 import pytest
 import scipy.sparse as sp
+import sklearn
 from sklearn.base import clone
 from sklearn.feature_extraction.text import (
     CountVectorizer,
@@ -17,6 +18,9 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import make_pipeline
 
 from sklime import LimeTextExplainer, ModelFunction, TextExplanation, _engine
+from sklime._engine import cosine_distance
+from sklime._kernels import exponential_kernel
+from sklime._text import TextNoise, above_order_statistic
 
 SIGNAL = {"great": 1, "awful": 0}
 
@@ -197,7 +201,7 @@ def test_same_numbers_whatever_the_batch(corpus, tfidf_model):
 
 
 def test_each_chunk_is_sent_its_own_documents_only(corpus, tfidf_model, monkeypatch):
-    """A parallel worker gets its chunk's documents and noise, not the batch's."""
+    """A worker gets its chunk's documents and noise, not the batch's."""
     docs, _ = corpus
     docs = docs[:9] + ["", "lonely"]
     lime = LimeTextExplainer(
@@ -206,19 +210,126 @@ def test_each_chunk_is_sent_its_own_documents_only(corpus, tfidf_model, monkeypa
     expected = lime.transform(docs).toarray()
     sent = []
 
-    def recording(plan, size, with_errors):
-        sent.append((size, [d.n_components for d in plan.documents]))
-        assert plan.noise.priority.shape[1] == size
-        return chunk(plan, size, with_errors)
+    def recording(plan, with_errors):
+        sizes = [d.n_components for d in plan.documents]
+        sent.append(sizes)
+        assert plan.noise.priority.shape[1] == max(sizes)
+        return chunk(plan, with_errors)
 
     chunk = _engine._instance_chunk
     monkeypatch.setattr(_engine, "_instance_chunk", recording)
-    np.testing.assert_array_equal(lime.transform(docs).toarray(), expected)
-    assert sorted(n for _, sizes in sent for n in sizes) == sorted(
+    with sklearn.config_context(working_memory=0.25):  # a few documents per chunk
+        np.testing.assert_array_equal(lime.transform(docs).toarray(), expected)
+    assert sorted(n for sizes in sent for n in sizes) == sorted(
         len(set(re.findall(r"\w+", d)))
         for d in docs  # bow: distinct words
     )
-    assert all(set(sizes) == {size} for size, sizes in sent)
+    # Chunks take the documents by size, several sizes to a chunk.
+    assert len(sent) > 1 and any(len(set(sizes)) > 1 for sizes in sent)
+    assert all(max(a) <= min(b) for a, b in zip(sent[:-1], sent[1:], strict=True))
+
+
+#: Per-document results of ``explain``, compared bit for bit.
+_FIELDS = (
+    "word_coef",
+    "standard_error",
+    "selected",
+    "intercept",
+    "score",
+    "local_prediction",
+    "model_prediction",
+    "effective_sample_size",
+)
+
+
+def _own_numbers(explanation, row):
+    """A document's results, its per-word arrays cut to its own words."""
+    width = len(explanation.words[row])
+    numbers = []
+    for field in _FIELDS:
+        value = getattr(explanation, field)[row]
+        if value.ndim == 2:  # per word: the padding beyond its words is empty
+            assert not value[:, width:].any()
+            value = value[:, :width]
+        numbers.append(value)
+    return numbers
+
+
+def test_documents_of_every_length_get_their_own_numbers(corpus, tfidf_model):
+    """Whatever the lengths of the other documents, their order, the chunks or
+    the workers, a document's explanation has the same bits as alone."""
+    docs, _ = corpus
+    docs = docs[:12] + ["", "lonely", " ".join(docs[12:16])]
+    lime = LimeTextExplainer(
+        FrozenEstimator(tfidf_model), num_samples=300, num_features=5, random_state=1
+    ).fit(docs)
+    alone = [_own_numbers(lime.explain([d]), 0) for d in docs]
+    batches = {"whole": lime.explain(docs)}
+    batches["reversed"] = lime.explain(docs[::-1])
+    with sklearn.config_context(working_memory=2):  # a few documents per chunk
+        batches["chunked"] = lime.explain(docs)
+    batches["parallel"] = lime.set_params(n_jobs=2).explain(docs)
+    for name, explanation in batches.items():
+        for row in range(len(docs)):
+            position = len(docs) - 1 - row if name == "reversed" else row
+            for got, expected in zip(
+                _own_numbers(explanation, position), alone[row], strict=True
+            ):
+                np.testing.assert_array_equal(got, expected, err_msg=name)
+
+
+def test_a_document_gets_the_ridge_fit_of_its_own_perturbations():
+    """Batched with longer and shorter documents, a document's surrogate is the
+    weighted ridge fit on its own words' perturbations, and nothing else."""
+    rng = np.random.default_rng(0)
+    vocabulary = [f"v{i}" for i in range(90)]
+    weights = dict(zip(vocabulary, rng.normal(size=len(vocabulary)), strict=True))
+
+    def model(docs):
+        return np.tanh([sum(weights[w] for w in set(d.split())) for d in docs])
+
+    docs = [" ".join(rng.choice(vocabulary, m, replace=False)) for m in (3, 17, 40)]
+    lime = LimeTextExplainer(
+        ModelFunction(model), num_samples=1000, random_state=0
+    ).fit(docs)
+    explanation = lime.explain(docs)
+    for row, words in enumerate(explanation.words):
+        m = len(words)
+        keep = TextNoise.draw(lime.num_samples, m, lime.noise_seed_).keep(m)
+        y = model([" ".join(np.array(words)[kept]) for kept in keep])
+        w = exponential_kernel(100 * cosine_distance(keep), lime.kernel_width)
+        x = keep.astype(float)
+        x_mean, y_mean = w @ x / w.sum(), w @ y / w.sum()
+        centred = x - x_mean
+        gram = centred.T @ (w[:, None] * centred)
+        # lime's ridge penalty, and the solver's relative loading
+        loading = lime.alpha + 1e-10 * max(np.abs(np.diag(gram)).mean(), 1.0)
+        coef = np.linalg.solve(
+            gram + loading * np.eye(m), centred.T @ (w * (y - y_mean))
+        )
+        np.testing.assert_allclose(explanation.word_coef[row, 0, :m], coef, rtol=1e-9)
+        np.testing.assert_allclose(
+            explanation.intercept[row, 0], y_mean - x_mean @ coef, rtol=1e-9
+        )
+        assert not explanation.word_coef[row, 0, m:].any()
+        assert not explanation.selected[row, 0, m:].any()
+        assert explanation.selected[row, 0, :m].all()
+
+
+def test_kept_words_follow_the_order_of_the_priorities_themselves():
+    """Sorted in single precision, which rounds neighbours to one value, the
+    priorities keep the words their double precision order keeps."""
+    rng = np.random.default_rng(0)
+    values = rng.random((3000, 90))
+    values[:, 1] = values[:, 0] + 1e-12  # equal once rounded
+    values[:1000, 2] = values[:1000, 0]  # equal
+    for d in (2, 3, 64, 65, 90):
+        rank = rng.integers(1, d, len(values))
+        order = np.sort(values[:, :d], axis=1)
+        threshold = order[np.arange(len(values)), rank - 1][:, None]
+        np.testing.assert_array_equal(
+            above_order_statistic(values[:, :d], rank), values[:, :d] > threshold
+        )
 
 
 def test_random_state_reproducible_and_matters(corpus, tfidf_model):
