@@ -11,6 +11,9 @@ turns those and a batch of rows into per-row arrays:
    with :class:`sklearn.utils.parallel.Parallel`; each chunk builds its
    neighbourhoods (querying the model once under local and mask sampling),
    weights them, and solves all its surrogates at once.
+
+Scores evaluate the surrogates on fresh perturbations, in chunks of rows too
+(:func:`evaluate_surrogates`).
 """
 
 import copy
@@ -66,9 +69,7 @@ class _Shared:
         return _Shared(self.points, self.output, self.prediction[batch])
 
 
-def explain_rows(
-    explainer, rows, *, with_errors=False, evaluation=None, own_kernel=False
-):
+def explain_rows(explainer, rows, *, with_errors=False):
     """Explain every row of ``rows``.
 
     Parameters
@@ -80,19 +81,6 @@ def explain_rows(
     with_errors : bool, default=False
         Also compute the coefficients' standard errors (costs about as much
         again as the surrogate fit).
-    evaluation : Noise or None, default=None
-        Fresh noise of the evaluation neighbourhood: also return each row's
-        weighted squared errors of the surrogate on it (``fidelity_sse``) and
-        weighted total sum of squares (``fidelity_sst``), both divided by the
-        square of ``fidelity_scale`` (the row's largest absolute model
-        output, so that they cannot overflow), and the effective sample size
-        of the evaluation weights (``fidelity_ess``), weighted by the kernel
-        of width ``explainer.fidelity_width_`` (see
-        :meth:`LimeExplainer.score`).
-    own_kernel : bool, default=False
-        Draw and weight the evaluation points with the explainer's own kernel
-        and ``kernel_width_`` instead (the adherence of
-        :func:`sklime.metrics.lime_scorers`).
 
     Returns
     -------
@@ -117,11 +105,6 @@ def explain_rows(
             design, shared_weights=explainer.sampling != "marginal"
         )
     )
-    fresh = None
-    if evaluation is not None:
-        weighting = _evaluation_weighting(explainer, own_kernel)
-        evaluation = _from_kernel(explainer, evaluation, weighting[1])
-        fresh = _marginal_outputs(explainer, evaluation, rows, shared)
     batches = gen_batches(
         len(rows), _chunk_rows(explainer, len(rows), prepared, with_errors)
     )
@@ -133,9 +116,6 @@ def explain_rows(
             (noise, _take(shared, batch)),
             prepared,
             with_errors,
-            None
-            if evaluation is None
-            else (evaluation, _take(fresh, batch), weighting),
         )
         for batch in batches
     ]
@@ -146,7 +126,7 @@ def explain_rows(
         abs_influence = abs_influence + part.pop("abs_influence", 0.0)
         parts.append(part)
         progress.update(len(part["coef"]))
-    results = {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
+    results = _concatenate(parts)
     if with_errors:
         results["abs_influence"] = abs_influence
     _warn_small_samples(
@@ -156,9 +136,12 @@ def explain_rows(
         _n_coef(explainer),
         explainer.kernel_width_,
     )
-    if evaluation is not None:
-        _warn_narrow_evaluation(explainer, results.pop("fidelity_ess"), own_kernel)
     return results
+
+
+def _concatenate(parts):
+    """Per-row arrays of the chunks, stacked in the order of the chunks."""
+    return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
 
 
 def _check_n_jobs(n_jobs):
@@ -603,7 +586,7 @@ def _instance_chunk(plan, size, with_errors):
     See :func:`explain_instances`.
     """
     sample = plan.sample(np.arange(len(plan.sizes)), size)
-    parts, _ = surrogate_parts(sample, plan.settings, with_errors)
+    parts = surrogate_parts(sample, plan.settings, with_errors)
     parts.pop("abs_influence", None)
     return parts
 
@@ -621,14 +604,13 @@ def _place(results, items, part, n, width):
             target[items] = value
 
 
-def _explain_chunk(explainer, rows, sample, prepared, with_errors, evaluation):
+def _explain_chunk(explainer, rows, sample, prepared, with_errors):
     """Explain one chunk of rows: perturb, query the model, fit surrogates.
 
     ``sample`` is a pair of the noise and, under marginal sampling, the
-    :class:`_Shared` model outputs on it; ``evaluation`` (or None) is such a
-    pair followed by the kernel and width that weight it. ``prepared``
-    is the :class:`~sklime._surrogate.SharedDesign` when no design column
-    depends on the row, else None.
+    :class:`_Shared` model outputs on it. ``prepared`` is the
+    :class:`~sklime._surrogate.SharedDesign` when no design column depends on
+    the row, else None.
 
     Returns
     -------
@@ -649,7 +631,7 @@ def _explain_chunk(explainer, rows, sample, prepared, with_errors, evaluation):
         explainer.kernel_width_,
     )
     iterative = _iterative(explainer, prepared)
-    parts, fits = surrogate_parts(
+    parts = surrogate_parts(
         Sample(
             neighbourhood.design,
             weights,
@@ -669,8 +651,6 @@ def _explain_chunk(explainer, rows, sample, prepared, with_errors, evaluation):
         iterative=iterative,
         kernel_sampled=explainer.sampling == "gaussian",
     )
-    if evaluation is not None:
-        parts.update(_fidelity(explainer, rows, evaluation, fits))
     return parts
 
 
@@ -754,7 +734,6 @@ def surrogate_parts(
         ``local_prediction`` and ``model_prediction`` of shape
         (n, n_outputs); ``effective_sample_size`` and ``starved`` of shape
         (n,).
-    fits : Surrogates
     """
     # The model's outputs are divided by a power of two near their largest
     # absolute value (per row), which leaves every number exactly as it was
@@ -824,7 +803,7 @@ def surrogate_parts(
         parts.update(
             standard_error=errors.standard_error, abs_influence=errors.abs_influence
         )
-    return parts, fits
+    return parts
 
 
 def _output_scale(output):
@@ -876,11 +855,69 @@ def _iterative(explainer, prepared):
     )
 
 
-def _fidelity(explainer, rows, evaluation, fits):
+def evaluate_surrogates(explainer, rows, surrogates, evaluation, *, own_kernel=False):
+    """Weighted squared errors of the rows' surrogates on fresh evaluation points.
+
+    The rows go in chunks sized from ``working_memory`` (a row needs about
+    what its explanation needs), dispatched as :func:`explain_rows`'s are;
+    each row's numbers depend only on the row, its surrogate and the
+    evaluation noise, not on the chunks or ``n_jobs``.
+
+    Parameters
+    ----------
+    explainer : LimeExplainer
+        A fitted explainer.
+    rows : Rows
+        Encoded rows whose surrogates are evaluated.
+    surrogates : dict of ndarray
+        The rows' surrogates as :func:`explain_rows` returns them: ``coef``
+        of shape (n_rows, n_outputs, n_features) and ``intercept`` of shape
+        (n_rows, n_outputs).
+    evaluation : Noise
+        Fresh noise of the evaluation neighbourhood, drawn and weighted with
+        the exponential kernel of width ``explainer.fidelity_width_`` (see
+        :meth:`LimeExplainer.score`).
+    own_kernel : bool, default=False
+        Draw and weight the evaluation points with the explainer's own kernel
+        and ``kernel_width_`` instead (the adherence of
+        :func:`sklime.metrics.lime_scorers`).
+
+    Returns
+    -------
+    parts : dict of ndarray
+        Each row's weighted squared errors of the surrogate
+        (``fidelity_sse``) and weighted total sum of squares
+        (``fidelity_sst``), of shape (n_rows, n_outputs), both divided by
+        the square of ``fidelity_scale`` (shape (n_rows,): the row's largest
+        absolute model output, so that they cannot overflow).
+    """
+    _check_n_jobs(explainer.n_jobs)
+    weighting = _evaluation_weighting(explainer, own_kernel)
+    evaluation = _from_kernel(explainer, evaluation, weighting[1])
+    fresh = _marginal_outputs(explainer, evaluation, rows)
+    in_parallel = effective_n_jobs(explainer.n_jobs) > 1
+    run = partial(_alone, _fidelity) if in_parallel else _fidelity
+    tasks = [
+        delayed(run)(
+            explainer,
+            rows.take(batch),
+            (evaluation, _take(fresh, batch), weighting),
+            surrogates["coef"][batch],
+            surrogates["intercept"][batch],
+        )
+        for batch in gen_batches(len(rows), _chunk_rows(explainer, len(rows)))
+    ]
+    results = _concatenate(list(_dispatch(explainer.n_jobs, tasks)))
+    _warn_narrow_evaluation(explainer, results.pop("fidelity_ess"), own_kernel)
+    return results
+
+
+def _fidelity(explainer, rows, evaluation, coef, intercept):
     """Weighted squared errors of the surrogates on fresh evaluation points.
 
     ``evaluation`` is the noise, marginal sampling's shared outputs (or None),
-    and the kernel and width that weight the points.
+    and the kernel and width that weight the points; ``coef`` and
+    ``intercept`` are the rows' surrogates.
 
     Returns
     -------
@@ -896,9 +933,7 @@ def _fidelity(explainer, rows, evaluation, fits):
     representation = neighbourhood.design
     if neighbourhood.offset is not None:
         representation = representation + neighbourhood.offset[:, None, :]
-    surrogate = fits.intercept[:, None, :] + representation @ fits.coef.transpose(
-        0, 2, 1
-    )
+    surrogate = intercept[:, None, :] + representation @ coef.transpose(0, 2, 1)
     n_rows = len(rows)
     scale = np.abs(output).max(axis=(1, 2)) * np.ones(n_rows)
     scale = np.where(scale > 0, scale, 1.0)
