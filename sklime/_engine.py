@@ -11,6 +11,9 @@ turns those and a batch of rows into per-row arrays:
    with :class:`sklearn.utils.parallel.Parallel`; each chunk builds its
    neighbourhoods (querying the model once under local and mask sampling),
    weights them, and solves all its surrogates at once.
+
+Scores evaluate the surrogates on fresh perturbations, in chunks of rows too
+(:func:`evaluate_surrogates`).
 """
 
 import copy
@@ -109,15 +112,7 @@ class _Shared:
 
 
 @own_arithmetic()
-def explain_rows(
-    explainer,
-    rows,
-    *,
-    with_errors=False,
-    with_prediction=False,
-    evaluation=None,
-    own_kernel=False,
-):
+def explain_rows(explainer, rows, *, with_errors=False, with_prediction=False):
     """Explain every row of ``rows``.
 
     sklime's own arithmetic runs on one BLAS thread, the model's calls with
@@ -137,19 +132,6 @@ def explain_rows(
         again as the surrogate fit).
     with_prediction : bool, default=False
         Also query the model on the rows themselves (``model_prediction``).
-    evaluation : Noise or None, default=None
-        Fresh noise of the evaluation neighbourhood: also return each row's
-        weighted squared errors of the surrogate on it (``fidelity_sse``) and
-        weighted total sum of squares (``fidelity_sst``), both divided by the
-        square of ``fidelity_scale`` (the row's largest absolute model
-        output, so that they cannot overflow), and the effective sample size
-        of the evaluation weights (``fidelity_ess``), weighted by the kernel
-        of width ``explainer.fidelity_width_`` (see
-        :meth:`LimeExplainer.score`).
-    own_kernel : bool, default=False
-        Draw and weight the evaluation points with the explainer's own kernel
-        and ``kernel_width_`` instead (the adherence of
-        :func:`sklime.metrics.lime_scorers`).
 
     Returns
     -------
@@ -170,11 +152,6 @@ def explain_rows(
     )
     shared = _marginal_outputs(explainer, noise, rows, with_prediction)
     prepared = _prepared_design(explainer, noise)
-    fresh = None
-    if evaluation is not None:
-        weighting = _evaluation_weighting(explainer, own_kernel)
-        evaluation = _from_kernel(explainer, evaluation, weighting[1])
-        fresh = _marginal_outputs(explainer, evaluation, rows, False)
     batches = gen_batches(
         len(rows), _chunk_rows(explainer, len(rows), prepared, with_errors)
     )
@@ -187,9 +164,6 @@ def explain_rows(
             prepared,
             with_errors,
             with_prediction,
-            None
-            if evaluation is None
-            else (evaluation, _take(fresh, batch), weighting),
         )
         for batch in batches
     ]
@@ -200,7 +174,7 @@ def explain_rows(
         abs_influence = abs_influence + part.pop("abs_influence", 0.0)
         parts.append(part)
         progress.update(len(part["coef"]))
-    results = {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
+    results = _concatenate(parts)
     if with_errors:
         results["abs_influence"] = abs_influence
     _warn_small_samples(
@@ -210,8 +184,6 @@ def explain_rows(
         _n_coef(explainer),
         explainer.kernel_width_,
     )
-    if evaluation is not None:
-        _warn_narrow_evaluation(explainer, results.pop("fidelity_ess"), own_kernel)
     return results
 
 
@@ -230,6 +202,11 @@ def _prepared_design(explainer, noise):
         )
 
     return explainer._cache.get(("design", *noise.key), prepare)
+
+
+def _concatenate(parts):
+    """Per-row arrays of the chunks, stacked in the order of the chunks."""
+    return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
 
 
 def _check_n_jobs(n_jobs):
@@ -738,7 +715,7 @@ def _instance_chunk(plan, with_errors):
     """
     groups = []
     for members, sample in plan.samples():
-        parts, _ = surrogate_parts(sample, plan.settings, with_errors)
+        parts = surrogate_parts(sample, plan.settings, with_errors)
         parts.pop("abs_influence", None)
         groups.append((members, parts))
     return groups
@@ -758,19 +735,16 @@ def _place(results, items, part, n, width):
 
 
 @own_arithmetic()
-def _explain_chunk(
-    explainer, rows, sample, prepared, with_errors, with_prediction, evaluation
-):
+def _explain_chunk(explainer, rows, sample, prepared, with_errors, with_prediction):
     """Explain one chunk of rows: perturb, query the model, fit surrogates.
 
     Runs on one BLAS thread (in a worker process too), the model's calls
     with the caller's threads.
 
     ``sample`` is a pair of the noise and, under marginal sampling, the
-    :class:`_Shared` model outputs on it; ``evaluation`` (or None) is such a
-    pair followed by the kernel and width that weight it. ``prepared``
-    is the :class:`~sklime._surrogate.SharedDesign` when no design column
-    depends on the row, else None.
+    :class:`_Shared` model outputs on it. ``prepared`` is the
+    :class:`~sklime._surrogate.SharedDesign` when no design column depends on
+    the row, else None.
 
     Returns
     -------
@@ -794,7 +768,7 @@ def _explain_chunk(
         explainer.kernel_width_,
     )
     iterative = _iterative(explainer, prepared)
-    parts, fits = surrogate_parts(
+    parts = surrogate_parts(
         Sample(
             neighbourhood.design,
             weights,
@@ -815,8 +789,6 @@ def _explain_chunk(
         iterative=iterative,
         kernel_sampled=explainer.sampling == "gaussian",
     )
-    if evaluation is not None:
-        parts.update(_fidelity(explainer, rows, evaluation, fits))
     return parts
 
 
@@ -905,7 +877,6 @@ def surrogate_parts(
         ``local_prediction`` and ``model_prediction`` of shape
         (n, n_outputs); ``effective_sample_size`` and ``starved`` of shape
         (n,).
-    fits : Surrogates
     """
     response = (
         Response.of(sample.output) if sample.response is None else sample.response
@@ -974,7 +945,7 @@ def surrogate_parts(
         parts.update(
             standard_error=errors.standard_error, abs_influence=errors.abs_influence
         )
-    return parts, fits
+    return parts
 
 
 def _output_scale(output):
@@ -1023,11 +994,71 @@ def _iterative(explainer, prepared):
     return prepared is not None and prepared.preconditioner is not None
 
 
-def _fidelity(explainer, rows, evaluation, fits):
+@own_arithmetic()
+def evaluate_surrogates(explainer, rows, surrogates, evaluation, *, own_kernel=False):
+    """Weighted squared errors of the rows' surrogates on fresh evaluation points.
+
+    The rows go in chunks sized from ``working_memory`` (a row needs about
+    what its explanation needs), dispatched as :func:`explain_rows`'s are;
+    each row's numbers depend only on the row, its surrogate and the
+    evaluation noise, not on the chunks or ``n_jobs``.
+
+    Parameters
+    ----------
+    explainer : LimeExplainer
+        A fitted explainer.
+    rows : Rows
+        Encoded rows whose surrogates are evaluated.
+    surrogates : dict of ndarray
+        The rows' surrogates as :func:`explain_rows` returns them: ``coef``
+        of shape (n_rows, n_outputs, n_features) and ``intercept`` of shape
+        (n_rows, n_outputs).
+    evaluation : Noise
+        Fresh noise of the evaluation neighbourhood, drawn and weighted with
+        the exponential kernel of width ``explainer.fidelity_width_`` (see
+        :meth:`LimeExplainer.score`).
+    own_kernel : bool, default=False
+        Draw and weight the evaluation points with the explainer's own kernel
+        and ``kernel_width_`` instead (the adherence of
+        :func:`sklime.metrics.lime_scorers`).
+
+    Returns
+    -------
+    parts : dict of ndarray
+        Each row's weighted squared errors of the surrogate
+        (``fidelity_sse``) and weighted total sum of squares
+        (``fidelity_sst``), of shape (n_rows, n_outputs), both divided by
+        the square of ``fidelity_scale`` (shape (n_rows,): the row's largest
+        absolute model output, so that they cannot overflow).
+    """
+    _check_n_jobs(explainer.n_jobs)
+    weighting = _evaluation_weighting(explainer, own_kernel)
+    evaluation = _from_kernel(explainer, evaluation, weighting[1])
+    fresh = _marginal_outputs(explainer, evaluation, rows, False)
+    in_parallel = effective_n_jobs(explainer.n_jobs) > 1
+    run = partial(_alone, _fidelity) if in_parallel else _fidelity
+    tasks = [
+        delayed(run)(
+            explainer,
+            rows.take(batch),
+            (evaluation, _take(fresh, batch), weighting),
+            surrogates["coef"][batch],
+            surrogates["intercept"][batch],
+        )
+        for batch in gen_batches(len(rows), _chunk_rows(explainer, len(rows)))
+    ]
+    results = _concatenate(list(_dispatch(explainer.n_jobs, tasks)))
+    _warn_narrow_evaluation(explainer, results.pop("fidelity_ess"), own_kernel)
+    return results
+
+
+@own_arithmetic()
+def _fidelity(explainer, rows, evaluation, coef, intercept):
     """Weighted squared errors of the surrogates on fresh evaluation points.
 
     ``evaluation`` is the noise, marginal sampling's shared outputs (or None),
-    and the kernel and width that weight the points.
+    and the kernel and width that weight the points; ``coef`` and
+    ``intercept`` are the rows' surrogates.
 
     Returns
     -------
@@ -1043,9 +1074,7 @@ def _fidelity(explainer, rows, evaluation, fits):
     representation = neighbourhood.design
     if neighbourhood.offset is not None:
         representation = representation + neighbourhood.offset[:, None, :]
-    surrogate = fits.intercept[:, None, :] + representation @ fits.coef.transpose(
-        0, 2, 1
-    )
+    surrogate = intercept[:, None, :] + representation @ coef.transpose(0, 2, 1)
     n_rows = len(rows)
     scale = np.abs(output).max(axis=(1, 2)) * np.ones(n_rows)
     scale = np.where(scale > 0, scale, 1.0)

@@ -22,7 +22,7 @@ from ._compat import (
 from ._constraints import SURROGATE_CONSTRAINTS
 from ._dataframe import column_names, is_dataframe
 from ._discretize import fit_bin_edges
-from ._engine import explain_rows
+from ._engine import evaluate_surrogates, explain_rows
 from ._explanation import Explanation, FeatureDescriber
 from ._kernels import default_kernel_width
 from ._model import BlackBox, default_estimator, fit_black_box, needs_target
@@ -493,8 +493,7 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         reports its predictions there); under marginal sampling it is not
         queried at all after the first call.
         """
-        check_is_fitted(self)
-        rows = self.schema_.encode(self._validate(X, reset=False))
+        rows = self._rows(X)
         return explain_rows(self, rows, with_errors=False)["coef"].reshape(
             len(rows), -1
         )
@@ -512,8 +511,7 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         explanation : Explanation
             ``explanation.coef`` equals ``transform(X)``.
         """
-        check_is_fitted(self)
-        rows = self.schema_.encode(self._validate(X, reset=False))
+        rows = self._rows(X)
         merged = explain_rows(self, rows, with_errors=True, with_prediction=True)
         n_rows = len(rows)
         shape = merged["selected"].shape
@@ -577,20 +575,33 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         del y
         return self._fresh_fidelity(X, own_kernel=False)
 
-    def _fresh_fidelity(self, X, *, own_kernel):
+    def _rows(self, X):
+        """The rows of ``X`` to explain, checked and encoded."""
+        check_is_fitted(self)
+        return self.schema_.encode(self._validate(X, reset=False))
+
+    def _surrogates(self, X):
+        """The surrogates of the rows of ``X``: ``explain_rows``'s arrays."""
+        return explain_rows(self, self._rows(X))
+
+    def _fresh_fidelity(self, X, *, own_kernel, surrogates=None):
         """Pooled weighted R^2 of the surrogates on fresh perturbations.
 
         The evaluation points come from the seed fixed in ``fit``; they are
         drawn and weighted with the explainer's own kernel and width when
         ``own_kernel``, else with the exponential kernel of width
-        ``fidelity_width_``.
+        ``fidelity_width_``. ``surrogates`` are those of the rows of ``X``
+        (:meth:`_surrogates`), or None to fit them.
         """
-        check_is_fitted(self)
-        rows = self.schema_.encode(self._validate(X, reset=False))
+        rows = self._rows(X)
+        if surrogates is None:
+            surrogates = explain_rows(self, rows)
         evaluation = Noise.draw(
             self.num_samples_, self.n_features_in_, self.evaluation_seed_, self.sampler
         )
-        parts = explain_rows(self, rows, evaluation=evaluation, own_kernel=own_kernel)
+        parts = evaluate_surrogates(
+            self, rows, surrogates, evaluation, own_kernel=own_kernel
+        )
         # Rows' sums were divided by their squared scale; pool on a common one.
         relative = (parts["fidelity_scale"] / parts["fidelity_scale"].max()) ** 2
         sse = (relative[:, None] * parts["fidelity_sse"]).sum()

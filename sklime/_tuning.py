@@ -12,6 +12,7 @@ model?".
 import warnings
 from numbers import Integral, Real
 
+import joblib
 import numpy as np
 
 from ._compat import Interval, validate_params
@@ -20,16 +21,70 @@ from ._compat import Interval, validate_params
 _WIDTH_PARAM = "kernel_width"
 
 
-class _AdherenceScorer:
-    """Pooled weighted R^2 on fresh perturbations of the candidate's own kernel."""
+class _SharedSurrogates:
+    """The surrogates the adherence and fidelity scorers share.
+
+    ``GridSearchCV`` calls every scorer of :func:`lime_scorers` on the same
+    fitted explainer and held-out rows, one after the other, and the
+    adherence and the fidelity evaluate the same surrogates (each on its own
+    evaluation points). The first of the two fits them, which queries the
+    model on every perturbation of every row, and keeps them; the second
+    takes them back, so the model is queried on those perturbations once per
+    candidate instead of once per scorer. Kept surrogates are given back only
+    to a call on the same explainer, whose attributes are all the very
+    objects they were (a refit or ``set_params`` fits them anew), with rows
+    of the same content; a copy (pickled, for instance) starts empty.
+    """
+
+    def __init__(self):
+        self._kept = None
+
+    def __call__(self, explainer, X):
+        """The surrogates of the rows of ``X``, fitted or taken back."""
+        key = (explainer, dict(vars(explainer)), joblib.hash(X))
+        if self._kept is not None and _same_call(self._kept[0], key):
+            surrogates, self._kept = self._kept[1], None
+            return surrogates
+        surrogates = explainer._surrogates(X)
+        self._kept = (key, surrogates)
+        return surrogates
+
+    def __getstate__(self):
+        return {"_kept": None}
+
+
+def _same_call(kept, key):
+    """Whether two (explainer, its attributes, rows' hash) keys are the same call."""
+    (explainer, state, rows), (other, other_state, other_rows) = kept, key
+    return (
+        explainer is other
+        and rows == other_rows
+        and state.keys() == other_state.keys()
+        and all(value is other_state[name] for name, value in state.items())
+    )
+
+
+class _FreshFidelityScorer:
+    """Pooled weighted R^2 of the surrogates on fresh perturbations.
+
+    The adherence (drawn and weighted with the candidate's own kernel) or
+    the fidelity (:meth:`LimeExplainer.score`, the fixed neighbourhood).
+    """
+
+    def __init__(self, name, own_kernel, surrogates):
+        self.name = name
+        self.own_kernel = own_kernel
+        self.surrogates = surrogates
 
     def __call__(self, explainer, X, y=None):
         del y
-        _check_explainer(explainer, "adherence")
-        return explainer._fresh_fidelity(X, own_kernel=True)
+        _check_explainer(explainer, self.name)
+        return explainer._fresh_fidelity(
+            X, own_kernel=self.own_kernel, surrogates=self.surrogates(explainer, X)
+        )
 
     def __repr__(self):
-        return "adherence_scorer()"
+        return f"{self.name}_scorer()"
 
 
 class _StabilityScorer:
@@ -62,18 +117,6 @@ class _StabilityScorer:
             f"stability_scorer(n_seeds={self.n_seeds}, top_k={self.top_k}, "
             f"random_state={self.random_state!r})"
         )
-
-
-class _FidelityScorer:
-    """:meth:`LimeExplainer.score`: fidelity in the fixed neighbourhood."""
-
-    def __call__(self, explainer, X, y=None):
-        del y
-        _check_explainer(explainer, "fidelity")
-        return explainer.score(X)
-
-    def __repr__(self):
-        return "fidelity_scorer()"
 
 
 def _check_explainer(explainer, name):
@@ -141,6 +184,13 @@ def lime_scorers(*, n_seeds=3, top_k=5, random_state=None):
     its own answer: the adherence of every candidate is measured in that
     candidate's own neighbourhood.
 
+    The adherence and the fidelity evaluate the same surrogates, which the
+    scorers of one call share: scoring a candidate (``GridSearchCV`` calls
+    each scorer in turn on the same explainer and rows) fits them once, and
+    queries the model on ``n_seeds + 3`` batches of ``num_samples``
+    perturbations per row. ``GridSearchCV(..., verbose=3)`` prints the
+    scores and time of each fit as it ends.
+
     Examples
     --------
     >>> from sklearn.datasets import load_diabetes
@@ -157,10 +207,11 @@ def lime_scorers(*, n_seeds=3, top_k=5, random_state=None):
     >>> round(scorers["adherence"](lime, X[:5]), 3)  # a linear model is linear
     1.0
     """
+    surrogates = _SharedSurrogates()
     return {
-        "adherence": _AdherenceScorer(),
+        "adherence": _FreshFidelityScorer("adherence", True, surrogates),
         "stability": _StabilityScorer(n_seeds, top_k, random_state),
-        "fidelity": _FidelityScorer(),
+        "fidelity": _FreshFidelityScorer("fidelity", False, surrogates),
     }
 
 

@@ -1,10 +1,12 @@
 """Tuning the kernel width: lime_scorers, optilime_refit and the known answer."""
 
+import copy
 import pickle
 import warnings
 
 import numpy as np
 import pytest
+from sklearn import config_context
 from sklearn.base import clone
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LinearRegression
@@ -12,7 +14,8 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from sklime import LimeExplainer
+from sklime import LimeExplainer, ModelFunction
+from sklime._sampling import Noise
 from sklime.metrics import explanation_stability, lime_scorers, optilime_refit
 
 COEF = np.array([1.0, 0.8, 0.6, 0.4, 0.2, 0.0])
@@ -94,6 +97,115 @@ def test_stability_scorer_honours_random_state(data):
 def test_scorers_refuse_other_estimators(data):
     with pytest.raises(TypeError, match="'adherence' scorer .* scores a LimeExplainer"):
         lime_scorers()["adherence"](LinearRegression().fit(data, data[:, 0]), data)
+
+
+def _explainer(model, data, **params):
+    params = {"num_samples": 300, "kernel_width": 2.0, "random_state": 0, **params}
+    return LimeExplainer(model, **params).fit(data)
+
+
+def test_adherence_is_the_pooled_r2_of_a_row_by_row_computation(data):
+    # Straight from the definition: gaussian perturbations of each row from
+    # the evaluation seed, uniform weights, squared errors pooled over rows.
+    width, rows = 0.4, data[:6]
+    lime = _explainer(
+        _sine_model(data, 0.5), data, sampling="gaussian", kernel_width=width
+    )
+    explanation = lime.explain(rows)
+    normal = Noise.draw(300, data.shape[1], lime.evaluation_seed_).normal
+    mean, std = data.mean(axis=0), data.std(axis=0)
+    sse = sst = 0.0
+    for x, coef, intercept in zip(
+        rows, explanation.coef, explanation.intercept, strict=True
+    ):
+        points = x + normal * width * std
+        f = lime.estimator_.predict(points)
+        g = intercept[0] + (points - mean) / std @ coef
+        sse += np.sum((f - g) ** 2)
+        sst += np.sum((f - f.mean()) ** 2)
+    adherence = lime_scorers()["adherence"](lime, rows)
+    assert adherence == pytest.approx(1 - sse / sst, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"sampling": "gaussian"},
+        {"sampling": "marginal"},
+        {"sampling": "local", "discretizer": "quartile"},
+        {"sampling": "mask", "num_features": 3},
+        {"sampling": "gaussian", "n_jobs": 2},
+    ],
+)
+def test_shared_surrogates_give_the_numbers_of_separate_passes(data, params):
+    lime = _explainer(_sine_model(data, 1.0), data, **params)
+    rows = data[:7]
+    separate = lime._fresh_fidelity(rows, own_kernel=True), lime.score(rows)
+    scorers = lime_scorers()
+    assert (scorers["adherence"](lime, rows), scorers["fidelity"](lime, rows)) == (
+        separate
+    )
+    # In the other order, and in chunks of a row or two.
+    with config_context(working_memory=0.15):
+        fidelity = scorers["fidelity"](lime, rows)
+        assert (scorers["adherence"](lime, rows), fidelity) == separate
+
+
+def test_adherence_and_fidelity_query_the_model_on_each_perturbation_once(data):
+    sizes = []
+
+    def sine(X):
+        sizes.append(len(X))
+        return np.sin(X) @ COEF
+
+    lime = _explainer(FrozenEstimator(ModelFunction(sine)), data, sampling="gaussian")
+    rows = data[:5]
+
+    def perturbations(score):
+        sizes.clear()
+        score()
+        return sum(size for size in sizes if size > len(rows)) // (300 * len(rows))
+
+    scorers = lime_scorers()
+
+    def shared():
+        scorers["adherence"](lime, rows)
+        scorers["fidelity"](lime, rows)
+
+    def separate():
+        lime._fresh_fidelity(rows, own_kernel=True)
+        lime.score(rows)
+
+    # The explanation pass, and one evaluation pass for each scorer.
+    assert (perturbations(shared), perturbations(separate)) == (3, 4)
+
+
+def test_shared_surrogates_serve_only_the_same_explainer_and_rows(data):
+    lime = _explainer(_sine_model(data, 1.0), data, sampling="gaussian")
+    scorers = lime_scorers()
+    rows = data[:6].copy()
+
+    def fidelity_after_adherence(change):
+        scorers["adherence"](lime, rows)
+        explainer = change() or lime
+        return scorers["fidelity"](explainer, rows) == explainer.score(rows)
+
+    def redrawn():
+        other = copy.copy(lime)
+        other.noise_seed_ += 1
+        return other
+
+    before = lime.score(rows)
+    assert fidelity_after_adherence(lambda: lime.set_params(alpha=30.0))
+    assert fidelity_after_adherence(lambda: rows.__setitem__(0, rows[1]))
+    assert fidelity_after_adherence(lambda: lime.fit(data[::2]))
+    assert fidelity_after_adherence(redrawn)
+    assert lime.score(rows) != before
+    # A copy starts without the surrogates it kept, still shared by both.
+    scorers["adherence"](lime, rows)
+    restored = pickle.loads(pickle.dumps(scorers))
+    assert restored["adherence"].surrogates is restored["fidelity"].surrogates
+    assert restored["fidelity"](lime, rows) == lime.score(rows)
 
 
 @pytest.mark.parametrize(
