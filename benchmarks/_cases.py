@@ -29,12 +29,8 @@ CASES = ("diabetes", "breast_cancer", "classification50")
 SETTINGS = ("default", "continuous", "local", "mask")
 
 
-@dataclass
-class Case:
-    name: str
-    label: str
-    X: np.ndarray
-    model: object
+class _Model:
+    """What both explainers need of a case's fitted ``model``."""
 
     @property
     def classifier(self):
@@ -42,8 +38,16 @@ class Case:
 
     @property
     def predict(self):
-        """The model output both explainers use."""
+        """The model output both explainers use (lime gets it on arrays)."""
         return self.model.predict_proba if self.classifier else self.model.predict
+
+
+@dataclass
+class Case(_Model):
+    name: str
+    label: str
+    X: np.ndarray
+    model: object
 
     @property
     def n_features(self):
@@ -151,7 +155,7 @@ USER_CASES = ("cancer_forest", "wine_hgb", "diabetes_forest", "cancer_pipeline",
 
 
 @dataclass
-class UserCase:
+class UserCase(_Model):
     """A model fitted on a DataFrame, the data the explainers are fitted on,
     the rows to explain and the settings of both explainers.
 
@@ -170,15 +174,6 @@ class UserCase:
     sklime_params: dict
     lime_init: dict
     lime_explain: dict
-
-    @property
-    def classifier(self):
-        return is_classifier(self.model)
-
-    @property
-    def predict(self):
-        """The model output both explainers use (lime gets it on arrays)."""
-        return self.model.predict_proba if self.classifier else self.model.predict
 
 
 def make_user_case(name, seed):

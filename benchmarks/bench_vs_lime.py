@@ -140,15 +140,7 @@ SECTIONS = (
     "width",
     "profile",
 )
-DEFAULT_SECTIONS = (
-    "onerow",
-    "compare",
-    "linearity",
-    "memory",
-    "njobs",
-    "dask",
-    "width",
-)
+DEFAULT_SECTIONS = tuple(name for name in SECTIONS if name != "profile")
 #: Sections that run in this process, which --blas-threads and --busy repeat;
 #: the others start processes of their own and run once.
 IN_PROCESS = ("onerow", "compare", "linearity", "width", "profile")

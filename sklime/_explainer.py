@@ -91,7 +91,7 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         fitted explainer (by the first :meth:`transform`, :meth:`explain` or
         :meth:`score`, then kept), whatever the number of rows and calls, so
         more of them cost the model's time once and arithmetic per row
-        (65536 keeps one row per call at a small fraction of lime's time).
+        (each row's distances, weights and weighted moments grow with it).
         With the default the top-5 features of a row agree between seeds 99%
         of the time on ``load_diabetes`` and 98% on ``load_breast_cancer``
         with random forests (lime: 79% and 88%).
@@ -232,8 +232,9 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
     sklime's own arithmetic runs on one BLAS thread (its many small matrix
     products are slower on several, and their last bits would depend on the
     number of threads); parallelism comes from ``n_jobs``, and every call of
-    the model runs with the BLAS threads the caller had. The caller's
-    settings are the same after each call.
+    the model runs with the BLAS threads the caller had (up to the number of
+    processors the process may use). The caller's settings are the same
+    after each call.
 
     What a coefficient means depends on the representation: for a continuous
     feature without discretizer, the change of the model's output per training

@@ -8,10 +8,14 @@ last bits depend on the number of threads. So the engine runs under
 :func:`own_arithmetic` (one BLAS thread, in every process, which also makes
 ``n_jobs=1`` and ``n_jobs=2`` give the same bits), parallelism comes from
 ``n_jobs`` over chunks, and every call of the explained model runs under
-:func:`model_threads`, with the BLAS threads the caller had. OpenMP (used by
+:func:`model_threads`, with the BLAS threads the caller had, up to the number
+of processors this process may use: more threads than processors only wait
+for each other, which many small calls (a cheap model's, a few rows of
+perturbations at a time) pay again and again. OpenMP (used by
 ``HistGradientBoosting*``, for instance) is not touched.
 """
 
+import os
 from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 
@@ -52,10 +56,21 @@ def own_arithmetic():
 def model_threads():
     """A context in which the explained model gets the caller's BLAS threads.
 
-    Inside :func:`own_arithmetic` it restores the settings the caller had;
-    elsewhere it changes nothing.
+    Inside :func:`own_arithmetic` it restores the settings the caller had,
+    each library's threads capped at :func:`usable_processors`; elsewhere it
+    changes nothing.
     """
     caller = _CALLER_BLAS.get()
     if caller is None:
         return nullcontext()
-    return _get_threadpool_controller().limit(limits=caller)
+    most = usable_processors()
+    limits = {lib["filepath"]: min(lib["num_threads"], most) for lib in caller}
+    return _get_threadpool_controller().limit(limits=limits)
+
+
+def usable_processors():
+    """Processors this process may run on (its affinity where the OS says)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        return os.cpu_count() or 1

@@ -10,7 +10,7 @@ from sklearn.pipeline import make_pipeline
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from sklime import LimeExplainer, LimeTextExplainer, ModelFunction, _surrogate
-from sklime._threads import model_threads, own_arithmetic
+from sklime._threads import model_threads, own_arithmetic, usable_processors
 
 
 def _blas_threads():
@@ -52,7 +52,9 @@ def test_the_model_gets_the_callers_threads_and_sklime_one(sampling, monkeypatch
         lime.explain(X[:4])
         assert _blas_threads() == caller  # restored after explain
     assert caller and set(caller) == {3}
-    assert _SEEN and all(seen == caller for seen in _SEEN)
+    # The caller's threads, up to the processors this process may use.
+    model = {min(3, usable_processors())}
+    assert _SEEN and all(set(seen) == model for seen in _SEEN)
     assert moments_threads and all(set(t) == {1} for t in moments_threads)
 
 
@@ -62,7 +64,7 @@ def test_nested_limits_keep_the_outermost_callers_threads():
             assert set(_blas_threads()) == {1}
             with own_arithmetic():
                 with model_threads():
-                    assert set(_blas_threads()) == {2}
+                    assert set(_blas_threads()) == {min(2, usable_processors())}
                 assert set(_blas_threads()) == {1}
         assert set(_blas_threads()) == {2}
     with model_threads():  # outside sklime's arithmetic: nothing changes
@@ -110,3 +112,16 @@ def test_wide_tables_give_the_same_bits_with_one_or_two_jobs(n_features, num_sam
     two = lime.set_params(n_jobs=2).explain(X[:8])
     for name in ["coef", "standard_error", "intercept", "score"]:
         np.testing.assert_array_equal(getattr(two, name), getattr(one, name))
+
+
+def test_the_model_never_gets_more_blas_threads_than_processors(monkeypatch):
+    monkeypatch.setattr("sklime._threads.usable_processors", lambda: 2)
+    with threadpool_limits(limits=16, user_api="blas"):
+        with own_arithmetic():
+            with model_threads():
+                assert set(_blas_threads()) == {2}
+        assert set(_blas_threads()) == {16}
+    with threadpool_limits(limits=1, user_api="blas"):
+        with own_arithmetic():
+            with model_threads():
+                assert set(_blas_threads()) == {1}  # fewer are kept
