@@ -5,8 +5,10 @@ the column schema (``schema_``) and the model (``black_box_``). This module
 turns those and a batch of rows into per-row arrays:
 
 1. draw the shared noise from the seed fixed in ``fit``;
-2. under marginal sampling, query the model once on the shared perturbations
-   and once on all rows (the perturbations do not depend on the row);
+2. under marginal sampling, take the shared perturbations and the model's
+   outputs on them from the explainer's cache (made by the first call: they
+   do not depend on the row), and query the model on the rows themselves
+   only when their predictions are asked for;
 3. split the rows into chunks sized from ``working_memory`` and dispatch them
    with :class:`sklearn.utils.parallel.Parallel`; each chunk builds its
    neighbourhoods (querying the model once under local and mask sampling),
@@ -86,12 +88,12 @@ class Response:
 
 @dataclass
 class _Shared:
-    """Marginal sampling's model outputs, computed once for every chunk.
+    """Marginal sampling's perturbations and model outputs, for every chunk.
 
     Attributes
     ----------
-    points : tuple of ndarray
-        The perturbations (values, codes), shared by every row.
+    points : MarginalPoints
+        The perturbations, shared by every row.
     output : ndarray of shape (1, num_samples, n_outputs)
         The model's output on them.
     response : Response
