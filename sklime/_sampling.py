@@ -374,19 +374,21 @@ class MarginalPoints:
     ----------
     values, codes : ndarray of shape (1, n_samples, n_features)
         The perturbed points and their category or bin codes.
-    codes_by_feature : ndarray of shape (n_features, n_samples)
-        The codes laid out feature by feature.
+    codes_by_feature : ndarray of shape (n_features, n_samples) or None
+        The codes laid out feature by feature; None when no feature is
+        binned or categorical (no row reads them).
     design : ndarray of shape (1, n_samples, n_features)
         The shared part of the design (:func:`base_design`).
     zscores : ndarray of shape (n_samples, n_zscored)
-        The normals of the active z-scored features, contiguous.
+        The normals of the active z-scored features, contiguous (the noise's
+        own normals when every feature is z-scored and active).
     zscore_norms : ndarray of shape (n_samples,)
         Their squared norms.
     """
 
     values: np.ndarray
     codes: np.ndarray
-    codes_by_feature: np.ndarray
+    codes_by_feature: np.ndarray | None
     design: np.ndarray
     zscores: np.ndarray
     zscore_norms: np.ndarray
@@ -405,13 +407,14 @@ def marginal_points(space, noise):
         codes[:, j] = draw_groups(space.groups[j], noise.group[:, j])
         if space.kind[j] == BINNED:
             values[:, j] = space.bins[j].draw(codes[:, j], noise.value[:, j])
-    zscores = np.ascontiguousarray(
-        noise.normal[:, (space.kind == ZSCORE) & space.active]
-    )
+    zscored = (space.kind == ZSCORE) & space.active
+    # No gathered copy of the noise, nor of all-zero codes, where none is read.
+    zscores = noise.normal if zscored.all() else noise.normal[:, zscored]
+    grouped = (space.kind != ZSCORE).any()
     return MarginalPoints(
         values[None],
         codes[None],
-        np.ascontiguousarray(codes.T),
+        np.ascontiguousarray(codes.T) if grouped else None,
         base_design(space, noise, "marginal")[None],
         zscores,
         (zscores**2).sum(axis=1),
