@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from scipy.sparse import issparse
 from sklearn.datasets import load_diabetes
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.frozen import FrozenEstimator
@@ -9,7 +10,13 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import make_pipeline
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from sklime import LimeExplainer, LimeTextExplainer, ModelFunction, _surrogate
+from sklime import (
+    LimeExplainer,
+    LimeImageExplainer,
+    LimeTextExplainer,
+    ModelFunction,
+    _surrogate,
+)
 from sklime._threads import model_threads, own_arithmetic, usable_processors
 
 
@@ -97,6 +104,14 @@ def test_text_transform_restores_the_callers_threads():
         assert set(_blas_threads()) == {3}
 
 
+def _same_bits(one, two, coef="coef"):
+    for name in [coef, "standard_error", "intercept", "score"]:
+        expected, got = getattr(one, name), getattr(two, name)
+        if issparse(expected):
+            expected, got = expected.toarray(), got.toarray()
+        np.testing.assert_array_equal(got, expected)
+
+
 @pytest.mark.parametrize("n_features, num_samples", [(40, 20000), (80, 2048)])
 def test_wide_tables_give_the_same_bits_with_one_or_two_jobs(n_features, num_samples):
     # Every process runs sklime's arithmetic on one BLAS thread, so workers
@@ -110,8 +125,48 @@ def test_wide_tables_give_the_same_bits_with_one_or_two_jobs(n_features, num_sam
     lime.fit(X)
     one = lime.explain(X[:8])
     two = lime.set_params(n_jobs=2).explain(X[:8])
-    for name in ["coef", "standard_error", "intercept", "score"]:
-        np.testing.assert_array_equal(getattr(two, name), getattr(one, name))
+    _same_bits(one, two)
+
+
+def test_long_documents_give_the_same_bits_with_one_or_two_jobs():
+    # About 130 distinct words per document: the surrogates are wide enough
+    # for BLAS to split their products when it has more than one thread.
+    rng = np.random.default_rng(0)
+    vocabulary = [f"w{i}" for i in range(400)]
+    docs = [" ".join(rng.choice(vocabulary, 150)) for _ in range(20)]
+    model = make_pipeline(CountVectorizer(), LogisticRegression())
+    model.fit(docs, rng.integers(0, 2, len(docs)))
+    lime = LimeTextExplainer(FrozenEstimator(model), num_samples=1000, random_state=0)
+    lime.fit(docs)
+    with pytest.warns(UserWarning, match="effective sample size"):
+        one = lime.explain(docs[:4])
+        two = lime.set_params(n_jobs=2).explain(docs[:4])
+    assert one.coef.shape[1] > 120
+    _same_bits(one, two)
+
+
+def _half_contrast(images):
+    """Two-class probabilities from the first 300 pixels against the rest."""
+    flat = np.asarray(images, dtype=float).reshape(len(images), -1)
+    score = 20 * (flat[:, :300].mean(axis=1) - flat[:, 300:].mean(axis=1))
+    positive = 1 / (1 + np.exp(-score))
+    return np.column_stack([1 - positive, positive])
+
+
+def test_images_of_256_segments_give_the_same_bits_with_one_or_two_jobs():
+    images = np.random.default_rng(0).random((4, 32, 32))
+    lime = LimeImageExplainer(
+        ModelFunction(_half_contrast, classes=[0, 1]),
+        image_shape=(32, 32),
+        segmenter="grid",
+        segmenter_params={"cell": 2},
+        num_samples=1500,
+        random_state=0,
+    ).fit(images)
+    one = lime.explain(images)
+    two = lime.set_params(n_jobs=2).explain(images)
+    assert one.segment_coef.shape[-1] == 256
+    _same_bits(one, two, coef="segment_coef")
 
 
 def test_the_model_never_gets_more_blas_threads_than_processors(monkeypatch):
