@@ -304,6 +304,65 @@ def test_kbins_discretizer_object(diabetes):
     assert lime.transform(X[:2]).shape == (2, 10)
 
 
+def _entropy_case(target):
+    """Training data, a step model's target and the model, for entropy bins."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3))
+    signal = X @ [1.0, 2.0, -1.0] + 0.5 * (X[:, 0] > 0)
+    y = signal if target == "continuous" else (signal > 0.3).astype(int)
+    return X, y, lambda Z: Z @ [1.0, 2.0, -1.0] + 0.5 * (Z[:, 0] > 0)
+
+
+@pytest.mark.parametrize("target", ["continuous", "labels"])
+@pytest.mark.parametrize("sampling", SAMPLINGS)
+def test_entropy_bins_do_not_depend_on_the_units(target, sampling):
+    X, y, function = _entropy_case(target)
+
+    def explain(scale, shift):
+        unscale = _FunctionModel(lambda Z: function((Z - shift) / scale))
+        lime = LimeExplainer(
+            FrozenEstimator(unscale.fit(None, None)),
+            discretizer="entropy",
+            sampling=sampling,
+            num_samples=500,
+            random_state=0,
+        ).fit(X * scale + shift, y)
+        return lime, lime.explain(X[:10] * scale + shift)
+
+    reference, expected = explain(1.0, 0.0)
+    for scale, shift in [(1e-6, 0.0), (1e6, 0.0), (1.0, 1e3), (1e-6, -5.0), (1e300, 0)]:
+        lime, got = explain(scale, shift)
+        for edges, reference_edges in zip(
+            lime.describer_.edges, reference.describer_.edges, strict=True
+        ):
+            np.testing.assert_allclose(edges, reference_edges * scale + shift)
+        # The data themselves are rounded to eps * |shift| in their own units.
+        rounding = 1e3 * np.finfo(float).eps * (1.0 + abs(shift) / scale)
+        for name in ("coef", "intercept", "score"):
+            np.testing.assert_allclose(
+                getattr(got, name), getattr(expected, name), rtol=0, atol=rounding
+            )
+
+
+def test_entropy_bins_separate_adjacent_floats():
+    """Values one float apart that the target separates get bins of their own."""
+    low = np.nextafter(1.0, 2.0)
+    high = np.nextafter(low, 2.0)  # their midpoint rounds up to ``high``
+    X = np.repeat([[low], [high]], 50, axis=0)
+    y = (X[:, 0] == high).astype(int)
+    model = _FunctionModel(lambda Z: (Z[:, 0] >= high).astype(float))
+    lime = LimeExplainer(
+        FrozenEstimator(model.fit(None, None)),
+        discretizer="entropy",
+        num_samples=1000,
+        alpha=0.0,
+        random_state=0,
+    ).fit(X, y)
+    assert lime.describer_.edges[0].tolist() == [low]
+    # Being in the row's bin: the model's step, up for ``high`` and down for ``low``.
+    np.testing.assert_allclose(lime.transform(X[[0, -1]])[:, 0], [-1.0, 1.0])
+
+
 def test_custom_kernel_is_used(diabetes):
     X, _, model = diabetes
 
