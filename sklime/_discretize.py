@@ -44,7 +44,8 @@ def fit_bin_edges(discretizer, values, y, random_state):
         Sorted distinct inner edges per column.
     """
     if isinstance(discretizer, str) and discretizer in _PERCENTILES:
-        raw = [np.percentile(col, _PERCENTILES[discretizer]) for col in values.T]
+        q = _PERCENTILES[discretizer]
+        raw = [_without_overflow(np.percentile, col, q) for col in values.T]
     elif isinstance(discretizer, str):  # "entropy"
         raw = _entropy_edges(values, y, random_state)
     else:
@@ -88,8 +89,23 @@ def _entropy_edges(values, y, random_state):
         distinct, ranks = np.unique(column, return_inverse=True)
         tree.fit(ranks.reshape(-1, 1).astype(float), y)
         inner = tree.tree_.threshold[tree.tree_.children_left > -1]
-        edges.append(_midpoints(distinct, inner) if inner.size else [np.median(column)])
+        if inner.size:
+            edges.append(_midpoints(distinct, inner))
+        else:
+            edges.append([_without_overflow(np.median, column)])
     return edges
+
+
+def _without_overflow(statistic, column, *args):
+    """``statistic(column, *args)``, an average of values, that cannot overflow.
+
+    A column holding values beyond half the largest float is halved first
+    (exactly) and the result doubled, so that interpolating between two
+    values stays finite; other columns are used as they are.
+    """
+    if np.abs(column).max(initial=0.0) <= np.finfo(float).max / 2:
+        return statistic(column, *args)
+    return 2 * statistic(column / 2, *args)
 
 
 def _midpoints(distinct, thresholds):

@@ -344,6 +344,48 @@ def test_entropy_bins_do_not_depend_on_the_units(target, sampling):
             )
 
 
+@pytest.mark.parametrize("discretizer", [None, "quartile", "decile", "entropy"])
+@pytest.mark.parametrize("sampling", SAMPLINGS)
+def test_values_up_to_the_largest_float(discretizer, sampling):
+    """Values up to 1e300 anywhere, up to the largest float where draws stay in
+    the training range (in bins, under marginal or mask sampling)."""
+    X, y, function = _entropy_case("labels")
+    in_range = discretizer is not None and sampling != "local"
+    largest = 0.99 * np.finfo(float).max if in_range else 1e300
+    scale = largest / np.abs(X).max()
+
+    def explain(scale):
+        unscale = _FunctionModel(lambda Z: function(Z / scale))
+        lime = LimeExplainer(
+            FrozenEstimator(unscale.fit(None, None)),
+            discretizer=discretizer,
+            sampling=sampling,
+            num_samples=500,
+            random_state=0,
+        ).fit(X * scale, y)
+        return lime.explain(X[:10] * scale)
+
+    expected, got = explain(1.0), explain(scale)
+    for name in ("coef", "intercept", "model_prediction"):
+        np.testing.assert_allclose(
+            getattr(got, name), getattr(expected, name), rtol=1e-9, atol=1e-9
+        )
+
+
+@pytest.mark.parametrize("discretizer", ["quartile", "decile", "entropy"])
+def test_bins_of_a_column_spanning_the_float_range_are_finite(discretizer):
+    # An entropy tree that finds no split puts the edge at the median.
+    X = np.array([[-1.7e308], [1.6e308], [-1.5e308], [1.4e308]] * 5)
+    lime = LimeExplainer(
+        FrozenEstimator(_FunctionModel(lambda Z: Z[:, 0] / 1e308).fit(None, None)),
+        discretizer=discretizer,
+        num_samples=200,
+        random_state=0,
+    ).fit(X, np.zeros(len(X)))
+    assert np.isfinite(lime.describer_.edges[0]).all()
+    assert np.isfinite(lime.transform(X[:4])).all()
+
+
 def test_entropy_bins_separate_adjacent_floats():
     """Values one float apart that the target separates get bins of their own."""
     low = np.nextafter(1.0, 2.0)
