@@ -30,6 +30,30 @@ def is_dataframe(X):
     return frame_library(X) is not None
 
 
+def is_lazy_frame(X):
+    """Whether ``X`` is a polars LazyFrame (a query, not yet a table)."""
+    pl = sys.modules.get(POLARS)
+    return pl is not None and isinstance(X, pl.LazyFrame)
+
+
+def has_multiindex_columns(X):
+    """Whether ``X`` is a pandas frame whose columns have several levels."""
+    return frame_library(X) == PANDAS and X.columns.nlevels > 1
+
+
+def nested_columns(X):
+    """The columns of a polars frame of nested dtypes (List, Array, Struct).
+
+    Returns
+    -------
+    nested : dict
+        The dtype of each such column, by name; empty for other tables.
+    """
+    if frame_library(X) != POLARS:
+        return {}
+    return {name: dtype for name, dtype in X.schema.items() if dtype.is_nested()}
+
+
 def column_names(X):
     """The column names of a frame, as given (not converted to str)."""
     return list(X.columns)

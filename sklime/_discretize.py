@@ -44,7 +44,8 @@ def fit_bin_edges(discretizer, values, y, random_state):
         Sorted distinct inner edges per column.
     """
     if isinstance(discretizer, str) and discretizer in _PERCENTILES:
-        raw = [np.percentile(col, _PERCENTILES[discretizer]) for col in values.T]
+        q = _PERCENTILES[discretizer]
+        raw = [_without_overflow(np.percentile, col, q) for col in values.T]
     elif isinstance(discretizer, str):  # "entropy"
         raw = _entropy_edges(values, y, random_state)
     else:
@@ -85,10 +86,43 @@ def _entropy_edges(values, y, random_state):
         tree = DecisionTreeRegressor(max_depth=3, random_state=random_state)
     edges = []
     for column in values.T:
-        tree.fit(column.reshape(-1, 1), y)
+        distinct, ranks = np.unique(column, return_inverse=True)
+        tree.fit(ranks.reshape(-1, 1).astype(float), y)
         inner = tree.tree_.threshold[tree.tree_.children_left > -1]
-        edges.append(inner if inner.size else [np.median(column)])
+        if inner.size:
+            edges.append(_midpoints(distinct, inner))
+        else:
+            edges.append([_without_overflow(np.median, column)])
     return edges
+
+
+def _without_overflow(statistic, column, *args):
+    """``statistic(column, *args)``, an average of values, that cannot overflow.
+
+    A column holding values beyond half the largest float is halved first
+    (exactly) and the result doubled, so that interpolating between two
+    values stays finite; other columns are used as they are.
+    """
+    if np.abs(column).max(initial=0.0) <= np.finfo(float).max / 2:
+        return statistic(column, *args)
+    return 2 * statistic(column / 2, *args)
+
+
+def _midpoints(distinct, thresholds):
+    """Edges between the distinct values whose ranks a tree split at ``thresholds``.
+
+    The trees are fitted on the ranks of a column's distinct values, so that
+    the bins do not depend on its units (a tree works in float32 and merges
+    values closer than 1e-7). A split between ranks ``r`` and ``r + 1`` becomes
+    the midpoint of those two values, computed without overflow, and kept
+    below the upper value so that each value stays in its own bin. Past
+    2**24 distinct values float32 rounds the ranks, which may move a split by
+    a few values but never past the last one.
+    """
+    lower = np.minimum(np.floor(thresholds).astype(np.intp), distinct.size - 2)
+    below, above = distinct[lower], distinct[lower + 1]
+    middle = below / 2 + above / 2
+    return np.where(middle < above, middle, below)
 
 
 def _estimator_edges(discretizer, values):

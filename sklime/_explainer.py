@@ -28,7 +28,7 @@ from ._kernels import default_kernel_width
 from ._model import BlackBox, default_estimator, fit_black_box, needs_target
 from ._sampling import FeatureSpace, Noise
 from ._surrogate import mean_abs_coefficients
-from ._tabular import TableSchema
+from ._tabular import TableSchema, check_table
 
 #: Widest kernel gaussian sampling accepts, in training standard deviations.
 _GAUSSIAN_MAX_WIDTH = 1e100
@@ -415,6 +415,7 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
 
     def _validate(self, X, *, reset):
         """Check X's shape and column names; keep DataFrames as they are."""
+        check_table(X)
         if is_dataframe(X):
             _check_unique_names(X)
             validate_data(self, X, reset=reset, skip_check_array=True)

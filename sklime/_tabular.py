@@ -11,15 +11,19 @@ dtypes).
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from ._dataframe import (
     column_arrays,
     column_dtypes,
     column_names,
     frame_library,
+    has_multiindex_columns,
     holds_labels,
+    is_lazy_frame,
     make_frame,
     missing_columns,
+    nested_columns,
 )
 
 #: Code of a categorical value that stands for "the explained row's own value".
@@ -91,6 +95,7 @@ class TableSchema:
             self.names = np.asarray(
                 [f"x{j}" for j in range(self.n_features)], dtype=object
             )
+        _check_scalar_cells(columns, self.names)
         if self.library is not None:
             self.frame_dtypes = column_dtypes(X)
             labels = [holds_labels(dtype) for dtype in self.frame_dtypes]
@@ -229,6 +234,7 @@ class TableSchema:
         rows : Rows
         """
         columns = _columns(X)
+        _check_scalar_cells(columns, self.names)
         _check_finite(columns, self.categorical, self.names, X)
         n = len(columns[0]) if columns else 0
         values = np.zeros((n, self.n_features))
@@ -297,6 +303,73 @@ class TableSchema:
             flat,
             [self.frame_dtypes[j] if self.categorical[j] else None for j in positions],
         )
+
+
+def check_table(X):
+    """Refuse a table that cannot be read column by column, saying how to fix it.
+
+    Raises
+    ------
+    TypeError
+        For a sparse matrix or array, a polars LazyFrame, a pandas frame with
+        MultiIndex columns, or a polars frame with List, Array or Struct
+        columns.
+    """
+    if sp.issparse(X):
+        raise TypeError(
+            f"LimeExplainer does not accept sparse input (got a {type(X).__name__}): "
+            "it reads the table column by column and perturbs dense rows. Pass "
+            "X.toarray() if it fits in memory; otherwise fit on a sample of the "
+            "rows (X[:n].toarray()) and explain the rows in slices "
+            "(X[start:stop].toarray())."
+        )
+    if is_lazy_frame(X):
+        raise TypeError(
+            "X is a polars LazyFrame, a query rather than a table. Pass "
+            "X.collect() to run it first."
+        )
+    if has_multiindex_columns(X):
+        joined = _short_list(["_".join(map(str, name)) for name in X.columns], 3)
+        raise TypeError(
+            f"X has MultiIndex columns ({X.columns.nlevels} levels), whose tuple "
+            "names scikit-learn does not keep as feature names, so the "
+            "explanations could not name the features. Join the levels into "
+            "strings first, e.g. X.columns = ['_'.join(map(str, c)) for c in "
+            f"X.columns] (giving {joined})."
+        )
+    nested = nested_columns(X)
+    if nested:
+        shown = ", ".join(f"{name!r} ({dtype})" for name, dtype in nested.items())
+        raise TypeError(
+            f"Column(s) {shown} of X hold nested values (lists, arrays or "
+            "structs), but LIME perturbs one number or label per cell. Expand "
+            "them into one column per field or element (e.g. X.unnest(name) for "
+            "a Struct, or .list.to_struct() then unnest for a List), or cast "
+            "them to strings."
+        )
+
+
+def _check_scalar_cells(columns, names):
+    """Refuse columns holding lists, dicts or other unhashable values."""
+    for column, name in zip(columns, names, strict=True):
+        if column.dtype != object:
+            continue
+        unhashable = {kind for kind in set(map(type, column)) if kind.__hash__ is None}
+        if unhashable:
+            cell = next(v for v in column if type(v) in unhashable)
+            raise TypeError(
+                f"Column {name!r} holds {type(cell).__name__} values (e.g. "
+                f"{_shorten(cell)}), but LIME perturbs one number or label per "
+                "cell. Expand it into one column per element or key (for a "
+                "pandas column, pd.DataFrame(X[name].tolist())), or turn each "
+                "value into a label (e.g. X[name].astype(str))."
+            )
+
+
+def _shorten(value, limit=40):
+    """``repr(value)``, cut after ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _columns(X):

@@ -304,6 +304,107 @@ def test_kbins_discretizer_object(diabetes):
     assert lime.transform(X[:2]).shape == (2, 10)
 
 
+def _entropy_case(target):
+    """Training data, a step model's target and the model, for entropy bins."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3))
+    signal = X @ [1.0, 2.0, -1.0] + 0.5 * (X[:, 0] > 0)
+    y = signal if target == "continuous" else (signal > 0.3).astype(int)
+    return X, y, lambda Z: Z @ [1.0, 2.0, -1.0] + 0.5 * (Z[:, 0] > 0)
+
+
+@pytest.mark.parametrize("target", ["continuous", "labels"])
+@pytest.mark.parametrize("sampling", SAMPLINGS)
+def test_entropy_bins_do_not_depend_on_the_units(target, sampling):
+    X, y, function = _entropy_case(target)
+
+    def explain(scale, shift):
+        unscale = _FunctionModel(lambda Z: function((Z - shift) / scale))
+        lime = LimeExplainer(
+            FrozenEstimator(unscale.fit(None, None)),
+            discretizer="entropy",
+            sampling=sampling,
+            num_samples=500,
+            random_state=0,
+        ).fit(X * scale + shift, y)
+        return lime, lime.explain(X[:10] * scale + shift)
+
+    reference, expected = explain(1.0, 0.0)
+    for scale, shift in [(1e-6, 0.0), (1e6, 0.0), (1.0, 1e3), (1e-6, -5.0), (1e300, 0)]:
+        lime, got = explain(scale, shift)
+        for edges, reference_edges in zip(
+            lime.describer_.edges, reference.describer_.edges, strict=True
+        ):
+            np.testing.assert_allclose(edges, reference_edges * scale + shift)
+        # The data themselves are rounded to eps * |shift| in their own units.
+        rounding = 1e3 * np.finfo(float).eps * (1.0 + abs(shift) / scale)
+        for name in ("coef", "intercept", "score"):
+            np.testing.assert_allclose(
+                getattr(got, name), getattr(expected, name), rtol=0, atol=rounding
+            )
+
+
+@pytest.mark.parametrize("discretizer", [None, "quartile", "decile", "entropy"])
+@pytest.mark.parametrize("sampling", SAMPLINGS)
+def test_values_up_to_the_largest_float(discretizer, sampling):
+    """Values up to 1e300 anywhere, up to the largest float where draws stay in
+    the training range (in bins, under marginal or mask sampling)."""
+    X, y, function = _entropy_case("labels")
+    in_range = discretizer is not None and sampling != "local"
+    largest = 0.99 * np.finfo(float).max if in_range else 1e300
+    scale = largest / np.abs(X).max()
+
+    def explain(scale):
+        unscale = _FunctionModel(lambda Z: function(Z / scale))
+        lime = LimeExplainer(
+            FrozenEstimator(unscale.fit(None, None)),
+            discretizer=discretizer,
+            sampling=sampling,
+            num_samples=500,
+            random_state=0,
+        ).fit(X * scale, y)
+        return lime.explain(X[:10] * scale)
+
+    expected, got = explain(1.0), explain(scale)
+    for name in ("coef", "intercept", "model_prediction"):
+        np.testing.assert_allclose(
+            getattr(got, name), getattr(expected, name), rtol=1e-9, atol=1e-9
+        )
+
+
+@pytest.mark.parametrize("discretizer", ["quartile", "decile", "entropy"])
+def test_bins_of_a_column_spanning_the_float_range_are_finite(discretizer):
+    # An entropy tree that finds no split puts the edge at the median.
+    X = np.array([[-1.7e308], [1.6e308], [-1.5e308], [1.4e308]] * 5)
+    lime = LimeExplainer(
+        FrozenEstimator(_FunctionModel(lambda Z: Z[:, 0] / 1e308).fit(None, None)),
+        discretizer=discretizer,
+        num_samples=200,
+        random_state=0,
+    ).fit(X, np.zeros(len(X)))
+    assert np.isfinite(lime.describer_.edges[0]).all()
+    assert np.isfinite(lime.transform(X[:4])).all()
+
+
+def test_entropy_bins_separate_adjacent_floats():
+    """Values one float apart that the target separates get bins of their own."""
+    low = np.nextafter(1.0, 2.0)
+    high = np.nextafter(low, 2.0)  # their midpoint rounds up to ``high``
+    X = np.repeat([[low], [high]], 50, axis=0)
+    y = (X[:, 0] == high).astype(int)
+    model = _FunctionModel(lambda Z: (Z[:, 0] >= high).astype(float))
+    lime = LimeExplainer(
+        FrozenEstimator(model.fit(None, None)),
+        discretizer="entropy",
+        num_samples=1000,
+        alpha=0.0,
+        random_state=0,
+    ).fit(X, y)
+    assert lime.describer_.edges[0].tolist() == [low]
+    # Being in the row's bin: the model's step, up for ``high`` and down for ``low``.
+    np.testing.assert_allclose(lime.transform(X[[0, -1]])[:, 0], [-1.0, 1.0])
+
+
 def test_custom_kernel_is_used(diabetes):
     X, _, model = diabetes
 

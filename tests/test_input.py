@@ -1,5 +1,7 @@
 """DataFrames, categorical columns and the errors bad input gets."""
 
+import re
+
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -474,3 +476,111 @@ def test_discretizer_without_bin_edges_is_refused_clearly():
     lime = LimeExplainer(Ridge(), discretizer=Ridge(), num_samples=64)
     with pytest.raises(TypeError, match="cannot be fitted on the continuous columns"):
         lime.fit(X, X[:, 0])
+
+
+# -- tables that cannot be read column by column ------------------------------
+
+
+@pytest.fixture(scope="module")
+def counts():
+    """One-hot and count features, as a sparse matrix would hold them."""
+    rng = np.random.default_rng(0)
+    X = np.column_stack(
+        [rng.random(200) < 0.3, rng.random(200) < 0.5, rng.poisson(1.0, 200)]
+    ).astype(float)
+    model = FrozenEstimator(LinearRegression().fit(X, X @ [1.0, -2.0, 0.5]))
+    return X, model
+
+
+@pytest.mark.parametrize("container", ["csr_matrix", "csc_matrix", "csr_array"])
+def test_sparse_input_is_refused_in_every_entry_point(counts, container):
+    sp = pytest.importorskip("scipy.sparse")
+    X, model = counts
+    sparse = getattr(sp, container)(X)
+    lime = LimeExplainer(model, num_samples=200, random_state=0).fit(X)
+    message = rf"does not accept sparse input \(got a {container}\).*X.toarray\(\)"
+    for call in (
+        LimeExplainer(model, num_samples=200).fit,
+        LimeExplainer(model, num_samples=200).fit_transform,
+        lime.transform,
+        lime.explain,
+        lime.score,
+    ):
+        with pytest.raises(TypeError, match=message):
+            call(sparse)
+
+
+def test_pandas_sparse_columns_are_explained_like_dense_ones(counts):
+    sp = pytest.importorskip("scipy.sparse")
+    X, _ = counts
+    dense = pd.DataFrame(X, columns=["a", "b", "n"])
+    sparse = pd.DataFrame.sparse.from_spmatrix(sp.csr_matrix(X), columns=dense.columns)
+    model = FrozenEstimator(LinearRegression().fit(dense, X @ [1.0, -2.0, 0.5]))
+    params = dict(discretizer="quartile", num_samples=300, random_state=0)
+    expected = LimeExplainer(model, **params).fit(dense).transform(dense.iloc[:5])
+    got = LimeExplainer(model, **params).fit(sparse).transform(sparse.iloc[:5])
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_polars_lazy_frame_is_refused():
+    pl = pytest.importorskip("polars")
+    X = pl.DataFrame({"a": [0.0, 1.0, 2.0, 3.0], "b": [1.0, 0.0, 1.0, 2.0]})
+    lime = LimeExplainer(Ridge(), num_samples=64).fit(X, [0.0, 1.0, 2.0, 3.0])
+    with pytest.raises(TypeError, match=r"polars LazyFrame.*Pass X.collect\(\)"):
+        LimeExplainer(Ridge(), num_samples=64).fit(X.lazy(), [0.0, 1.0, 2.0, 3.0])
+    with pytest.raises(TypeError, match=r"polars LazyFrame.*Pass X.collect\(\)"):
+        lime.transform(X.lazy())
+
+
+@pytest.mark.parametrize(
+    "values, dtype",
+    [
+        ([[1, 2], [3]], "List(Int64)"),
+        ([[1, 2], [3, 4]], "Array(Int64, shape=(2,))"),
+        ([{"k": 1}, {"k": 2}], "Struct({'k': Int64})"),
+    ],
+)
+def test_nested_polars_columns_are_refused(values, dtype):
+    pl = pytest.importorskip("polars")
+    n = 20
+    nested = pl.Series("nested", values * (n // 2))
+    if dtype.startswith("Array"):
+        nested = nested.cast(pl.Array(pl.Int64, 2))
+    X = pl.DataFrame({"a": np.arange(n, dtype=float)}).with_columns(nested)
+    match = rf"Column\(s\) 'nested' \({re.escape(dtype)}\) of X hold nested values"
+    with pytest.raises(TypeError, match=match + ".*unnest"):
+        LimeExplainer(Ridge(), num_samples=64).fit(X, np.arange(n, dtype=float))
+
+
+@pytest.mark.parametrize(
+    "cell, kind", [([1, 2], "list"), ({"k": 1}, "dict"), (np.ones(2), "ndarray")]
+)
+def test_columns_of_lists_or_dicts_are_refused(cell, kind):
+    n = 20
+    good = pd.DataFrame({"a": np.arange(n, dtype=float), "b": ["u", "v"] * (n // 2)})
+    bad = good.assign(b=pd.Series([cell] * n, dtype=object))
+    y = np.arange(n, dtype=float)
+    message = rf"Column 'b' holds {kind} values.*one number or label per cell"
+    with pytest.raises(TypeError, match=message + r".*X\[name\].astype\(str\)"):
+        LimeExplainer(num_samples=64).fit(bad, y)
+    with pytest.raises(TypeError, match=rf"Column 'x1' holds {kind} values"):
+        LimeExplainer(num_samples=64).fit(bad.to_numpy(), y)  # an object array
+    lime = LimeExplainer(num_samples=64, random_state=0).fit(good, y)
+    with pytest.raises(TypeError, match=message):
+        lime.transform(bad.iloc[:2])
+
+
+def test_multiindex_columns_are_refused():
+    X = pd.DataFrame(
+        np.random.default_rng(0).normal(size=(30, 2)),
+        columns=pd.MultiIndex.from_tuples([("size", "w"), ("size", "h")]),
+    )
+    with pytest.raises(
+        TypeError,
+        match=r"MultiIndex columns \(2 levels\).*Join the levels.*\['size_w', "
+        r"'size_h'\]",
+    ):
+        LimeExplainer(Ridge(), num_samples=64).fit(X, X.iloc[:, 0])
+    joined = X.set_axis(["_".join(c) for c in X.columns], axis=1)
+    lime = LimeExplainer(Ridge(), num_samples=64).fit(joined, joined.iloc[:, 0])
+    assert lime.get_feature_names_out().tolist() == ["coef_size_w", "coef_size_h"]

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from sklearn.base import BaseEstimator, RegressorMixin, is_classifier
 from sklearn.compose import make_column_transformer
-from sklearn.dummy import DummyClassifier
+from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -616,3 +616,38 @@ def test_wide_table_algorithms_agree_with_the_formed_matrices(table, params):
         wide = call(lime.transform, X)
     scale = np.abs(expected).max(initial=0.0)
     np.testing.assert_allclose(wide, expected, rtol=1e-7, atol=1e-7 * scale)
+
+
+@given(
+    seed=st.integers(0, 2**16),
+    n_train=st.sampled_from([2, 5, 30, 200]),
+    decimals=st.sampled_from([0, 1, 3]),
+    scale=st.sampled_from([1e-300, 1e-9, 1.0, 1e9, 1e300]),
+    shift=st.sampled_from([0.0, -3.0, 1e3]),
+    n_classes=st.sampled_from([0, 2, 3]),
+)
+def test_entropy_bins_follow_a_rescaling_and_shift_of_the_data(
+    seed, n_train, decimals, scale, shift, n_classes
+):
+    # Tied values (rounded to a few decimals) and any units: the training rows
+    # fall in the same bins, and the edges move with the data.
+    rng = np.random.default_rng(seed)
+    X = np.round(rng.normal(size=(n_train, 2)), decimals)
+    y = np.arange(n_train) % n_classes if n_classes else X[:, 0] - 2 * X[:, 1] ** 2
+    moved = (X + shift) * scale
+    rounding = 1e-12 * (abs(shift) + np.abs(X).max()) * scale
+
+    def edges(data):
+        model = FrozenEstimator(DummyRegressor().fit(data, y))
+        lime = LimeExplainer(model, discretizer="entropy", num_samples=16)
+        return lime.fit(data, y).describer_.edges
+
+    for reference, got, column, moved_column in zip(
+        edges(X), edges(moved), X.T, moved.T, strict=True
+    ):
+        np.testing.assert_array_equal(
+            np.searchsorted(got, moved_column), np.searchsorted(reference, column)
+        )
+        np.testing.assert_allclose(
+            got, (reference + shift) * scale, rtol=0, atol=rounding
+        )
