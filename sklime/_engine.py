@@ -690,16 +690,24 @@ def block_uniforms(num_samples, width, key):
     -------
     uniform : ndarray of shape (num_samples, width)
     """
-    n_blocks = -(-width // _UNIFORM_BLOCK)
-    blocks = [
-        np.random.default_rng([*key, block]).random((num_samples, _UNIFORM_BLOCK))
-        for block in range(n_blocks)
-    ]
-    return np.concatenate(blocks or [np.empty((num_samples, 0))], axis=1)[:, :width]
+    uniform = np.empty((num_samples, width))
+    for start in range(0, width, _UNIFORM_BLOCK):
+        columns = min(_UNIFORM_BLOCK, width - start)
+        generator = np.random.default_rng([*key, start // _UNIFORM_BLOCK])
+        # A generator gives its numbers in order, so drawing a block a few
+        # rows at a time gives the same numbers as all at once, without
+        # holding the columns past ``width``.
+        for first in range(0, num_samples, _UNIFORM_ROWS):
+            rows = min(_UNIFORM_ROWS, num_samples - first)
+            block = generator.random((rows, _UNIFORM_BLOCK))
+            uniform[first : first + rows, start : start + columns] = block[:, :columns]
+    return uniform
 
 
 #: Columns of uniforms per generator in :func:`block_uniforms`.
 _UNIFORM_BLOCK = 64
+#: Rows of a block drawn at once in :func:`block_uniforms` (4 MiB).
+_UNIFORM_ROWS = 2**13
 
 
 @own_arithmetic()

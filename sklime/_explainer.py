@@ -687,6 +687,57 @@ def _check_target_length(X, y):
         ) from exc
 
 
+#: Float64 values per perturbation of an instance with a single component
+#: (the noise, kept indicator, design, weights, distances and the model's
+#: output with its copies): the least a document or an image needs.
+_INSTANCE_SAMPLE_FLOATS = 10
+
+
+def _check_instance_memory(explainer):
+    """Refuse a num_samples whose perturbations of one instance cannot fit in memory.
+
+    ``explainer`` is a text or image explainer: even an instance with a single
+    component holds ``_INSTANCE_SAMPLE_FLOATS`` values per perturbation.
+    """
+    available = _physical_memory()
+    per_sample = 8 * _INSTANCE_SAMPLE_FLOATS
+    needed = explainer.num_samples * per_sample
+    if available is None or needed <= available:
+        return
+    raise ValueError(
+        f"num_samples={explainer.num_samples} needs about {needed / 2**30:.1f} GiB "
+        "for the perturbations of a single instance with one component "
+        f"({explainer.num_samples} samples x {_INSTANCE_SAMPLE_FLOATS} float64 "
+        f"values), more than this machine's {available / 2**30:.1f} GiB of "
+        f"memory. Use a smaller num_samples (at most {available // per_sample}; "
+        "a few thousand give stable explanations)."
+    )
+
+
+def _check_plan_memory(plan, with_errors, fix):
+    """Refuse a batch whose largest instance cannot be explained in memory.
+
+    ``plan`` is a text or image plan (see
+    :func:`~sklime._engine.explain_instances`): an instance of ``d``
+    components needs its surrogate's ``d x d`` moments besides its
+    perturbations, more than the machine holds for the largest photos cut
+    into thousands of superpixels or the longest documents. ``fix`` says how
+    to give it fewer components.
+    """
+    available = _physical_memory()
+    size = int(plan.sizes.max(initial=0))
+    needed = 8 * plan.chunk_floats(size, with_errors)
+    if available is None or needed <= available:
+        return
+    raise ValueError(
+        f"Explaining an instance with {size} components needs about "
+        f"{needed / 2**30:.1f} GiB (its surrogate's {size} x {size} moments and "
+        f"num_samples={plan.num_samples} perturbations), more than this "
+        f"machine's {available / 2**30:.1f} GiB of memory. Give it fewer "
+        f"components: {fix}."
+    )
+
+
 def _physical_memory():
     """The machine's physical memory in bytes, or None where it is unknown."""
     try:

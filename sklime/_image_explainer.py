@@ -10,7 +10,12 @@ from sklearn.utils.validation import check_is_fitted
 from ._compat import HasMethods, Interval, StrOptions, _fit_context, get_chunk_n_rows
 from ._constraints import SURROGATE_CONSTRAINTS
 from ._engine import InstancePlan, explain_instances
-from ._explainer import _check_target_length, coef_names
+from ._explainer import (
+    _check_instance_memory,
+    _check_plan_memory,
+    _check_target_length,
+    coef_names,
+)
 from ._image import (
     _SKIMAGE_SEGMENTERS,
     ImageNoise,
@@ -210,6 +215,7 @@ class LimeImageExplainer(TransformerMixin, BaseEstimator):
         """
         images, self.input_ndim_ = check_images(X, self.image_shape)
         _check_target_length(images, y)
+        _check_instance_memory(self)
         self.image_shape_ = images.shape[1:]
         fit_instance_model(
             self,
@@ -299,6 +305,11 @@ class LimeImageExplainer(TransformerMixin, BaseEstimator):
                     "segmenter='grid')."
                 )
         plan = _ImagePlan(self, images, labels, colour)
+        _check_plan_memory(
+            plan,
+            with_errors,
+            "a coarser segmentation (segmenter_params that give fewer segments)",
+        )
         return labels, explain_instances(plan, with_errors)
 
     def _segmenter_params(self):

@@ -13,7 +13,12 @@ from sklearn.utils.validation import check_is_fitted
 from ._compat import HasMethods, Interval, _fit_context
 from ._constraints import SURROGATE_CONSTRAINTS
 from ._engine import InstancePlan, explain_instances
-from ._explainer import _check_target_length, coef_names
+from ._explainer import (
+    _check_instance_memory,
+    _check_plan_memory,
+    _check_target_length,
+    coef_names,
+)
 from ._instance_explanation import common_fields
 from ._model import BlackBox, fit_instance_model, is_class_target, needs_target
 from ._text import (
@@ -210,6 +215,7 @@ class LimeTextExplainer(TransformerMixin, BaseEstimator):
         documents = check_documents(X)
         pattern = compile_pattern(self.token_pattern)
         _check_target_length(documents, y)
+        _check_instance_memory(self)
         words = sorted({m.group() for d in documents for m in word_matches(d, pattern)})
         self.vocabulary_ = {word: j for j, word in enumerate(words)}
         probe = documents[:_PROBE_DOCUMENTS]
@@ -270,6 +276,7 @@ class LimeTextExplainer(TransformerMixin, BaseEstimator):
         pattern = compile_pattern(self.token_pattern)
         documents = [Document.parse(t, pattern, self.bow) for t in check_documents(X)]
         plan = _TextPlan(self, documents)
+        _check_plan_memory(plan, with_errors, "split the document into shorter ones")
         return documents, explain_instances(plan, with_errors)
 
     def _vocabulary_matrix(self, documents, coef):

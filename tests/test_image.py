@@ -9,7 +9,13 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.frozen import FrozenEstimator
 from sklearn.tree import DecisionTreeClassifier
 
-from sklime import ImageExplanation, LimeImageExplainer, ModelFunction, _image_explainer
+from sklime import (
+    ImageExplanation,
+    LimeImageExplainer,
+    ModelFunction,
+    _explainer,
+    _image_explainer,
+)
 
 
 def _linear_model(weights):
@@ -558,3 +564,31 @@ def test_one_batch_of_perturbed_images_at_a_time():
     # A batch and its masks take half the budget (the other half is for the
     # model's own copies); two batches alive at once would take all of it.
     assert peak < 0.75 * working_memory
+
+
+def test_fit_refuses_num_samples_whose_perturbations_cannot_fit(monkeypatch):
+    monkeypatch.setattr(_explainer, "_physical_memory", lambda: 2**20)
+    lime = LimeImageExplainer(
+        ModelFunction(lambda X: X.reshape(len(X), -1).mean(axis=1)),
+        segmenter="grid",
+        num_samples=100_000,
+    )
+    with pytest.raises(ValueError, match=r"num_samples=100000 needs about .* GiB"):
+        lime.fit(np.zeros((1, 8, 8)))
+
+
+def test_an_image_with_too_many_segments_for_memory_gets_a_clear_error(monkeypatch):
+    images = np.random.default_rng(0).random((1, 64, 64))
+    lime = LimeImageExplainer(
+        ModelFunction(lambda X: X.reshape(len(X), -1).mean(axis=1)),
+        segmenter="grid",
+        segmenter_params={"cell": 1},  # one segment per pixel
+        num_samples=50,
+    ).fit(images)
+    monkeypatch.setattr(_explainer, "_physical_memory", lambda: 2**28)
+    with pytest.raises(
+        ValueError,
+        match=r"an instance with 4096 components needs about 0\.5 GiB .* a "
+        r"coarser segmentation",
+    ):
+        lime.transform(images)

@@ -17,7 +17,13 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import make_pipeline
 
-from sklime import LimeTextExplainer, ModelFunction, TextExplanation, _engine
+from sklime import (
+    LimeTextExplainer,
+    ModelFunction,
+    TextExplanation,
+    _engine,
+    _explainer,
+)
 from sklime._engine import cosine_distance
 from sklime._kernels import exponential_kernel
 from sklime._text import TextNoise, above_order_statistic
@@ -663,3 +669,52 @@ def test_model_function_works_frozen_or_not():
     assert not hasattr(scores, "classes_")
     with pytest.raises(AttributeError, match="Pass classes=\\[...\\]"):
         scores.predict_proba(docs)
+
+
+def test_noise_of_short_documents_at_many_samples_stays_within_working_memory():
+    """The noise of a 3-word document holds its 3 columns of draws, not whole
+    blocks of 64: the peak stays within a small multiple of working_memory."""
+    import tracemalloc
+
+    lime = LimeTextExplainer(
+        ModelFunction(lambda docs: np.array([d.count("a") for d in docs], float)),
+        num_samples=60_000,
+        random_state=0,
+    ).fit(["a b c"])
+    working_memory = 4  # MiB
+    tracemalloc.start()
+    try:
+        with sklearn.config_context(working_memory=working_memory):
+            coef = lime.transform(["a b c"]).toarray()
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+    assert peak < 3 * working_memory
+    assert coef[0, 0] == pytest.approx(1.0, abs=0.05)  # "a" counts once
+
+
+def test_fit_refuses_num_samples_whose_perturbations_cannot_fit(monkeypatch):
+    monkeypatch.setattr(_explainer, "_physical_memory", lambda: 2**20)
+    lime = LimeTextExplainer(
+        ModelFunction(lambda docs: np.zeros(len(docs))), num_samples=100_000
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"num_samples=100000 needs about 0\.0 GiB for the perturbations of a "
+        r"single instance .* Use a smaller num_samples \(at most 13107;",
+    ):
+        lime.fit(["a b"])
+
+
+def test_a_document_too_long_for_memory_gets_a_clear_error(monkeypatch):
+    lime = LimeTextExplainer(
+        ModelFunction(lambda docs: np.zeros(len(docs))), num_samples=100
+    ).fit(["a b"])
+    monkeypatch.setattr(_explainer, "_physical_memory", lambda: 2**24)
+    document = " ".join(f"w{i}" for i in range(1000))
+    with pytest.raises(
+        ValueError,
+        match=r"an instance with 1000 components needs about 0\.0 GiB \(its "
+        r"surrogate's 1000 x 1000 moments .* split the document",
+    ):
+        lime.transform([document])
