@@ -7,6 +7,7 @@ the image itself, as in lime. The random numbers are shared by every image:
 an image's perturbations depend only on its number of segments.
 """
 
+import inspect
 from dataclasses import dataclass
 from numbers import Integral
 
@@ -55,21 +56,16 @@ def check_images(X, image_shape):
                 f"X has shape {X.shape}: flattened images need image_shape="
                 "(height, width) or (height, width, channels)."
             )
-        shape = tuple(int(v) for v in image_shape)
-        if min(shape, default=0) < 1:
-            raise ValueError(
-                f"image_shape={tuple(image_shape)} must hold positive sizes: "
-                "give (height, width) or (height, width, channels)."
-            )
+        shape = _check_image_shape(image_shape)
         if len(shape) not in (2, 3) or np.prod(shape) != X.shape[1]:
             raise ValueError(
-                f"image_shape={tuple(image_shape)} does not fit X's {X.shape[1]} "
+                f"image_shape={shape} does not fit X's {X.shape[1]} "
                 "values per row: give (height, width) or (height, width, "
                 f"channels) whose product is {X.shape[1]}."
             )
         images = X.reshape((len(X), *shape))
     elif X.ndim in (3, 4):
-        if image_shape is not None and tuple(image_shape) not in (
+        if image_shape is not None and _check_image_shape(image_shape) not in (
             X.shape[1:],
             X.shape[1:3],
         ):
@@ -100,31 +96,101 @@ def check_images(X, image_shape):
     return images, X.ndim
 
 
+def _check_image_shape(image_shape):
+    """``image_shape`` as a tuple of sizes; refused unless they are positive integers.
+
+    Sizes such as 8.9 would be truncated, and None is no size at all.
+    """
+    shape = tuple(image_shape)
+    if not all(_is_count(size) for size in shape):
+        raise ValueError(
+            f"image_shape={shape} must hold positive sizes, whole numbers of "
+            "pixels: give (height, width) or (height, width, channels) as "
+            "integers, such as image_shape=(8, 8)."
+        )
+    return tuple(int(size) for size in shape)
+
+
+def _is_count(value):
+    """Whether ``value`` is a positive integer (a size or a number of parts)."""
+    return isinstance(value, Integral) and value >= 1
+
+
 def segment(image, segmenter, params):
-    """Superpixel labels ``0 .. n-1`` of one (height, width, channels) image."""
+    """Superpixel labels ``0 .. n-1`` of one (height, width, channels) image.
+
+    The names of ``params`` are checked against what a named segmenter
+    takes, and an error of the segmenter itself is raised again saying
+    which segmenter failed.
+    """
     params = dict(params or {})
     if callable(segmenter):  # its own copy: it may change the image in place
-        labels = segmenter(image.copy(), **params)
+        labels = _call_segmenter(segmenter, "The segmenter", image.copy(), params)
     elif segmenter == "grid":
+        _check_param_names(segmenter, _grid, params)
         labels = _grid(image.shape[:2], **params)
     else:
         segmentation = import_optional(
             "skimage.segmentation", "image", f"segmenter={segmenter!r}"
         )
-        # RGB(A) images as RGB (without alpha), grey ones repeated thrice
-        rgb = image[..., :3] if image.shape[2] >= 3 else np.repeat(image[..., :1], 3, 2)
+        function = getattr(segmentation, segmenter)
+        _check_param_names(segmenter, function, params)
         if segmenter == "quickshift":
             params = {**_QUICKSHIFT, **params}
-            labels = segmentation.quickshift(rgb, **params)
-        else:
-            labels = getattr(segmentation, segmenter)(rgb, **params)
-    labels = np.asarray(labels)
-    if labels.shape != image.shape[:2]:
+        elif segmenter == "slic" and not _is_count(params.get("n_segments", 1)):
+            raise ValueError(
+                f"slic's n_segments={params['n_segments']!r} is not a number of "
+                "segments: pass a positive integer, such as "
+                "segmenter_params={'n_segments': 50}."
+            )
+        # RGB(A) images as RGB (without alpha), grey ones repeated thrice
+        rgb = image[..., :3] if image.shape[2] >= 3 else np.repeat(image[..., :1], 3, 2)
+        labels = _call_segmenter(function, f"segmenter={segmenter!r}", rgb, params)
+    labels = _check_labels(np.asarray(labels), image.shape[:2])
+    return np.unique(labels, return_inverse=True)[1].reshape(labels.shape)
+
+
+def _check_labels(labels, shape):
+    """A segmenter's ``labels``, refused unless one finite number per pixel."""
+    if labels.shape != shape:
         raise ValueError(
             f"The segmenter returned labels of shape {labels.shape} for an image "
-            f"of shape {image.shape[:2]}; it must label every pixel."
+            f"of shape {shape}; it must label every pixel."
         )
-    return np.unique(labels, return_inverse=True)[1].reshape(labels.shape)
+    numeric = labels.dtype.kind in "biuf"
+    if not (numeric and np.isfinite(labels).all()):
+        held = " with NaN or infinite values" if numeric else ""
+        raise ValueError(
+            f"The segmenter returned labels of dtype {labels.dtype}{held}: "
+            "segment labels must be finite numbers, one per pixel, such as the "
+            "integers of scikit-image's segmenters. Map yours to integers, "
+            "such as np.unique(labels, return_inverse=True)[1].reshape(labels.shape)."
+        )
+    return labels
+
+
+def _check_param_names(name, function, params):
+    """Refuse ``params`` that the segmenter ``function`` (after its image) lacks."""
+    accepted = list(inspect.signature(function).parameters)[1:]
+    unknown = sorted(set(params) - set(accepted), key=str)
+    if unknown:
+        raise ValueError(
+            f"segmenter_params has {unknown}, which segmenter={name!r} does not "
+            f"take; it takes {', '.join(accepted)}."
+        )
+
+
+def _call_segmenter(function, name, image, params):
+    """``function(image, **params)``, its errors raised again naming the segmenter."""
+    try:
+        return function(image, **params)
+    except Exception as exc:
+        raise ValueError(
+            f"{name} raised {type(exc).__name__} on an image of shape "
+            f"{image.shape} with segmenter_params={params}: "
+            f"{str(exc).rstrip('.')}. Check the "
+            "segmenter and its segmenter_params."
+        ) from exc
 
 
 def _grid(shape, cell=None):
@@ -132,7 +198,7 @@ def _grid(shape, cell=None):
     height, width = shape
     if cell is None:
         cell = max(1, min(height, width) // 4)
-    elif not isinstance(cell, Integral) or cell < 1:
+    elif not _is_count(cell):
         raise ValueError(
             f"The grid's cell={cell!r} is not a patch size: pass a positive "
             "number of pixels, segmenter_params={'cell': 2}, or None (4 x 4)."
@@ -198,6 +264,20 @@ def fill_image(image, labels, colour):
         / counts[:, None]
     )
     return _to_dtype(means[labels], image.dtype)
+
+
+def changes_no_pixel(image, labels, colour):
+    """Whether hiding segments leaves ``image`` as it is, whichever are hidden.
+
+    So it is when every segment already has the colour that hides it
+    (``colour``, or under the mean fill a segment of one pixel or of one
+    colour): every perturbation then equals the image. The mean of a segment
+    of one colour may differ from it by rounding (in floats, or at the top
+    of 64-bit integers), hence the relative tolerance.
+    """
+    fill = fill_image(image, labels, colour)
+    with np.errstate(over="ignore", invalid="ignore"):  # far apart: not close
+        return bool(np.allclose(fill, image, rtol=1e-9, atol=0.0))
 
 
 def _to_dtype(values, dtype):

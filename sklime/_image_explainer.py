@@ -1,10 +1,14 @@
 """LimeImageExplainer: LIME for images, as a scikit-learn transformer."""
 
+import warnings
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.validation import check_is_fitted
 
 from ._compat import HasMethods, Interval, StrOptions, _fit_context, get_chunk_n_rows
@@ -19,6 +23,7 @@ from ._explainer import (
 from ._image import (
     _SKIMAGE_SEGMENTERS,
     ImageNoise,
+    changes_no_pixel,
     check_images,
     fill_image,
     hide_colour,
@@ -64,7 +69,8 @@ class LimeImageExplainer(TransformerMixin, BaseEstimator):
         It is cloned and fitted on ``(X, y)``; wrap a fitted model in
         :class:`~sklearn.frozen.FrozenEstimator`, and a plain function
         (PyTorch, Keras, ONNX) in :class:`sklime.ModelFunction`. None fits a
-        random forest on the flattened images.
+        random forest (a classifier for class labels) on the images
+        flattened into rows, whatever their layout.
 
     image_shape : tuple or None, default=None
         ``(height, width)`` or ``(height, width, channels)`` of the flattened
@@ -78,12 +84,14 @@ class LimeImageExplainer(TransformerMixin, BaseEstimator):
         first three channels, the RGB of RGBA images, and grey images
         repeated thrice), "grid" (square patches, 4 x 4 by default; needs
         nothing and suits tiny images), or ``segmenter(image,
-        **segmenter_params) -> labels`` on a copy of a (height, width,
-        channels) image.
+        **segmenter_params) -> labels`` (one number per pixel) on a copy of a
+        (height, width, channels) image. Quickshift with lime's settings
+        finds a single segment in images of less than a hundred pixels or
+        so a side, where "slic" or "grid" suit.
 
     segmenter_params : dict or None, default=None
         Keyword arguments of the segmenter (for "grid": ``cell``, the patch
-        size in pixels).
+        size in pixels); a name the named segmenter does not take is refused.
 
     hide_color : float, array-like or None, default=None
         The colour of hidden segments, one number or one per channel, in the
@@ -219,19 +227,26 @@ class LimeImageExplainer(TransformerMixin, BaseEstimator):
         self.image_shape_ = images.shape[1:]
         fit_instance_model(
             self,
-            self._model_input(images),
+            self._model_input(images, copy=True),
             y,
-            self._model_input(images[:_PROBE_IMAGES]),
-            _default_image_model,
+            self._model_input(images[:_PROBE_IMAGES], copy=True),
+            partial(_default_image_model, flat=self.input_ndim_ == 2),
             _IMAGE_INPUT,
         )
         return self
 
-    def _model_input(self, images):
-        """Images laid out as the model takes them (as X in fit)."""
+    def _model_input(self, images, copy=False):
+        """Images laid out as the model takes them (as X in fit).
+
+        ``copy=True`` gives the model a copy of images it must not change
+        (the caller's, or those the perturbations are made from): a model
+        may write into its input.
+        """
         if self.input_ndim_ == 2:
-            return images.reshape(len(images), -1)
-        return images[..., 0] if self.input_ndim_ == 3 else images
+            images = images.reshape(len(images), -1)
+        elif self.input_ndim_ == 3:
+            images = images[..., 0]
+        return images.copy(order="K") if copy else images
 
     def _images(self, X):
         """The images of X, checked against those seen in fit."""
@@ -298,12 +313,8 @@ class LimeImageExplainer(TransformerMixin, BaseEstimator):
         for position, image in enumerate(images):
             labels.append(segment(image, self.segmenter, params))
             if labels[-1].max() < 1:
-                raise ValueError(
-                    f"The segmenter found a single segment in image {position}: "
-                    "LIME compares regions, so it needs at least two. Use a "
-                    "finer segmentation (other segmenter_params, or "
-                    "segmenter='grid')."
-                )
+                raise ValueError(self._single_segment_message(position, image))
+        self._warn_unchanged(images, labels, colour)
         plan = _ImagePlan(self, images, labels, colour)
         _check_plan_memory(
             plan,
@@ -311,6 +322,51 @@ class LimeImageExplainer(TransformerMixin, BaseEstimator):
             "a coarser segmentation (segmenter_params that give fewer segments)",
         )
         return labels, explain_instances(plan, with_errors)
+
+    def _single_segment_message(self, position, image):
+        """The error for an image cut into one segment, with a segmenter to use."""
+        height, width = image.shape[:2]
+        name = (
+            "The segmenter"
+            if callable(self.segmenter)
+            else f"segmenter={self.segmenter!r}"
+        )
+        advice = "other segmenter_params"
+        if self.segmenter == "quickshift":
+            advice = (
+                "segmenter='slic' (quickshift with lime's settings suits photos "
+                "of a hundred pixels or more a side), a smaller kernel_size and "
+                "max_dist in segmenter_params"
+            )
+        return (
+            f"{name} found a single segment in image {position} ({height} x "
+            f"{width} pixels): LIME compares regions, so it needs at least two. "
+            f"Use a finer segmentation: {advice}, or segmenter='grid' (square "
+            "patches, for images of any size)."
+        )
+
+    def _warn_unchanged(self, images, labels, colour):
+        """Warn about images that no hiding of segments changes."""
+        unchanged = [
+            i
+            for i, (image, lab) in enumerate(zip(images, labels, strict=True))
+            if changes_no_pixel(image, lab, colour)
+        ]
+        if not unchanged:
+            return
+        fill = (
+            "its mean colour" if colour is None else f"hide_color={self.hide_color!r}"
+        )
+        warnings.warn(
+            f"Hiding segments changes no pixel of {len(unchanged)} of {len(images)} "
+            f"image(s), at positions {unchanged[:10]}: each segment already has "
+            f"the colour that hides it ({fill}), so every perturbation equals the "
+            "image and its explanation says nothing of the model. Pass a "
+            "hide_color these images do not hold (segments of one pixel or one "
+            "colour keep their mean colour).",
+            UserWarning,
+            stacklevel=4,
+        )
 
     def _segmenter_params(self):
         """The segmenter's parameters, seeded where scikit-image's take a seed."""
@@ -345,9 +401,20 @@ class LimeImageExplainer(TransformerMixin, BaseEstimator):
         return tags
 
 
-def _default_image_model(y):
-    """A random forest on the flattened images: a classifier for class labels."""
-    return RandomForestClassifier() if is_class_target(y) else RandomForestRegressor()
+def _default_image_model(y, flat):
+    """A random forest on the flattened images: a classifier for class labels.
+
+    Arrays of images (not ``flat`` rows) are flattened for the forest, in
+    fit and in every prediction.
+    """
+    forest = RandomForestClassifier() if is_class_target(y) else RandomForestRegressor()
+    return forest if flat else make_pipeline(FunctionTransformer(_flatten), forest)
+
+
+def _flatten(images):
+    """Each image as one row of pixels."""
+    images = np.asarray(images)
+    return images.reshape(len(images), -1)
 
 
 def _pixel_weights(labels, coef):
@@ -389,7 +456,7 @@ class _ImagePlan(InstancePlan):
 
     def _predict(self):
         """The model's output on the images."""
-        return self.box(self.model_input(self.images))
+        return self.box(self.model_input(self.images, copy=True))
 
     def _outputs(self, keeps, prediction):
         """The model's output on the perturbations, (n, num_samples, n_outputs).

@@ -9,7 +9,7 @@ import numpy as np
 
 from ._compat import HasMethods, Interval, validate_params
 from ._instance_explanation import InstanceExplanation
-from ._plotting import DIVERGING, _axes
+from ._plotting import AS_GIVEN, DIVERGING, _axes
 
 
 class ImageExplanation(InstanceExplanation):
@@ -178,7 +178,8 @@ def _draw_image(explanation, row, k, top, ax):
     output = explanation.outputs[k]
     ax.set_title(
         f"Image {row}{'' if output is None else f', output {output}'}: model "
-        f"{explanation.model_prediction[row, k]:.3g}"
+        f"{explanation.model_prediction[row, k]:.3g}",
+        **AS_GIVEN,
     )
     ax.set_axis_off()
     return ax

@@ -8,6 +8,8 @@ from ._optional import import_optional
 POSITIVE, NEGATIVE = "#1a9850", "#d73027"
 #: Diverging colour map of coefficient heatmaps (blue negative, red positive).
 DIVERGING = "RdBu_r"
+#: Text properties that draw a label as given: "$" starts no mathtext, no LaTeX.
+AS_GIVEN = {"parse_math": False, "usetex": False}
 
 
 def _axes(ax, size, feature):
@@ -37,14 +39,15 @@ def plot_row(explanation, row, k, *, top=10, ax=None):
         np.arange(len(pairs)),
         weights,
         color=np.where(weights >= 0, POSITIVE, NEGATIVE),
-        tick_label=labels,
     )
+    ax.set_yticks(np.arange(len(pairs)), labels, **AS_GIVEN)
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_xlabel("local effect (surrogate coefficient)")
     ax.set_title(
         f"Row {row}, {_output_label(explanation.outputs[k])}: model "
         f"{explanation.model_prediction[row, k]:.3g}, surrogate "
-        f"{explanation.local_prediction[row, k]:.3g}"
+        f"{explanation.local_prediction[row, k]:.3g}",
+        **AS_GIVEN,
     )
     return ax
 
@@ -68,10 +71,14 @@ def plot_heatmap(explanation, k, *, ax=None):
         aspect="auto",
         interpolation="nearest",
     )
-    ax.set_xticks(np.arange(n_features), explanation.feature_names, rotation=90)
+    ax.set_xticks(
+        np.arange(n_features), explanation.feature_names, rotation=90, **AS_GIVEN
+    )
     ax.set_ylabel("explained row")
     ax.figure.colorbar(image, ax=ax, label="coefficient")
-    ax.set_title(f"Local coefficients, {_output_label(explanation.outputs[k])}")
+    ax.set_title(
+        f"Local coefficients, {_output_label(explanation.outputs[k])}", **AS_GIVEN
+    )
     return ax
 
 
@@ -94,12 +101,16 @@ def plot_summary(explanation, k, *, top=20, ax=None):
         xerr=2 * np.where(known, shown, 0.0),
         color=np.where(known, POSITIVE, "lightgray"),
         ecolor="black",
-        tick_label=[
+    )
+    ax.set_yticks(
+        np.arange(len(order)),
+        [
             str(explanation.feature_names[j]) + ("" if ok else " (error unknown)")
             for j, ok in zip(order, known, strict=True)
         ],
+        **AS_GIVEN,
     )
     ax.set_xlabel("mean |coefficient| over rows (± 2 standard errors)")
     label = _output_label(explanation.outputs[k])
-    ax.set_title(f"Global importance, {label} ({len(explanation)} rows)")
+    ax.set_title(f"Global importance, {label} ({len(explanation)} rows)", **AS_GIVEN)
     return ax

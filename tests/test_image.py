@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.datasets import load_digits
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.frozen import FrozenEstimator
@@ -307,6 +308,10 @@ def test_batch_views_use_pixel_columns():
         (np.full((2, 4, 4), np.nan), {}, "NaN or infinite"),
         (np.ones((2, 4, 4), dtype=complex), {}, "complex pixels"),
         (np.zeros((2, 10)), {"image_shape": (-2, -5)}, "positive sizes"),
+        # None is no size, and 8.9 was silently truncated to 8 (8 x 24 fits).
+        (np.zeros((2, 64)), {"image_shape": (8, None)}, "positive sizes, whole"),
+        (np.zeros((2, 192)), {"image_shape": (8.9, 24)}, r"\(8\.9, 24\) must hold"),
+        (np.zeros((2, 8, 8)), {"image_shape": (8, None)}, "positive sizes, whole"),
         (np.zeros((2, 0, 5)), {}, "without pixels"),
         (np.zeros((2, 4, 4, 0)), {}, "without pixels"),
     ],
@@ -353,6 +358,10 @@ def test_missing_scikit_image_names_the_extra(monkeypatch):
 #: Tiny tests of behaviour, not of accuracy: the documented warning is expected.
 SMALL_SAMPLES = pytest.mark.filterwarnings(
     "ignore:The kernel leaves an effective sample size:UserWarning"
+)
+#: Tests of images whose segments each have one colour: the warning is expected.
+FLAT_SEGMENTS = pytest.mark.filterwarnings(
+    "ignore:Hiding segments changes no pixel:UserWarning"
 )
 
 
@@ -429,6 +438,7 @@ def test_hide_color_fills_hidden_segments_exactly():
 
 
 @SMALL_SAMPLES
+@FLAT_SEGMENTS
 def test_mean_fill_of_the_largest_64_bit_integers_does_not_wrap():
     # The float mean of int64 values at the top rounds up to 2**63, which
     # cast back to int64 wrapped around to the most negative value.
@@ -448,6 +458,7 @@ def test_mean_fill_of_the_largest_64_bit_integers_does_not_wrap():
 
 
 @SMALL_SAMPLES
+@FLAT_SEGMENTS
 def test_scikit_image_segments_the_colours_of_rgba_images():
     # The alpha channel is dropped, not the green and blue ones: a
     # constant red channel left a single segment.
@@ -490,6 +501,7 @@ def test_a_segmenter_changing_its_image_leaves_x_alone():
 
 
 @SMALL_SAMPLES
+@FLAT_SEGMENTS
 def test_plot_image_of_the_largest_float32_pixels():
     # Their channel mean, summed in float32, overflowed to infinity: a blank
     # picture.
@@ -592,3 +604,181 @@ def test_an_image_with_too_many_segments_for_memory_gets_a_clear_error(monkeypat
         r"coarser segmentation",
     ):
         lime.transform(images)
+
+
+@pytest.mark.parametrize("layout, target", [("grey", "classes"), ("colour", "values")])
+def test_default_model_is_a_forest_on_the_flattened_images(layout, target):
+    """Arrays of images are flattened for the default forest ("Found array
+    with dim 4" before): it explains them as it explains the flattened rows."""
+    rng = np.random.default_rng(10)
+    images = rng.random((20, 6, 6) if layout == "grey" else (20, 6, 6, 3))
+    rows = images.reshape(20, -1)
+    y = np.arange(20) % 2 if target == "classes" else rows.mean(axis=1)
+    params = dict(
+        segmenter="grid",
+        segmenter_params={"cell": 3},
+        hide_color=0,
+        num_samples=100,
+        random_state=0,
+    )
+    arrays = LimeImageExplainer(**params).fit(images, y)
+    flat = LimeImageExplainer(image_shape=images.shape[1:], **params).fit(rows, y)
+    np.testing.assert_array_equal(
+        arrays.transform(images[:2]), flat.transform(rows[:2])
+    )
+    forest = arrays.estimator_[-1]
+    assert type(forest) is type(flat.estimator_)
+    assert forest.n_features_in_ == rows.shape[1]
+
+
+@pytest.mark.parametrize(
+    "segmenter, params, match",
+    [
+        (
+            "grid",
+            {"size": 2},
+            r"\['size'\], which segmenter='grid' does not take; "
+            "it takes cell",
+        ),
+        ("slic", {"size": 2}, r"segmenter='slic' does not take; it takes n_segments,"),
+        ("slic", {"n_segments": 0}, "slic's n_segments=0 is not a number of segments"),
+        ("slic", {"n_segments": -3}, "n_segments=-3 is not a number of segments"),
+        ("slic", {"compactness": "x"}, "segmenter='slic' raised TypeError on an image"),
+    ],
+)
+def test_segmenter_params_are_checked(segmenter, params, match):
+    """Unknown names named the private _grid(); n_segments=0 divided by zero."""
+    if segmenter != "grid":
+        pytest.importorskip("skimage")
+    images = np.random.default_rng(11).random((1, 8, 8, 3))
+    lime = LimeImageExplainer(
+        ModelFunction(lambda ims: np.zeros(len(ims))),
+        segmenter=segmenter,
+        segmenter_params=params,
+    ).fit(images)
+    with pytest.raises(ValueError, match=match):
+        lime.transform(images)
+
+
+def _fails(image):
+    raise RuntimeError("no GPU")
+
+
+@pytest.mark.parametrize(
+    "segmenter, match",
+    [
+        (lambda im: np.where(np.eye(6, dtype=bool), "a", "b"), "of dtype <U1: segment"),
+        (lambda im: np.full((6, 6), "a", dtype=object), "of dtype object: segment"),
+        (lambda im: np.where(np.eye(6) > 0, np.nan, 1.0), "float64 with NaN or inf"),
+        (_fails, "The segmenter raised RuntimeError on an image .*: no GPU"),
+    ],
+)
+def test_callable_segmenters_must_return_numeric_labels(segmenter, match):
+    images = np.random.default_rng(12).random((1, 6, 6))
+    lime = LimeImageExplainer(
+        ModelFunction(lambda ims: np.zeros(len(ims))), segmenter=segmenter
+    ).fit(images)
+    with pytest.raises(ValueError, match=match):
+        lime.transform(images)
+
+
+def test_quickshift_on_small_images_points_to_other_segmenters():
+    """lime's quickshift settings find one segment in small images."""
+    pytest.importorskip("skimage")
+    images = np.random.default_rng(13).random((1, 16, 16, 3))
+    model = ModelFunction(lambda ims: np.asarray(ims).mean(axis=(1, 2, 3)))
+    quickshift = LimeImageExplainer(model, num_samples=50, random_state=0)
+    with pytest.raises(
+        ValueError,
+        match=r"segmenter='quickshift' found a single segment in image 0 \(16 x 16 "
+        r"pixels\).*segmenter='slic'.*segmenter='grid'",
+    ):
+        quickshift.fit(images).transform(images)
+    # The advice holds: slic cuts the same image into several segments.
+    slic = LimeImageExplainer(model, segmenter="slic", num_samples=50, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # few samples per segment
+        assert slic.fit(images).explain(images).segments[0].max() >= 1
+
+
+class _Scribbler(RegressorMixin, BaseEstimator):
+    """A regression on pixel sums that zeroes the images it is given."""
+
+    def fit(self, X, y):
+        self.scale_ = float(np.abs(X).max())
+        X[...] = 0
+        return self
+
+    def predict(self, X):
+        out = np.asarray(X, dtype=float).reshape(len(X), -1).sum(axis=1) / self.scale_
+        X[...] = 0
+        return out
+
+
+class _Reader(_Scribbler):
+    """The same model, leaving its input alone."""
+
+    def fit(self, X, y):
+        return super().fit(X.copy(order="K"), y)
+
+    def predict(self, X):
+        return super().predict(X.copy(order="K"))  # the same sums, to the bit
+
+
+@SMALL_SAMPLES
+@pytest.mark.parametrize("shape", [(3, 6, 6), (3, 6, 6, 3), (3, 36)])
+def test_a_model_writing_into_its_input_changes_neither_x_nor_the_explanation(shape):
+    """fit gave the model a view of X, and transform the images the
+    perturbations are made from."""
+    images = np.random.default_rng(14).random(shape)
+    before = images.copy()
+    params = dict(
+        image_shape=(6, 6) if len(shape) == 2 else None,
+        segmenter="grid",
+        segmenter_params={"cell": 3},
+        hide_color=0,
+        num_samples=50,
+        random_state=0,
+    )
+    y = np.arange(3.0)
+    scribbled = LimeImageExplainer(_Scribbler(), **params).fit(images, y)
+    np.testing.assert_array_equal(images, before)
+    weights = scribbled.transform(images)
+    np.testing.assert_array_equal(images, before)
+    read = LimeImageExplainer(_Reader(), **params).fit(images, y)
+    np.testing.assert_array_equal(weights, read.transform(images))
+    assert np.abs(weights).max() > 0
+
+
+@pytest.mark.parametrize(
+    "images, kwargs, fill",
+    [
+        # one-pixel segments keep their mean colour
+        (np.random.default_rng(15).random((2, 4, 4)), {}, "its mean colour"),
+        # one colour in each 2 x 2 segment
+        (
+            np.kron(np.arange(4.0).reshape(1, 2, 2), np.ones((2, 2))),
+            {"segmenter_params": {"cell": 2}},
+            "its mean colour",
+        ),
+        (np.zeros((2, 4, 4), dtype=np.uint8), {"hide_color": 0}, "hide_color=0"),
+    ],
+)
+def test_hiding_that_changes_no_pixel_is_warned(images, kwargs, fill):
+    """Every perturbation equals the image: all-zero weights and R² 1, silently."""
+    lime = LimeImageExplainer(
+        _linear_model(np.ones(16)), segmenter="grid", num_samples=300, **kwargs
+    ).fit(images)
+    n = len(images)
+    with pytest.warns(
+        UserWarning,
+        match=rf"Hiding segments changes no pixel of {n} of {n} image\(s\), at "
+        rf"positions \[0(, 1)?\]: .*\({fill}.*Pass a hide_color",
+    ):
+        explanation = lime.explain(images)
+    np.testing.assert_allclose(explanation.coef, 0.0, atol=1e-12)
+    # A colour the images do not hold changes them: no warning.
+    lime.set_params(hide_color=0.5 if images.dtype.kind == "f" else 9)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="Hiding segments")
+        assert np.abs(lime.transform(images)).max() > 0

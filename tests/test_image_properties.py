@@ -3,12 +3,14 @@
 Every case either raises a ValueError or TypeError with a message, or returns
 finite output of the documented shape: at most ``num_features`` segments
 weighted, every pixel carrying its segment's coefficient, the input never
-changed, and an image's explanation the same whatever the other images of
+changed, a warning for exactly the images that hiding segments does not
+change, and an image's explanation the same whatever the other images of
 the batch. The examples are drawn by hypothesis with the fixed profile of
 ``conftest.py``.
 """
 
 import hashlib
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -18,7 +20,8 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
-from test_properties import call, snapshot
+from test_properties import call as checked_call
+from test_properties import snapshot
 
 from sklime import LimeImageExplainer, ModelFunction
 
@@ -253,6 +256,46 @@ def cases(draw):
 
 
 # -- helpers ------------------------------------------------------------------
+#: sklime's warning about images that no hiding of segments changes.
+UNCHANGED = re.compile(r"changes no pixel of .* at positions \[([\d, ]*)\]")
+
+
+def call(function, *args, warned=None):
+    """``test_properties.call``, where the warning UNCHANGED is documented too.
+
+    The positions of the images it names are added to the set ``warned``.
+    """
+    return checked_call(_keeping_unchanged(function, warned), *args)
+
+
+def _keeping_unchanged(function, warned):
+    """``function``, keeping UNCHANGED's positions and passing other warnings on."""
+
+    def kept(*args):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = function(*args)
+        for w in caught:
+            match = UNCHANGED.search(str(w.message))
+            if match is None:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            elif warned is not None:
+                warned.update(int(i) for i in match[1].split(","))
+        return result
+
+    return kept
+
+
+def hides_nothing(image, labels, hide_color):
+    """Whether every segment of ``image`` already has the colour that hides it."""
+    if hide_color is not None:
+        return bool((image == np.asarray(hide_color)).all())
+    return all(
+        (image[labels == j] == image[labels == j][0]).all()
+        for j in range(labels.max() + 1)
+    )
+
+
 def fitted_case(case):
     """The fitted explainer and the images to explain, or None, None if refused."""
     images, model, params = case
@@ -281,7 +324,8 @@ def test_explain_is_finite_sparse_and_pixelwise(case):
     if lime is None:
         return
     before = snapshot(X)
-    explanation = call(lime.explain, X)
+    warned = set()
+    explanation = call(lime.explain, X, warned=warned)
     np.testing.assert_array_equal(X, before, strict=True)
     if explanation is None:
         return
@@ -329,6 +373,13 @@ def test_explain_is_finite_sparse_and_pixelwise(case):
     if lime.hide_color is None and case[0].content == "constant":
         # Hidden segments are filled with their own colour: nothing changes.
         np.testing.assert_allclose(coef, 0.0, atol=1e-9)
+    unchanged = {
+        i
+        for i, labels in enumerate(explanation.segments)
+        if hides_nothing(explanation.images[i], labels, lime.hide_color)
+    }
+    assert warned == unchanged
+    np.testing.assert_allclose(coef[sorted(unchanged)], 0.0, atol=1e-9)
     transformed = call(lime.transform, X)
     np.testing.assert_array_equal(X, before, strict=True)
     np.testing.assert_array_equal(explanation.coef, transformed, strict=True)

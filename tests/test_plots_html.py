@@ -163,3 +163,90 @@ def test_summary_marks_undetermined_errors(plt):
     ax = explanation.plot_summary(top=3)
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert all(label.endswith("(error unknown)") for label in labels)
+
+
+def _drawn_texts(figure):
+    """The texts of ``figure`` as drawn: an SVG's text elements, unescaped."""
+    import html
+    import io
+    import re
+
+    import matplotlib
+
+    figure.savefig(io.BytesIO(), format="png")  # the Agg renderer draws them too
+    svg = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none"}):  # text stays text
+        figure.savefig(svg, format="svg")
+    return [
+        html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)<", svg.getvalue())
+    ]
+
+
+def _assert_drawn_as_given(ax, ticks, labels, title_part):
+    """The ``ticks`` and the title hold the labels as given, and are drawn so."""
+    assert sorted(t.get_text() for t in ticks) == sorted(labels)
+    assert title_part in ax.get_title()
+    drawn = _drawn_texts(ax.figure)
+    assert set(labels) <= set(drawn) and ax.get_title() in drawn
+
+
+def test_dollar_signs_in_names_and_labels_are_drawn_as_given(plt):
+    """'$' starts no mathtext: "$x_{$" broke savefig, "$\\alpha$" drew an alpha."""
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(60, 2)), columns=["$x_{$", "$\\alpha$"])
+    y = np.where(X["$x_{$"] > 0, "$y_{$", "$\\beta$")
+    model = FrozenEstimator(LogisticRegression().fit(X, y))
+    exp = LimeExplainer(model, num_samples=300, random_state=0).fit(X).explain(X[:3])
+    label = "output $y_{$"  # the positive class
+    descriptions = [d for d, _ in exp.as_list(0)]
+    assert set(descriptions) == {"$x_{$", "$\\alpha$"}
+    ax = exp.plot(0)
+    _assert_drawn_as_given(ax, ax.get_yticklabels(), descriptions, label)
+    ax = exp.plot_heatmap()
+    _assert_drawn_as_given(ax, ax.get_xticklabels(), descriptions, label)
+    ax = exp.plot_summary()
+    _assert_drawn_as_given(ax, ax.get_yticklabels(), descriptions, label)
+
+
+def test_dollar_signs_in_words_and_classes_are_drawn_as_given(plt):
+    from sklime import LimeTextExplainer, ModelFunction
+
+    def positive(docs):
+        p = np.array([0.9 if "$\\alpha$" in d else 0.2 for d in docs])
+        return np.column_stack([1 - p, p])
+
+    lime = LimeTextExplainer(
+        ModelFunction(positive, classes=["$x_{$", "$\\beta$"]),
+        token_pattern=r"\S+",
+        num_samples=200,
+        random_state=0,
+    )
+    exp = lime.fit(["$\\alpha$ $x_{$ fine"]).explain(["$\\alpha$ $x_{$ fine"])
+    assert exp.words[0] == ["$\\alpha$", "$x_{$", "fine"]
+    ax = exp.plot(0)
+    _assert_drawn_as_given(ax, ax.get_yticklabels(), exp.words[0], "output $\\beta$")
+
+
+def test_dollar_signs_in_classes_of_images_are_drawn_as_given(plt):
+    from sklime import LimeImageExplainer, ModelFunction
+
+    def bright(images):
+        p = np.asarray(images).mean(axis=(1, 2))
+        return np.column_stack([1 - p, p])
+
+    images = np.random.default_rng(0).random((1, 8, 8))
+    lime = LimeImageExplainer(
+        ModelFunction(bright, classes=["$x_{$", "$\\alpha$"]),
+        segmenter="grid",
+        hide_color=0,
+        num_samples=200,
+        random_state=0,
+    )
+    exp = lime.fit(images).explain(images)
+    ax = exp.plot_image(0)
+    assert "output $\\alpha$" in ax.get_title()
+    assert ax.get_title() in _drawn_texts(ax.figure)
+    ax = exp.plot(0, top=16)
+    segments = [f"segment {j}" for j in range(16)]
+    _assert_drawn_as_given(ax, ax.get_yticklabels(), segments, "output $\\alpha$")
