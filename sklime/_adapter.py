@@ -12,6 +12,17 @@ _NO_CLASSES = (
 )
 
 
+def _check_distinct(classes):
+    """Refuse class labels that repeat: each names one output column."""
+    labels, counts = np.unique(np.asarray(classes), return_counts=True)
+    if (counts > 1).any():
+        raise ValueError(
+            f"ModelFunction got repeated classes {labels[counts > 1].tolist()} in "
+            f"classes={list(classes)}; each class labels one column of the "
+            "function's output. Pass each class once, in the order of the columns."
+        )
+
+
 class ModelFunction(BaseEstimator):
     """A plain function, used as a fitted model by the explainers.
 
@@ -19,7 +30,10 @@ class ModelFunction(BaseEstimator):
     transformers pipeline, a spaCy or PyTorch model, a rule-based scorer).
     Wrap the function that scores a batch of inputs, and pass the wrapper as
     the explainer's ``estimator``: fitting it does nothing, so no target is
-    needed.
+    needed. Like :class:`~sklearn.frozen.FrozenEstimator`, it is never copied:
+    :func:`~sklearn.base.clone` returns the wrapper itself, so the explainers
+    call your own function object (a model holding locks, or too large to
+    copy, is used as it is).
 
     Parameters
     ----------
@@ -65,7 +79,7 @@ class ModelFunction(BaseEstimator):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X=None, y=None):
-        """Do nothing: the function is the model.
+        """Check the parameters; the function is the model, nothing is fitted.
 
         Parameters
         ----------
@@ -74,8 +88,18 @@ class ModelFunction(BaseEstimator):
         Returns
         -------
         self : object
+
+        Raises
+        ------
+        ValueError
+            If ``classes`` repeats a label.
         """
         del X, y
+        if self.classes is not None:
+            _check_distinct(self.classes)
+        return self
+
+    def __sklearn_clone__(self):
         return self
 
     @property

@@ -30,6 +30,12 @@ def is_dataframe(X):
     return frame_library(X) is not None
 
 
+def is_pandas_series(X):
+    """Whether ``X`` is a pandas Series."""
+    pd = sys.modules.get(PANDAS)
+    return pd is not None and isinstance(X, pd.Series)
+
+
 def column_names(X):
     """The column names of a frame, as given (not converted to str)."""
     return list(X.columns)

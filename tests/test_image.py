@@ -312,6 +312,22 @@ def test_bad_images(X, kwargs, match):
         ).fit(X)
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered in cast")
+def test_model_objects_and_their_errors(digits):
+    images, y = digits[0][:40].reshape(-1, 8, 8), digits[1][:40]
+    with pytest.raises(ValueError, match=r"ModelFunction\(rf.predict_proba"):
+        LimeImageExplainer(lambda ims: np.zeros(len(ims))).fit(images)
+    three = ModelFunction(lambda ims: np.zeros(len(ims)), classes=[0, 1, 2])
+    with pytest.raises(ValueError, match="returned 1 column for 3 classes"):
+        LimeImageExplainer(three, segmenter="grid").fit(images)
+    target = y.astype(float)
+    target[0] = np.nan
+    with pytest.raises(ValueError, match="training images.*NaN") as info:
+        LimeImageExplainer(segmenter="grid").fit(images, target)
+    assert info.value.args[0].startswith("LimeImageExplainer could not fit its model")
+    assert isinstance(info.value.__cause__, ValueError)
+
+
 def test_bad_segmentation_and_models():
     images = np.random.default_rng(5).random((2, 8, 8))
     one = LimeImageExplainer(
