@@ -100,6 +100,7 @@ class ModelFunction(BaseEstimator):
         return self
 
     def __sklearn_clone__(self):
+        """The wrapper itself: the user's function is never copied."""
         return self
 
     @property

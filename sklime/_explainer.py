@@ -70,9 +70,13 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
     estimator : estimator or None, default=None
         The model to explain. It is cloned and fitted on ``(X, y)`` in ``fit``.
         Wrap an already fitted model in :class:`~sklearn.frozen.FrozenEstimator`
-        to explain it as it is (then ``y`` is not needed). A model fitted on a
-        DataFrame is always queried by column name, in its own column order,
-        so fit the explainer on a DataFrame holding the model's columns.
+        to explain it as it is (then ``y`` is not needed), and a prediction
+        function in :class:`sklime.ModelFunction` (such as
+        ``ModelFunction(rf.predict_proba, classes=rf.classes_)``). Objects
+        outside scikit-learn work too: one with ``classes_`` is a classifier.
+        A model fitted on a DataFrame is always queried by column name, in its
+        own column order, so fit the explainer on a DataFrame holding the
+        model's columns.
         None fits a random forest (a classifier when ``y`` holds class labels,
         else a regressor); when some columns are categorical, it is a pipeline
         that one-hot encodes them first
