@@ -12,17 +12,6 @@ _NO_CLASSES = (
 )
 
 
-def _check_distinct(classes):
-    """Refuse class labels that repeat: each names one output column."""
-    labels, counts = np.unique(np.asarray(classes), return_counts=True)
-    if (counts > 1).any():
-        raise ValueError(
-            f"ModelFunction got repeated classes {labels[counts > 1].tolist()} in "
-            f"classes={list(classes)}; each class labels one column of the "
-            "function's output. Pass each class once, in the order of the columns."
-        )
-
-
 class ModelFunction(BaseEstimator):
     """A plain function, used as a fitted model by the explainers.
 
@@ -79,7 +68,7 @@ class ModelFunction(BaseEstimator):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X=None, y=None):
-        """Check the parameters; the function is the model, nothing is fitted.
+        """Do nothing: the function is the model.
 
         Parameters
         ----------
@@ -88,15 +77,8 @@ class ModelFunction(BaseEstimator):
         Returns
         -------
         self : object
-
-        Raises
-        ------
-        ValueError
-            If ``classes`` repeats a label.
         """
         del X, y
-        if self.classes is not None:
-            _check_distinct(self.classes)
         return self
 
     def __sklearn_clone__(self):

@@ -1,5 +1,7 @@
 """The black box: resolving, fitting and querying the explained model."""
 
+from collections import Counter
+
 import numpy as np
 from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
@@ -315,6 +317,19 @@ def is_ensemble(model):
     return hasattr(model, "estimators_")
 
 
+def _check_distinct(classes):
+    """Refuse class labels that repeat: each labels one output column."""
+    counts = Counter(classes.tolist())
+    repeated = [label for label, count in counts.items() if count > 1]
+    if repeated:
+        raise ValueError(
+            f"The estimator's classes_ {classes.tolist()} repeat "
+            f"{repeated}; each class labels one column of its "
+            "output. Pass each class once, in the order of the columns (for a "
+            "ModelFunction, classes=[...])."
+        )
+
+
 class BlackBox:
     """Calls the model's response method and checks what comes back.
 
@@ -395,6 +410,7 @@ class BlackBox:
             names = [None] if width == 1 else list(range(width))
             return slice(None), np.asarray(names, dtype=object)
         classes = np.asarray(self.model.classes_)
+        _check_distinct(classes)
         if width == 1 and len(classes) <= 2:  # binary decision_function
             return slice(None), classes[-1:]
         if width != len(classes):

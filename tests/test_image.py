@@ -320,6 +320,22 @@ def test_model_objects_and_their_errors(digits):
     three = ModelFunction(lambda ims: np.zeros(len(ims)), classes=[0, 1, 2])
     with pytest.raises(ValueError, match="returned 1 column for 3 classes"):
         LimeImageExplainer(three, segmenter="grid").fit(images)
+
+    class Brightness:  # a plain model object: no scikit-learn base class
+        def fit(self, images, y):
+            self.scale_ = 1.0 / np.max(y)
+            return self
+
+        def predict(self, images):
+            return np.asarray(images, float).mean(axis=(1, 2)) * self.scale_
+
+    settings = dict(segmenter="grid", hide_color=0, num_samples=300, random_state=0)
+    lime = LimeImageExplainer(Brightness(), **settings)
+    reference = LimeImageExplainer(_linear_model(np.full((8, 8), 1 / 576)), **settings)
+    np.testing.assert_allclose(
+        lime.fit(images, y).transform(images[:2]),
+        reference.fit(images).transform(images[:2]),
+    )
     target = y.astype(float)
     target[0] = np.nan
     with pytest.raises(ValueError, match="training images.*NaN") as info:

@@ -650,8 +650,9 @@ def test_one_column_for_three_classes_is_refused(classes3):
 def test_repeated_model_function_classes_are_refused(classes3):
     X, _ = classes3
     model = ModelFunction(lambda Z: np.full((len(Z), 3), 1 / 3), classes=[0, 0, 1])
-    with pytest.raises(ValueError, match=r"repeated classes \[0\] in classes=\[0, 0"):
-        LimeExplainer(model).fit(X)
+    for estimator in (model, FrozenEstimator(model)):
+        with pytest.raises(ValueError, match=r"classes_ \[0, 0, 1\] repeat \[0\]"):
+            LimeExplainer(estimator).fit(X)
 
 
 def test_a_single_row_or_series_is_explained_as_one_row(frame, classes3, recwarn):
