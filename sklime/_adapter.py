@@ -19,7 +19,10 @@ class ModelFunction(BaseEstimator):
     transformers pipeline, a spaCy or PyTorch model, a rule-based scorer).
     Wrap the function that scores a batch of inputs, and pass the wrapper as
     the explainer's ``estimator``: fitting it does nothing, so no target is
-    needed.
+    needed. Like :class:`~sklearn.frozen.FrozenEstimator`, it is never copied:
+    :func:`~sklearn.base.clone` returns the wrapper itself, so the explainers
+    call your own function object (a model holding locks, or too large to
+    copy, is used as it is).
 
     Parameters
     ----------
@@ -76,6 +79,10 @@ class ModelFunction(BaseEstimator):
         self : object
         """
         del X, y
+        return self
+
+    def __sklearn_clone__(self):
+        """The wrapper itself: the user's function is never copied."""
         return self
 
     @property

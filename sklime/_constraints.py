@@ -7,7 +7,30 @@ images, and are checked the same way.
 
 from numbers import Integral, Real
 
-from ._compat import Interval, StrOptions
+from ._compat import HasMethods, Interval, StrOptions
+
+
+class _ModelObject(HasMethods):
+    """An object implementing ``fit``; its error says how to pass other models.
+
+    lime takes a bare prediction function, so the error for one (or for a
+    fitted object without ``fit``) names the wrappers that take it.
+    """
+
+    def __init__(self):
+        super().__init__(["fit"])
+
+    def __str__(self):
+        return (
+            "an object implementing 'fit' (a model the explainer fits on y; a "
+            "fitted model wrapped as FrozenEstimator(model); a prediction "
+            "function wrapped as sklime.ModelFunction(function), for instance "
+            "ModelFunction(rf.predict_proba, classes=rf.classes_))"
+        )
+
+
+#: The ``estimator`` parameter of every explainer.
+ESTIMATOR_CONSTRAINT = [_ModelObject(), None]
 
 SURROGATE_CONSTRAINTS = {
     "num_features": [Interval(Integral, 1, None, closed="left"), None],

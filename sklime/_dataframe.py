@@ -54,6 +54,12 @@ def nested_columns(X):
     return {name: dtype for name, dtype in X.schema.items() if dtype.is_nested()}
 
 
+def is_pandas_series(X):
+    """Whether ``X`` is a pandas Series."""
+    pd = sys.modules.get(PANDAS)
+    return pd is not None and isinstance(X, pd.Series)
+
+
 def column_names(X):
     """The column names of a frame, as given (not converted to str)."""
     return list(X.columns)

@@ -19,8 +19,8 @@ from ._compat import (
     _fit_context,
     validate_data,
 )
-from ._constraints import SURROGATE_CONSTRAINTS
-from ._dataframe import column_names, is_dataframe
+from ._constraints import ESTIMATOR_CONSTRAINT, SURROGATE_CONSTRAINTS
+from ._dataframe import column_names, is_dataframe, is_pandas_series
 from ._discretize import fit_bin_edges
 from ._engine import evaluate_surrogates, explain_rows
 from ._explanation import Explanation, FeatureDescriber
@@ -70,9 +70,13 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
     estimator : estimator or None, default=None
         The model to explain. It is cloned and fitted on ``(X, y)`` in ``fit``.
         Wrap an already fitted model in :class:`~sklearn.frozen.FrozenEstimator`
-        to explain it as it is (then ``y`` is not needed). A model fitted on a
-        DataFrame is always queried by column name, in its own column order,
-        so fit the explainer on a DataFrame holding the model's columns.
+        to explain it as it is (then ``y`` is not needed), and a prediction
+        function in :class:`sklime.ModelFunction` (such as
+        ``ModelFunction(rf.predict_proba, classes=rf.classes_)``). Objects
+        outside scikit-learn work too: one with ``classes_`` is a classifier.
+        A model fitted on a DataFrame is always queried by column name, in its
+        own column order, so fit the explainer on a DataFrame holding the
+        model's columns.
         None fits a random forest (a classifier when ``y`` holds class labels,
         else a regressor); when some columns are categorical, it is a pipeline
         that one-hot encodes them first
@@ -256,7 +260,7 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "estimator": [HasMethods(["fit"]), None],
+        "estimator": ESTIMATOR_CONSTRAINT,
         "num_samples": [
             Interval(Integral, 1, None, closed="left"),
             StrOptions({"auto"}),
@@ -505,15 +509,21 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like or DataFrame of shape (n_rows, n_features)
-            Rows to explain.
+        X : array-like or DataFrame of shape (n_rows, n_features), or a row
+            Rows to explain. A single row, as lime's ``explain_instance``
+            takes it, is explained as a batch of one: a 1-D array or list of
+            ``n_features`` values, or a pandas Series such as ``X.iloc[3]``,
+            whose index names the features (matched to ``feature_names_in_``
+            as a DataFrame's columns are). :meth:`transform` takes 2-D data
+            only.
 
         Returns
         -------
         explanation : Explanation
-            ``explanation.coef`` equals ``transform(X)``.
+            ``explanation.coef`` equals ``transform(X)`` (of the batch of one,
+            for a single row).
         """
-        rows = self._rows(X)
+        rows = self._rows(_one_row_as_table(X))
         merged = explain_rows(self, rows, with_errors=True, with_prediction=True)
         n_rows = len(rows)
         shape = merged["selected"].shape
@@ -672,6 +682,22 @@ def coef_names(outputs, names):
     return np.asarray(
         [f"coef_{out}_{name}" for out in outputs for name in names], dtype=object
     )
+
+
+def _one_row_as_table(X):
+    """A single row (a 1-D array or list, or a pandas Series) as a table of one.
+
+    A Series becomes a one-row DataFrame whose columns are its index, each
+    column with the dtype its values infer (a Series of mixed values holds
+    objects); anything else is returned as it is.
+    """
+    if is_pandas_series(X):
+        return X.to_frame().T.infer_objects()
+    if isinstance(X, np.ndarray) and X.ndim == 1:
+        return X.reshape(1, -1)
+    if isinstance(X, list | tuple) and X and all(np.ndim(v) == 0 for v in X):
+        return [X]
+    return X
 
 
 def _check_target_length(X, y):

@@ -550,6 +550,12 @@ class Explanation:
                 f"{self.outputs.tolist()}; pass output= one of them to choose which "
                 "to show."
             )
+        if np.ndim(output) != 0:
+            raise ValueError(
+                f"output must be one output: a class label, or the index of a "
+                f"regression output, among {self.outputs.tolist()}; got "
+                f"{output!r}. To show several outputs, call once per output."
+            )
         matches = [k for k, name in enumerate(self.outputs) if name == output]
         if not matches:
             raise ValueError(

@@ -11,8 +11,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.validation import check_is_fitted
 
-from ._compat import HasMethods, Interval, StrOptions, _fit_context, get_chunk_n_rows
-from ._constraints import SURROGATE_CONSTRAINTS
+from ._compat import Interval, StrOptions, _fit_context, get_chunk_n_rows
+from ._constraints import ESTIMATOR_CONSTRAINT, SURROGATE_CONSTRAINTS
 from ._engine import InstancePlan, explain_instances
 from ._explainer import (
     _check_instance_memory,
@@ -160,7 +160,7 @@ class LimeImageExplainer(TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "estimator": [HasMethods(["fit"]), None],
+        "estimator": ESTIMATOR_CONSTRAINT,
         "image_shape": ["array-like", None],
         "segmenter": [StrOptions({*_SKIMAGE_SEGMENTERS, "grid"}), callable],
         "segmenter_params": [dict, None],

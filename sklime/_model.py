@@ -1,7 +1,9 @@
 """The black box: resolving, fitting and querying the explained model."""
 
+from collections import Counter
+
 import numpy as np
-from sklearn.base import clone, is_classifier
+from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.exceptions import NotFittedError
@@ -12,6 +14,7 @@ from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
+from ._adapter import ModelFunction
 from ._compat import _num_samples
 from ._threads import model_threads
 
@@ -20,10 +23,13 @@ def fit_black_box(estimator, X, y, seed, default, explainer="LimeExplainer"):
     """Return the fitted model to explain.
 
     ``None`` becomes ``default(y)`` fitted on ``(X, y)``; a
-    :class:`~sklearn.frozen.FrozenEstimator` is used as it is; any other
-    estimator is cloned, its unset nested ``random_state`` parameters are
-    seeded from ``seed``, and it is fitted (without ``y`` only when its tags
-    say it needs none, as :class:`sklime.ModelFunction`'s do).
+    :class:`~sklearn.frozen.FrozenEstimator` or a
+    :class:`sklime.ModelFunction` is used as it is (never copied); any other
+    estimator is cloned (an object outside scikit-learn is deep-copied), its
+    unset nested ``random_state`` parameters are seeded from ``seed``, and it
+    is fitted (without ``y`` only when its tags say it needs none). An error
+    of the model's own ``fit`` is raised again with what was being fitted and
+    how to fix it, the original as its ``__cause__``.
 
     Parameters
     ----------
@@ -42,18 +48,96 @@ def fit_black_box(estimator, X, y, seed, default, explainer="LimeExplainer"):
     """
     if isinstance(estimator, FrozenEstimator):
         return estimator
+    if isinstance(estimator, ModelFunction):
+        return estimator.fit(X, y)
     if y is None and needs_target(estimator):
         raise ValueError(_missing_y_message(estimator, explainer))
-    if estimator is None:
-        estimator = default(y)
-    model = clone(estimator)
+    model = None if estimator is None else _unfitted_copy(estimator, explainer)
+    try:
+        if model is None:
+            model = default(y)
+        _seed_random_states(model, seed)
+        model.fit(X, y)  # a home-made fit may not return self
+    except Exception as exc:
+        raise _kind_of(exc)(
+            _fit_error_message(estimator, exc, _num_samples(X), explainer)
+        ) from exc
+    return model
+
+
+def _unfitted_copy(estimator, explainer):
+    """A copy of ``estimator`` to fit: its clone, or a deep copy of a plain object."""
+    try:
+        return clone(estimator, safe=False)
+    except Exception as exc:
+        raise _kind_of(exc)(
+            f"{explainer} could not copy the estimator {estimator!r} to fit it "
+            f"({type(exc).__name__}: {exc}); {explainer} fits a copy and leaves "
+            "yours as it is. Fit the model yourself and pass "
+            "FrozenEstimator(model), or wrap its prediction function: "
+            "ModelFunction(model.predict) for a regressor, "
+            "ModelFunction(model.predict_proba, classes=model.classes_) for a "
+            "classifier."
+        ) from exc
+
+
+def _seed_random_states(model, seed):
+    """Seed the unset ``random_state`` parameters of ``model`` and its parts."""
+    if not hasattr(model, "get_params"):
+        return
     rng = np.random.RandomState(seed)
     unset = {
         key: int(rng.randint(np.iinfo(np.int32).max))
         for key, value in sorted(model.get_params(deep=True).items())
         if (key == "random_state" or key.endswith("__random_state")) and value is None
     }
-    return model.set_params(**unset).fit(X, y)
+    if unset:
+        model.set_params(**unset)
+
+
+def _kind_of(exc):
+    """The error type that wraps ``exc``: TypeError for a TypeError, else ValueError.
+
+    A wrapped ValueError (or a subclass) stays a ValueError, so that an
+    ``except ValueError`` around the explainer's ``fit`` still catches it.
+    """
+    if isinstance(exc, TypeError) and not isinstance(exc, ValueError):
+        return TypeError
+    return ValueError
+
+
+#: What each explainer fits its model on, and how to fix a failing fit.
+_FIT_NOTES = {
+    "LimeExplainer": (
+        "training rows (X and y as given to fit)",
+        "Pass X and y the model accepts (encode string columns in a pipeline "
+        "with the model; the default random forest needs y without NaN), or "
+        "pass your fitted model as FrozenEstimator(model).",
+    ),
+    "LimeTextExplainer": (
+        "training documents",
+        "The default model is a TfidfVectorizer (which keeps only words of two "
+        "or more characters) then, for class labels, a LogisticRegression (y "
+        "needs two or more classes), else a Ridge. Pass documents and y the "
+        "model accepts, an estimator that accepts them, or your fitted model "
+        "as FrozenEstimator(model).",
+    ),
+    "LimeImageExplainer": (
+        "training images (as the model takes them, with y)",
+        "Pass images and y the model accepts (the default random forest needs "
+        "y without NaN), or your fitted model as FrozenEstimator(model).",
+    ),
+}
+
+
+def _fit_error_message(estimator, exc, n_samples, explainer):
+    """The error for a model whose own ``fit`` raised ``exc``."""
+    data, fix = _FIT_NOTES[explainer]
+    what = "the default model" if estimator is None else f"the estimator {estimator!r}"
+    return (
+        f"{explainer} could not fit its model: fitting {what} on the {n_samples} "
+        f"{data} raised {type(exc).__name__}: {str(exc).rstrip('.')}. {fix}"
+    )
 
 
 def fit_instance_model(explainer, X, y, probe, default, input_note):
@@ -102,7 +186,37 @@ def needs_target(estimator):
         return True
     if isinstance(estimator, FrozenEstimator):
         return False
-    return get_tags(estimator).target_tags.required
+    tags = _tags(estimator)
+    return tags is None or tags.target_tags.required
+
+
+def _tags(model):
+    """The scikit-learn tags of ``model``, or None for an object without them.
+
+    A :class:`~sklearn.frozen.FrozenEstimator` is looked through, so that a
+    frozen plain object (one that does not derive from
+    :class:`~sklearn.base.BaseEstimator`) has no tags either.
+    """
+    while isinstance(model, FrozenEstimator):
+        model = model.estimator
+    if not hasattr(model, "__sklearn_tags__"):
+        return None
+    try:
+        return get_tags(model)
+    except AttributeError:  # mixins without BaseEstimator
+        return None
+
+
+def model_is_classifier(model):
+    """Whether ``model`` is a classifier, by its tags or else its ``classes_``.
+
+    An object outside scikit-learn's tags machinery is a classifier when it
+    has ``classes_`` (the labels of its ``predict_proba`` columns).
+    """
+    tags = _tags(model)
+    if tags is None:
+        return hasattr(model, "classes_")
+    return tags.estimator_type == "classifier"
 
 
 def is_class_target(y):
@@ -153,6 +267,13 @@ def _missing_y_message(estimator, explainer):
             "on (X, y). Pass y, or pass your fitted model as "
             "estimator=FrozenEstimator(model)."
         )
+    if _tags(estimator) is None:
+        return (
+            f"{head}: {explainer} fits the estimator {estimator!r} on (X, y). "
+            "Pass y, or, if the model is already fitted, explain it as it is: "
+            f"{explainer}(FrozenEstimator(model)) with "
+            "`from sklearn.frozen import FrozenEstimator`."
+        )
     try:
         check_is_fitted(estimator)
     except NotFittedError:
@@ -196,6 +317,19 @@ def is_ensemble(model):
     return hasattr(model, "estimators_")
 
 
+def _check_distinct(classes):
+    """Refuse class labels that repeat: each labels one output column."""
+    counts = Counter(classes.tolist())
+    repeated = [label for label, count in counts.items() if count > 1]
+    if repeated:
+        raise ValueError(
+            f"The estimator's classes_ {classes.tolist()} repeat "
+            f"{repeated}; each class labels one column of its "
+            "output. Pass each class once, in the order of the columns (for a "
+            "ModelFunction, classes=[...])."
+        )
+
+
 class BlackBox:
     """Calls the model's response method and checks what comes back.
 
@@ -227,7 +361,7 @@ class BlackBox:
         self.model = model
         self.ensemble = is_ensemble(model)
         self.input_note = input_note
-        self.classifier = is_classifier(model)
+        self.classifier = model_is_classifier(model)
         self.method = self._resolve(response_method)
         self._width = None
         out = self._call(probe)
@@ -235,6 +369,8 @@ class BlackBox:
         self._columns, self.outputs = self._output_columns(out.shape[1])
 
     def _resolve(self, response_method):
+        if response_method in ("auto", "predict_proba"):
+            self._check_labeled_proba()
         if response_method == "auto":
             if not self.classifier:
                 response_method = "predict"
@@ -255,18 +391,33 @@ class BlackBox:
             )
         return response_method
 
+    def _check_labeled_proba(self):
+        """Refuse probabilities of an object that does not name its classes."""
+        if self.classifier or _tags(self.model) is not None:
+            return
+        if hasattr(self.model, "predict_proba"):
+            raise ValueError(
+                f"The estimator {self.model!r} has predict_proba but no "
+                "classes_, so the class of each probability column is unknown. "
+                "Set its classes_ attribute in fit (the labels of the columns, in "
+                "order), or wrap the function: ModelFunction(model.predict_proba, "
+                "classes=[...]) with `from sklime import ModelFunction`."
+            )
+
     def _output_columns(self, width):
         """Columns of the raw output to explain and what they stand for."""
         if not self.classifier:
             names = [None] if width == 1 else list(range(width))
             return slice(None), np.asarray(names, dtype=object)
         classes = np.asarray(self.model.classes_)
-        if width == 1:  # binary decision_function, or a single class
+        _check_distinct(classes)
+        if width == 1 and len(classes) <= 2:  # binary decision_function
             return slice(None), classes[-1:]
         if width != len(classes):
             raise ValueError(
-                f"The estimator's {self.method} returned {width} columns for "
-                f"{len(classes)} classes; it must return one column per class."
+                f"The estimator's {self.method} returned {width} "
+                f"column{'s' if width != 1 else ''} for {len(classes)} classes; "
+                "it must return one column per class."
             )
         if width == 2:  # binary: one block, the positive class
             return slice(1, 2), classes[1:]

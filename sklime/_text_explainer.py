@@ -10,8 +10,8 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from ._compat import HasMethods, Interval, _fit_context
-from ._constraints import SURROGATE_CONSTRAINTS
+from ._compat import Interval, _fit_context
+from ._constraints import ESTIMATOR_CONSTRAINT, SURROGATE_CONSTRAINTS
 from ._engine import InstancePlan, explain_instances
 from ._explainer import (
     _check_instance_memory,
@@ -155,7 +155,7 @@ class LimeTextExplainer(TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "estimator": [HasMethods(["fit"]), None],
+        "estimator": ESTIMATOR_CONSTRAINT,
         "num_samples": [Interval(Integral, 2, None, closed="left")],
         "kernel_width": [Interval(Real, 0, None, closed="neither")],
         "token_pattern": [str],

@@ -59,6 +59,16 @@ def test_as_list_defaults_to_the_predicted_class(explanation):
         exp.as_list(0, output=7)
 
 
+def test_several_outputs_at_once_are_refused_clearly(explanation):
+    _, _, exp = explanation
+    for output in (np.array([0, 1]), [0, 1]):
+        with pytest.raises(ValueError, match=r"output must be one output: a class"):
+            exp.as_list(0, output=output)
+    with pytest.raises(ValueError, match=r"among \[0, 1, 2\]; got array"):
+        exp.coefficients(np.array([0, 1]))
+    assert exp.as_list(0, output=np.int64(1)) == exp.as_list(0, output=1)
+
+
 def test_rows_are_indexed_like_a_python_list(explanation):
     _, _, exp = explanation
     assert exp.as_list(np.int64(2)) == exp.as_list(2) == exp.as_list(-1)

@@ -323,6 +323,38 @@ def test_bad_images(X, kwargs, match):
         ).fit(X)
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered in cast")
+def test_model_objects_and_their_errors(digits):
+    images, y = digits[0][:40].reshape(-1, 8, 8), digits[1][:40]
+    with pytest.raises(ValueError, match=r"ModelFunction\(rf.predict_proba"):
+        LimeImageExplainer(lambda ims: np.zeros(len(ims))).fit(images)
+    three = ModelFunction(lambda ims: np.zeros(len(ims)), classes=[0, 1, 2])
+    with pytest.raises(ValueError, match="returned 1 column for 3 classes"):
+        LimeImageExplainer(three, segmenter="grid").fit(images)
+
+    class Brightness:  # a plain model object: no scikit-learn base class
+        def fit(self, images, y):
+            self.scale_ = 1.0 / np.max(y)
+            return self
+
+        def predict(self, images):
+            return np.asarray(images, float).mean(axis=(1, 2)) * self.scale_
+
+    settings = dict(segmenter="grid", hide_color=0, num_samples=300, random_state=0)
+    lime = LimeImageExplainer(Brightness(), **settings)
+    reference = LimeImageExplainer(_linear_model(np.full((8, 8), 1 / 576)), **settings)
+    np.testing.assert_allclose(
+        lime.fit(images, y).transform(images[:2]),
+        reference.fit(images).transform(images[:2]),
+    )
+    target = y.astype(float)
+    target[0] = np.nan
+    with pytest.raises(ValueError, match="training images.*NaN") as info:
+        LimeImageExplainer(segmenter="grid").fit(images, target)
+    assert info.value.args[0].startswith("LimeImageExplainer could not fit its model")
+    assert isinstance(info.value.__cause__, ValueError)
+
+
 def test_bad_segmentation_and_models():
     images = np.random.default_rng(5).random((2, 8, 8))
     one = LimeImageExplainer(

@@ -1,6 +1,7 @@
 """DataFrames, categorical columns and the errors bad input gets."""
 
 import re
+import threading
 
 import numpy as np
 import pytest
@@ -12,7 +13,7 @@ from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder
 
-from sklime import LimeExplainer
+from sklime import LimeExplainer, ModelFunction
 
 pd = pytest.importorskip("pandas")
 
@@ -584,3 +585,201 @@ def test_multiindex_columns_are_refused():
     joined = X.set_axis(["_".join(c) for c in X.columns], axis=1)
     lime = LimeExplainer(Ridge(), num_samples=64).fit(joined, joined.iloc[:, 0])
     assert lime.get_feature_names_out().tolist() == ["coef_size_w", "coef_size_h"]
+
+
+# -- model objects -------------------------------------------------------------
+
+
+class _PlainClassifier:
+    """A home-made classifier: no scikit-learn base class, no tags."""
+
+    def fit(self, X, y):
+        self.model = LogisticRegression(max_iter=1000).fit(X, y)
+        self.classes_ = self.model.classes_
+        self.fits = getattr(self, "fits", 0) + 1
+        # A home-made fit may forget to return self.
+
+    def predict_proba(self, X):
+        return self.model.predict_proba(X)
+
+
+class _PlainRegressor:
+    """A fitted home-made regressor without ``fit``: only ``predict``."""
+
+    def __init__(self, weights):
+        self.weights = weights
+
+    def predict(self, X):
+        return np.asarray(X, dtype=float) @ self.weights
+
+
+class _PlainProbabilities:
+    """Probabilities with no ``classes_``: which column is which is unknown."""
+
+    def fit(self, X, y):
+        return self
+
+    def predict_proba(self, X):
+        return np.full((len(X), 2), 0.5)
+
+
+@pytest.fixture(scope="module")
+def classes3():
+    X, y = load_diabetes(return_X_y=True)
+    return X[:, :4], np.digitize(y, [100, 200])
+
+
+def test_plain_object_is_fitted_on_y_like_an_estimator(classes3):
+    X, y = classes3
+    user_model = _PlainClassifier()
+    lime = LimeExplainer(user_model, num_samples=300, random_state=0).fit(X, y)
+    reference = LimeExplainer(
+        LogisticRegression(max_iter=1000), num_samples=300, random_state=0
+    ).fit(X, y)
+    assert lime.outputs_.tolist() == [0, 1, 2]
+    np.testing.assert_array_equal(lime.transform(X[:4]), reference.transform(X[:4]))
+    assert not hasattr(user_model, "fits")  # a copy was fitted
+    assert lime.estimator_.fits == 1
+
+
+def test_frozen_plain_object_is_used_as_it_is(classes3):
+    X, y = classes3
+    weights = np.array([1.0, -2.0, 0.5, 3.0])
+    lime = LimeExplainer(
+        FrozenEstimator(_PlainRegressor(weights)), num_samples=300, random_state=0
+    ).fit(X)
+    reference = LimeExplainer(
+        FrozenEstimator(LinearRegression().fit(X, X @ weights)),
+        num_samples=300,
+        random_state=0,
+    ).fit(X)
+    assert lime.outputs_.tolist() == [None]
+    np.testing.assert_allclose(lime.transform(X[:4]), reference.transform(X[:4]))
+    fitted = _PlainClassifier()
+    fitted.fit(X, y)
+    frozen = LimeExplainer(FrozenEstimator(fitted), num_samples=300).fit(X)
+    assert frozen.outputs_.tolist() == [0, 1, 2]
+
+
+def test_plain_object_errors_name_the_fix(classes3):
+    X, y = classes3
+    with pytest.raises(ValueError, match=r"requires y.*FrozenEstimator\(model\)"):
+        LimeExplainer(_PlainClassifier()).fit(X)
+    with pytest.raises(ValueError, match="predict_proba but no classes_.*ModelFunc"):
+        LimeExplainer(_PlainProbabilities(), num_samples=300).fit(X, y)
+    locked = _PlainProbabilities()
+    locked.lock = threading.Lock()
+    with pytest.raises(TypeError, match="could not copy.*FrozenEstimator") as info:
+        LimeExplainer(locked, num_samples=300).fit(X, y)
+    assert isinstance(info.value.__cause__, TypeError)
+
+
+def test_a_bare_function_is_refused_with_the_wrapper_to_use(classes3):
+    X, y = classes3
+    model = LogisticRegression(max_iter=1000).fit(X, y)
+    with pytest.raises(ValueError, match=r"ModelFunction\(rf.predict_proba, classes"):
+        LimeExplainer(model.predict_proba).fit(X)
+    with pytest.raises(ValueError, match=r"FrozenEstimator\(model\)"):
+        LimeExplainer(_PlainRegressor(np.ones(4))).fit(X)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered in cast")
+def test_errors_of_the_model_fit_are_wrapped(frame, classes3):
+    df, target, _ = frame
+    with pytest.raises(ValueError, match="could not convert string to float") as info:
+        LimeExplainer(LogisticRegression(), num_samples=300).fit(df, target > 4)
+    assert str(info.value).startswith(
+        "LimeExplainer could not fit its model: fitting the estimator "
+        "LogisticRegression() on the 400 training rows (X and y as given to fit) "
+        "raised ValueError: could not convert string to float"
+    )
+    assert "encode string columns in a pipeline" in str(info.value)
+    assert isinstance(info.value.__cause__, ValueError)
+    X, y = classes3
+    y = y.astype(float)
+    y[3] = np.nan
+    for estimator in [None, LogisticRegression()]:
+        with pytest.raises(ValueError, match="raised ValueError: Input.*NaN") as info:
+            LimeExplainer(estimator, num_samples=300).fit(X, y)
+        assert "FrozenEstimator(model)" in str(info.value)
+        assert isinstance(info.value.__cause__, ValueError)
+
+
+class _LockedModel:
+    """A model object holding a lock (which cannot be copied), counting calls."""
+
+    def __init__(self, model):
+        self.model = model
+        self.lock = threading.Lock()
+        self.calls = 0
+
+    def predict_proba(self, X):
+        with self.lock:
+            self.calls += 1
+        return self.model.predict_proba(X)
+
+
+def test_model_function_calls_the_users_own_object(classes3):
+    X, y = classes3
+    user = _LockedModel(LogisticRegression(max_iter=1000).fit(X, y))
+    wrapper = ModelFunction(user.predict_proba, classes=user.model.classes_)
+    lime = LimeExplainer(wrapper, num_samples=300, random_state=0)
+    assert clone(lime).estimator is wrapper
+    lime.fit(X)
+    assert lime.estimator_ is wrapper
+    calls = user.calls
+    assert calls >= 1  # the probe rows in fit
+    reference = LimeExplainer(
+        FrozenEstimator(user.model), num_samples=300, random_state=0
+    ).fit(X)
+    np.testing.assert_array_equal(lime.transform(X[:3]), reference.transform(X[:3]))
+    assert user.calls > calls
+    assert clone(lime).fit(X).estimator_ is wrapper
+
+
+def test_one_column_for_three_classes_is_refused(classes3):
+    X, y = classes3
+
+    class OneScore(_PlainClassifier):
+        def decision_function(self, X):
+            return self.model.decision_function(X)[:, 0]
+
+    with pytest.raises(ValueError, match="predict_proba returned 1 column for 3 cl"):
+        LimeExplainer(
+            ModelFunction(lambda Z: Z[:, 0], classes=["a", "b", "c"]), num_samples=300
+        ).fit(X)
+    model = OneScore()
+    model.fit(X, y)
+    with pytest.raises(ValueError, match="decision_function returned 1 column for 3"):
+        LimeExplainer(FrozenEstimator(model), response_method="decision_function").fit(
+            X
+        )
+
+
+def test_repeated_model_function_classes_are_refused(classes3):
+    X, _ = classes3
+    model = ModelFunction(lambda Z: np.full((len(Z), 3), 1 / 3), classes=[0, 0, 1])
+    for estimator in (model, FrozenEstimator(model)):
+        with pytest.raises(ValueError, match=r"classes_ \[0, 0, 1\] repeat \[0\]"):
+            LimeExplainer(estimator).fit(X)
+
+
+def test_a_single_row_or_series_is_explained_as_one_row(frame, classes3, recwarn):
+    df, _, model = frame
+    lime = LimeExplainer(FrozenEstimator(model), num_samples=300, random_state=0)
+    lime.fit(df)
+    one, row = lime.explain(df.iloc[[3]]), lime.explain(df.iloc[3])
+    np.testing.assert_array_equal(row.coef, one.coef)
+    np.testing.assert_array_equal(row.model_prediction, one.model_prediction)
+    assert row.as_list(0) == one.as_list(0)
+    assert not [w for w in recwarn if "feature names" in str(w.message)]
+    with pytest.raises(ValueError, match="feature names should match"):
+        lime.explain(df.iloc[3].rename({"age": "years"}))
+    X, y = classes3
+    lime = LimeExplainer(LogisticRegression(), num_samples=300).fit(X, y)
+    np.testing.assert_array_equal(lime.explain(X[3]).coef, lime.transform(X[[3]]))
+    np.testing.assert_array_equal(
+        lime.explain(X[3].tolist()).coef, lime.transform(X[[3]])
+    )
+    with pytest.raises(ValueError, match="Expected 2D array, got 1D array"):
+        lime.transform(X[3])

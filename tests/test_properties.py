@@ -15,7 +15,7 @@ from unittest import mock
 
 import numpy as np
 import pytest
-from sklearn.base import BaseEstimator, RegressorMixin, is_classifier
+from sklearn.base import BaseEstimator, RegressorMixin, clone, is_classifier
 from sklearn.compose import make_column_transformer
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.frozen import FrozenEstimator
@@ -25,7 +25,7 @@ from sklearn.preprocessing import OneHotEncoder
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 import sklime
-from sklime import LimeExplainer, submodular_pick
+from sklime import LimeExplainer, ModelFunction, submodular_pick
 from sklime.metrics import (
     effective_sample_size,
     explanation_stability,
@@ -258,6 +258,57 @@ settings = st.fixed_dictionaries(
 )
 
 
+class PlainRegressor:
+    """A model outside scikit-learn's estimators (no base class, no tags)."""
+
+    def __init__(self, estimator):
+        self.estimator = estimator
+
+    def fit(self, X, y):
+        self.fitted = clone(self.estimator).fit(X, y)
+        if hasattr(self.fitted, "classes_"):
+            self.classes_ = self.fitted.classes_
+        return self
+
+    def predict(self, X):
+        return self.fitted.predict(X)
+
+
+class PlainClassifier(PlainRegressor):
+    """A plain classifier: ``predict_proba`` and ``classes_``."""
+
+    def predict_proba(self, X):
+        return self.fitted.predict_proba(X)
+
+
+@dataclass(frozen=True)
+class ModelObject:
+    """A model object a user brings, around the linear model of the table.
+
+    "plain" is a plain object to fit, "plain_frozen" one already fitted,
+    "function" a ModelFunction of the fitted model's output, "one_column" a
+    ModelFunction returning one score per point (refused for three classes).
+    """
+
+    how: str
+
+    def build(self, table, X_train, y):
+        estimator = Model("linear", "unfitted").build(table, X_train, y)
+        plain = (PlainClassifier if table.n_classes else PlainRegressor)(estimator)
+        if self.how == "plain":
+            return plain
+        if self.how == "plain_frozen":
+            return FrozenEstimator(plain.fit(X_train, y))
+        fitted = estimator.fit(X_train, y)
+        if not table.n_classes:
+            return ModelFunction(fitted.predict)
+        if self.how == "function":
+            return ModelFunction(fitted.predict_proba, classes=fitted.classes_)
+        return ModelFunction(
+            lambda X: fitted.predict_proba(X)[:, -1], classes=fitted.classes_
+        )
+
+
 # -- helpers ------------------------------------------------------------------
 def snapshot(data):
     """A deep copy to compare with after a call."""
@@ -350,10 +401,19 @@ def call(function, *args, **kwargs):
     return result
 
 
+def classifies(model):
+    """Whether a model is a classifier: by its tags, or else its ``classes_``."""
+    if isinstance(model, FrozenEstimator):
+        model = model.estimator
+    if isinstance(model, BaseEstimator):
+        return is_classifier(model)
+    return hasattr(model, "classes_")
+
+
 def expected_outputs(lime):
     """Number of coefficient blocks the model's kind calls for."""
     model = lime.estimator_
-    if not is_classifier(model):
+    if not classifies(model):
         return 1
     n_classes = len(model.classes_)
     return 1 if n_classes <= 2 else n_classes
@@ -368,9 +428,9 @@ def constant_features(X_train):
 def model_output(lime, X):
     """The explained outputs of the model on ``X``, as the user computes them."""
     model = lime.estimator_
-    if not is_classifier(model):
+    if not classifies(model):
         return np.asarray(model.predict(X), dtype=float).reshape(len(X), -1)
-    proba = model.predict_proba(X)
+    proba = np.asarray(model.predict_proba(X), dtype=float).reshape(len(X), -1)
     return proba[:, 1:] if proba.shape[1] == 2 else proba
 
 
@@ -471,6 +531,40 @@ def test_explain_fields_are_consistent_and_finite(table, model, params):
     wide = explanation.to_frame("wide")
     np.testing.assert_array_equal(wide.to_numpy(), explanation.coef)
     assert wide.columns.tolist() == lime.get_feature_names_out().tolist()
+
+
+@pytest.mark.parametrize("how", ["plain", "plain_frozen", "function", "one_column"])
+@hypothesis.settings(max_examples=15)
+@given(table=tables(), params=settings)
+def test_model_objects_of_every_kind_are_explained_or_refused(how, table, params):
+    """Plain objects, frozen or not, and functions: explained like estimators.
+
+    One score per point for three classes says nothing of which class it
+    is: it must be refused, not explained as one of them.
+    """
+    model = ModelObject(how)
+    X_train, y, _ = table.build()
+    if model.how == "one_column" and table.n_classes and len(np.unique(y)) == 3:
+        lime = LimeExplainer(
+            model.build(table, X_train, y),
+            categorical_features=table.categorical_features,
+        )
+        with pytest.raises(ValueError, match="returned 1 column for 3 classes"):
+            lime.fit(X_train)
+        return
+    lime, X = fit_case(table, model, params)
+    if lime is None:
+        return
+    explanation = call(lime.explain, X)
+    if explanation is None:
+        return
+    n, d, k = len(X), lime.n_features_in_, len(lime.outputs_)
+    assert k == expected_outputs(lime)
+    assert explanation.coef.shape == (n, k * d)
+    assert np.isfinite(explanation.coef).all()
+    np.testing.assert_allclose(
+        explanation.model_prediction, model_output(lime, X), rtol=1e-9, atol=1e-12
+    )
 
 
 def assert_same_rows(actual, expected, name):

@@ -607,6 +607,46 @@ def test_bad_settings_and_models(tfidf_model):
         LimeTextExplainer(ModelFunction(wrong_shape, classes=[0, 1])).fit(["a b"])
 
 
+def test_errors_of_the_default_model_fit_are_wrapped():
+    with pytest.raises(ValueError, match="only one class") as info:
+        LimeTextExplainer(num_samples=50).fit(["good film", "bad film"], [1, 1])
+    assert str(info.value).startswith(
+        "LimeTextExplainer could not fit its model: fitting the default model on "
+        "the 2 training documents raised ValueError"
+    )
+    assert "y needs two or more classes" in str(info.value)
+    assert isinstance(info.value.__cause__, ValueError)
+    with pytest.raises(ValueError, match="empty vocabulary.*two or more characters"):
+        LimeTextExplainer(num_samples=50).fit(["a b", "c d"], [0, 1])
+
+
+def test_models_outside_scikit_learn(corpus, tfidf_model):
+    docs, _ = corpus
+
+    class Wrapper:  # a fitted text model of another library
+        classes_ = tfidf_model.classes_
+
+        def predict_proba(self, documents):
+            return tfidf_model.predict_proba(documents)
+
+    lime = LimeTextExplainer(
+        FrozenEstimator(Wrapper()), num_samples=300, random_state=0
+    ).fit(docs)
+    reference = LimeTextExplainer(
+        ModelFunction(tfidf_model.predict_proba, classes=tfidf_model.classes_),
+        num_samples=300,
+        random_state=0,
+    ).fit(docs)
+    np.testing.assert_array_equal(
+        lime.transform(docs[:2]).toarray(), reference.transform(docs[:2]).toarray()
+    )
+    with pytest.raises(ValueError, match=r"ModelFunction\(rf.predict_proba"):
+        LimeTextExplainer(tfidf_model.predict_proba).fit(docs)
+    three = ModelFunction(lambda d: np.zeros(len(d)), classes=["a", "b", "c"])
+    with pytest.raises(ValueError, match="returned 1 column for 3 classes"):
+        LimeTextExplainer(three).fit(docs)
+
+
 def test_clone_pickle_and_pipeline(corpus, tfidf_model):
     docs, y = corpus
     lime = LimeTextExplainer(
