@@ -153,6 +153,41 @@ def test_shortcut_sees_tokens_formed_by_removal(doc, token_pattern, mask_string)
     np.testing.assert_array_equal(fast, lime.explain([doc]).word_coef)
 
 
+class _CountingVectorizer(CountVectorizer):
+    """A CountVectorizer that counts the documents it transforms."""
+
+    def transform(self, raw_documents):
+        self.n_transformed_ = getattr(self, "n_transformed_", 0) + len(raw_documents)
+        return super().transform(raw_documents)
+
+
+@pytest.mark.parametrize(
+    "doc, token_pattern, vectorizer_pattern, shortcut",
+    [
+        ("Good film, bad plot!", r"\w+", r"(?u)\b\w\w+\b", True),
+        ("good film-goers", r"\w+", r"[a-z\-]+", False),  # "-" can be in tokens
+        ("a1b2", r"\d", r"ab\d", False),  # without its word 1: the token ab2
+    ],
+)
+def test_documents_take_the_shortcut_only_when_tokens_stay_in_words(
+    doc, token_pattern, vectorizer_pattern, shortcut
+):
+    """Strings are built only where the text between words can form tokens."""
+    vectorizer = _CountingVectorizer(token_pattern=vectorizer_pattern)
+    train = ["good film", "bad plot", "film-goers ab2", "ab1 good"]
+    model = make_pipeline(vectorizer, Ridge(alpha=1e-3)).fit(train, [1, 0, 2, 1])
+    lime = LimeTextExplainer(
+        FrozenEstimator(model), token_pattern=token_pattern, num_samples=100
+    ).fit([doc])
+    vectorizer.n_transformed_ = 0
+    fast = lime.explain([doc]).word_coef
+    # The document itself always; its perturbations unless the shortcut applies.
+    assert vectorizer.n_transformed_ == (1 if shortcut else 101)
+    lime.shortcut_ = None
+    np.testing.assert_array_equal(fast, lime.explain([doc]).word_coef)
+    assert np.abs(fast).max() > 0.1  # the strings' tokens are seen
+
+
 @pytest.mark.parametrize(
     "vectorizer",
     [
