@@ -479,6 +479,41 @@ def test_empty_and_single_word_documents(tfidf_model):
     assert word == "great" and weight > 0
 
 
+def test_one_word_document_warns_that_alpha_shrinks_its_coefficient():
+    """A one-word document's removals weigh exp(-8) each: alpha=1 outweighs them.
+
+    With one component the ridge coefficient is the unpenalized one times
+    g / (g + alpha) exactly, the share the warning reports; the effective
+    sample size counts the removals by their weight, not their number.
+    """
+    lime = LimeTextExplainer(
+        _linear_scorer({"good": 0.7}), num_samples=5000, random_state=0
+    ).fit(["good"])
+    with pytest.warns(UserWarning, match="alpha=1 shrinks coefficients of 1 of 2") as w:
+        shrunk = lime.explain(["good", "..."])
+    (message,) = [str(x.message) for x in w if "ridge penalty" in str(x.message)]
+    assert "documents (at position 0) to as little as" in message
+    assert "Use a larger kernel_width, more num_samples or a smaller alpha" in message
+    unpenalized = lime.set_params(alpha=0.0).explain(["good"])
+    np.testing.assert_allclose(unpenalized.word_coef[0, 0, 0], 0.7)
+    share = shrunk.word_coef[0, 0, 0] / 0.7
+    assert 0.3 < share < 0.6
+    assert f"to as little as {100 * share:.0f}%" in message
+    ess = shrunk.effective_sample_size
+    assert ess[0] < 5  # about half of the 5000 perturbations remove the word
+    assert f"effective sample size of {ess[0]:.1f}" in message
+    assert ess[1] == 5000  # a document without words is not perturbed
+
+
+def test_ordinary_documents_get_no_shrinkage_warning(corpus, tfidf_model, recwarn):
+    docs, _ = corpus
+    lime = LimeTextExplainer(FrozenEstimator(tfidf_model), random_state=0).fit(docs)
+    explanation = lime.explain(docs[:3])
+    assert not [w for w in recwarn if issubclass(w.category, UserWarning)]
+    # Only the document's own copy is identical to it: about Kish's formula.
+    assert (explanation.effective_sample_size > 2000).all()
+
+
 def test_pattern_matching_the_empty_string_has_no_empty_word():
     lime = LimeTextExplainer(
         _linear_scorer({"a": 1.0}), token_pattern=r"\w*", num_samples=50
