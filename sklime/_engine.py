@@ -31,6 +31,7 @@ from sklearn.utils.parallel import Parallel, delayed
 from . import _sampling
 from ._compat import get_chunk_n_rows
 from ._kernels import (
+    changed_sample_size,
     effective_sample_size,
     exponential_kernel,
     exponential_weights,
@@ -42,6 +43,7 @@ from ._surrogate import (
     SharedDesign,
     Surrogates,
     fit_surrogates,
+    ridge_shrinkage,
     standard_errors,
     starved,
     weighted_moments,
@@ -501,8 +503,46 @@ def explain_instances(plan, with_errors=False):
     ess, starved_rows = results.pop("effective_sample_size"), results.pop("starved")
     n_coef = np.minimum(sizes, plan.settings.num_features or sizes) + 1
     _warn_small_samples(ess, starved_rows, plan.num_samples, n_coef, plan.kernel_width)
+    _warn_shrinkage(results.pop("shrinkage"), ess, plan)
     results["effective_sample_size"] = ess
     return results
+
+
+#: Least share of each coefficient the ridge penalty may leave without a
+#: warning: below it, ``alpha`` outweighs what the perturbations tell.
+_MIN_SHRINKAGE = 0.9
+
+
+def _warn_shrinkage(shrinkage, ess, plan):
+    """Warn when the ridge penalty shrinks some instance's coefficients.
+
+    ``shrinkage`` (one per instance) is the least share of a selected
+    coefficient the penalty leaves (see
+    :func:`~sklime._surrogate.ridge_shrinkage`); the warning names the
+    instances below ``_MIN_SHRINKAGE``, and the effective sample size
+    ``ess`` of the most shrunk.
+    """
+    shrunk = np.flatnonzero(shrinkage < _MIN_SHRINKAGE)
+    if not shrunk.size:
+        return
+    listed = ", ".join(str(i) for i in shrunk[:5])
+    if shrunk.size > 5:
+        listed += ", ..."
+    positions = "positions" if shrunk.size > 1 else "position"
+    worst = shrunk[np.argmin(shrinkage[shrunk])]
+    warnings.warn(
+        f"The ridge penalty alpha={plan.settings.alpha:.3g} shrinks coefficients "
+        f"of {shrunk.size} of {len(shrinkage)} {plan.NOUN}s (at {positions} "
+        f"{listed}) to as little as {100 * shrinkage[worst]:.0f}% of what the "
+        f"perturbations alone give: the kernel (kernel_width="
+        f"{plan.kernel_width:.3g}) leaves too little weight on the perturbations "
+        "that change them (such as the removals of an only word or segment), an "
+        f"effective sample size of {ess[worst]:.1f} (of num_samples="
+        f"{plan.num_samples}). Use a larger kernel_width, more num_samples or a "
+        "smaller alpha.",
+        UserWarning,
+        stacklevel=4,
+    )
 
 
 def _instance_chunks(plan, with_errors):
@@ -559,6 +599,8 @@ class InstancePlan:
 
     #: lime's distances are cosine distances times this.
     DISTANCE_SCALE = 1.0
+    #: What an instance is called in warnings.
+    NOUN = "instance"
 
     def __init__(self, explainer, sizes):
         self.sizes = np.asarray(sizes, dtype=np.intp)
@@ -725,7 +767,7 @@ def _instance_chunk(plan, with_errors):
     """
     groups = []
     for members, sample in plan.samples():
-        parts = surrogate_parts(sample, plan.settings, with_errors)
+        parts = surrogate_parts(sample, plan.settings, with_errors, instances=True)
         parts.pop("abs_influence", None)
         groups.append((members, parts))
     return groups
@@ -861,6 +903,7 @@ def surrogate_parts(
     prepared=None,
     iterative=False,
     kernel_sampled=False,
+    instances=False,
 ):
     """Fit the surrogates of a chunk and collect its per-instance results.
 
@@ -876,6 +919,12 @@ def surrogate_parts(
         Solve by conjugate gradients (see :func:`_iterative`).
     kernel_sampled : bool, default=False
         The perturbations were drawn from the kernel itself (uniform weights).
+    instances : bool, default=False
+        The design holds kept indicators of instances with components of
+        their own (documents, images): the effective sample size counts only
+        the perturbations that change the instance
+        (:func:`~sklime._kernels.changed_sample_size`), and the results hold
+        ``shrinkage``.
 
     Returns
     -------
@@ -886,7 +935,9 @@ def surrogate_parts(
         :class:`~sklime._surrogate.Errors`); ``intercept``, ``score``,
         ``local_prediction`` and ``model_prediction`` of shape
         (n, n_outputs); ``effective_sample_size`` and ``starved`` of shape
-        (n,).
+        (n,); with ``instances``, ``shrinkage`` of shape (n,): the least that
+        the ridge penalty leaves of a selected coefficient
+        (:func:`~sklime._surrogate.ridge_shrinkage`), 1 without any.
     """
     response = (
         Response.of(sample.output) if sample.response is None else sample.response
@@ -925,7 +976,7 @@ def surrogate_parts(
         + np.einsum("ikj,ij->ik", fits.coef, sample.x_rep),
         "score": fits.score,
         "effective_sample_size": np.broadcast_to(
-            effective_sample_size(sample.weights), (n,)
+            _effective_size(sample, instances), (n,)
         ),
         "starved": np.broadcast_to(
             starved(
@@ -940,6 +991,10 @@ def surrogate_parts(
         ),
         "selected": fits.support,
     }
+    if instances:
+        shrinkage = ridge_shrinkage(moments, sample.active, settings.alpha)
+        selected = fits.support.any(axis=1)
+        parts["shrinkage"] = np.where(selected, shrinkage, 1.0).min(axis=-1)
     if sample.prediction is not None:
         parts["model_prediction"] = sample.prediction
     if with_errors:
@@ -956,6 +1011,20 @@ def surrogate_parts(
             standard_error=errors.standard_error, abs_influence=errors.abs_influence
         )
     return parts
+
+
+def _effective_size(sample, instances):
+    """Kish's effective sample size of the weights, or the changed one.
+
+    For instances with components (``instances``), only the perturbations
+    that change some component count (see
+    :func:`~sklime._kernels.changed_sample_size`); an instance without
+    components is not perturbed, and keeps Kish's.
+    """
+    if not instances or not sample.active.any():
+        return effective_sample_size(sample.weights)
+    changed = (sample.design[..., sample.active] == 0).any(axis=-1)
+    return changed_sample_size(sample.weights, changed)
 
 
 def _output_scale(output):

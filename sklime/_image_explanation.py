@@ -39,7 +39,9 @@ class ImageExplanation(InstanceExplanation):
             (n_images, n_outputs)
         As in :class:`Explanation`.
     effective_sample_size : ndarray of shape (n_images,)
-        ``(sum w)^2 / sum w^2`` of each image's kernel weights.
+        Effective number of the image's perturbations that change it:
+        ``(sum w)^2 / sum w^2`` of its kernel weights times the share of
+        ``sum w`` on those perturbations, plus one for the image itself.
     outputs : ndarray of shape (n_outputs,)
         What each block explains.
     feature_names_out : ndarray of shape (n_outputs * height * width,)

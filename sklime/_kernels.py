@@ -178,3 +178,46 @@ def effective_sample_size(weights):
     # Reductions along the contiguous last axis: a row's sums do not depend
     # on the number of rows (an einsum's would).
     return scaled.sum(axis=-1) ** 2 / (scaled**2).sum(axis=-1)
+
+
+def changed_sample_size(weights, changed):
+    """Effective number of perturbations that change the instance, plus one.
+
+    Perturbations identical to the instance (its own copy; for a document
+    of one word, every one that keeps the word) inform the intercept, not
+    the coefficients. This is Kish's effective sample size of all the
+    weights times the share of the weight on the perturbations that change
+    the instance (the expected number of those among that many equally
+    weighted draws), plus one for the instance itself. When the weight of
+    the changed perturbations is negligible it is about 1, whatever
+    ``num_samples``; when the instance's own copy is its only identical
+    perturbation it is about Kish's.
+
+    Parameters
+    ----------
+    weights : ndarray of shape (n_rows, n_samples)
+        Non-negative weights, at least one positive per row.
+    changed : ndarray of shape (n_rows or 1, n_samples), dtype bool
+        The perturbations that change the instance.
+
+    Returns
+    -------
+    ess : ndarray of shape (n_rows,)
+        Between 1 and ``n_samples`` when the identical perturbations weigh
+        the most, as under the default kernel.
+
+    Examples
+    --------
+    >>> from sklime._kernels import changed_sample_size
+    >>> changed_sample_size([[1.0, 1.0, 1.0, 1.0]], [[False, True, True, True]])
+    array([4.])
+    >>> weights = [[1.0, 1.0, 1e-4, 1e-4]]  # the changed ones weigh little
+    >>> changed_sample_size(weights, [[False, False, True, True]]).round(4)
+    array([1.0002])
+    """
+    weights = np.asarray(weights, dtype=float)
+    scaled = weights / weights.max(axis=-1, keepdims=True)
+    # (sum w)**2 / sum w**2 times the changed share of sum w, along the
+    # contiguous last axis (a row's sums do not depend on the batch).
+    moved = np.where(changed, scaled, 0.0).sum(axis=-1)
+    return 1.0 + scaled.sum(axis=-1) * moved / (scaled**2).sum(axis=-1)

@@ -1038,11 +1038,43 @@ def _varies(moments, weights):
     -------
     varies : ndarray of shape (n_rows or 1, n_features), dtype bool
     """
+    return _gram_diagonal(moments) / weights.sum(axis=-1)[:, None] > _JITTER
+
+
+def _gram_diagonal(moments):
+    """The Gram matrices' diagonals (from the operator when not formed)."""
     if moments.gram is not None:
-        diagonal = np.diagonal(moments.gram, axis1=-2, axis2=-1)
-    else:
-        diagonal = moments.operator.diagonals
-    return diagonal / weights.sum(axis=-1)[:, None] > _JITTER
+        return np.diagonal(moments.gram, axis1=-2, axis2=-1)
+    return moments.operator.diagonals
+
+
+def ridge_shrinkage(moments, active, alpha):
+    """What the ridge penalty leaves of each coefficient, ``g / (g + alpha)``.
+
+    ``g`` is what the weighted perturbations tell of the feature: the
+    weighted sum of squares of its centred design column (the diagonal of
+    the centred weighted Gram matrix), with the weights of the row's
+    nearest perturbation at 1. Near 1 the penalty is negligible; near 0 the
+    coefficient is mostly the penalty's shrinkage towards 0 (and moves with
+    ``num_samples``). Inactive features, and every feature without a
+    penalty, get 1.
+
+    Parameters
+    ----------
+    moments : Moments
+    active : ndarray of shape (n_features,), dtype bool
+    alpha : float
+        The ridge penalty.
+
+    Returns
+    -------
+    shrinkage : ndarray of shape (n_rows or 1, n_features)
+        In [0, 1].
+    """
+    diagonal = _gram_diagonal(moments)
+    if alpha == 0:
+        return np.ones(diagonal.shape)
+    return np.where(active, diagonal / (diagonal + alpha), 1.0)
 
 
 def _small_sample_inflation(weights, support):

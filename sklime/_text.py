@@ -3,7 +3,8 @@
 A document's interpretable components are its distinct words (``bow=True``)
 or its word positions (``bow=False``). The first perturbation is the document
 itself; every other one removes some of them: how many is uniform on
-``1 .. d - 1`` and which is uniform given how many, as in lime. The
+``1 .. d - 1`` (lime's is uniform on ``1 .. d``, which also removes every
+component) and which is uniform given how many, as in lime. The
 randomness comes from one :class:`TextNoise` shared by every document
 (common random numbers): a document's perturbations depend only on
 the noise and its own number of components, never on the other documents of
@@ -164,12 +165,14 @@ class TextNoise:
     def keep(self, d):
         """Which of ``d`` components each perturbation keeps, (n_samples, d).
 
-        lime's scheme: the first perturbation is the document itself; each
-        other one removes ``k`` components, ``k`` uniform on ``1 .. d-1``, the
-        ``k`` of lowest priority. Without the first, a document of two
-        components would always keep exactly one, which cannot tell their
-        effects from the intercept. A single component is removed in about
-        half of the perturbations (lime cannot explain such a document).
+        The first perturbation is the document itself, as in lime; each
+        other one removes ``k`` components, the ``k`` of lowest priority,
+        with ``k`` uniform on ``1 .. d-1``: unlike lime's ``k``, uniform on
+        ``1 .. d``, it never removes all of them. Without the first, a
+        document of two components would always keep exactly one, which
+        cannot tell their effects from the intercept. A single component is
+        removed in about half of the perturbations (lime removes it in every
+        one but the first).
         """
         if d == 0:
             return np.ones((len(self.count), 0), dtype=bool)

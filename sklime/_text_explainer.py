@@ -340,6 +340,7 @@ class _TextPlan(InstancePlan):
 
     #: lime's text distances are cosine distances times 100.
     DISTANCE_SCALE = 100.0
+    NOUN = "document"
 
     def __init__(self, explainer, documents):
         super().__init__(explainer, [d.n_components for d in documents])

@@ -39,7 +39,9 @@ class TextExplanation(InstanceExplanation):
             (n_documents, n_outputs)
         As in :class:`Explanation`.
     effective_sample_size : ndarray of shape (n_documents,)
-        ``(sum w)^2 / sum w^2`` of each document's kernel weights.
+        Effective number of the document's perturbations that change it:
+        ``(sum w)^2 / sum w^2`` of its kernel weights times the share of
+        ``sum w`` on those perturbations, plus one for the document itself.
     outputs : ndarray of shape (n_outputs,)
         What each block explains.
     feature_names_out : ndarray of shape (n_outputs * n_words,)

@@ -13,16 +13,26 @@ from the strings.
 
 A document takes the shortcut only where it is exact: every token the
 vectorizer reads in the document must lie inside one of its words, and in
-the document with all words removed, inside a replacement (else the text
-between words forms tokens that per-word counts miss, and the document goes
-through strings). Those two checks cover every partial removal only when a
-token is matched from the text it covers: a vectorizer with its own
-tokenizer or preprocessor, or whose ``token_pattern`` looks around its
-match (lookarounds, back references, anchors), goes through strings.
+the document with all words removed, inside a replacement; and the text
+between its words must hold no character that a token can contain, with at
+least one character between any two words (else the text between words,
+alone or joined to a word or a replacement once other words go, forms
+tokens that per-word counts miss, such as ``ab2`` in ``a1b2`` without its
+word ``1``, and the document goes through strings). Those checks cover
+every partial removal only when a token is matched from the text it covers:
+a vectorizer with its own tokenizer or preprocessor, or whose
+``token_pattern`` looks around its match (lookarounds, back references,
+anchors) or can match the empty string, goes through strings.
 """
 
 import re
 from collections import Counter
+from functools import lru_cache
+
+try:
+    from re import _parser as _regex_parser
+except ImportError:  # Python 3.10
+    import sre_parse as _regex_parser
 
 import numpy as np
 import scipy.sparse as sp
@@ -133,6 +143,8 @@ class VectorizerShortcut:
             when the document must go through strings.
         """
         occurrences = document.occurrences()
+        if not self._words_are_separated(document):
+            return None
         if not self._tokens_are_local(document, occurrences, mask_string):
             return None
         per_word = sp.csr_matrix(self._counter.transform(document.words))
@@ -142,6 +154,32 @@ class VectorizerShortcut:
             mask = self._mask(mask_string)[0]
             replaced = sp.csr_matrix(sp.kron(occurrences[:, None], mask))
         return WordCounts.from_matrices(kept, replaced)
+
+    def _words_are_separated(self, document):
+        """Whether no token can reach into the text between words.
+
+        Every character between words must be one that no token of the
+        vectorizer can contain, and any two words must have such a character
+        between them. The text between words then stays as it is whatever is
+        removed, so a word (or its replacement) always has the same
+        neighbours, and no token can join it to the text around it.
+        """
+        if (document.starts[1:] == document.ends[:-1]).any():
+            return False
+        return all(self._separates(char) for char in set(document.without_words(None)))
+
+    def _separates(self, char):
+        """Whether no token can contain ``char``, whatever text surrounds it.
+
+        The vectorizer's preprocessing (lowercase, accents) must leave the
+        character as it is, alone and in any text (so it is uncased), and
+        no token may contain it.
+        """
+        return (
+            char.lower() == char.upper()
+            and self._preprocess(char) == char
+            and not _in_tokens(self._vectorizer.token_pattern, char)
+        )
 
     def _tokens_are_local(self, document, occurrences, mask_string):
         """Whether every token lies inside a word occurrence or its replacement.
@@ -292,7 +330,125 @@ def _context_free_tokens(vectorizer):
         vectorizer.tokenizer is None
         and vectorizer.preprocessor is None
         and _CONTEXT_SYNTAX.search(vectorizer.token_pattern or "") is None
+        and not _matches_empty(vectorizer.token_pattern)
     )
+
+
+def _matches_empty(token_pattern):
+    """Whether the pattern can match the empty string (or cannot be read).
+
+    Empty tokens come one per position of the text that has no other
+    token, so their count depends on the length of the text between words,
+    not on the words kept.
+    """
+    parsed = _parse(token_pattern)
+    return parsed is None or parsed.getwidth()[0] == 0
+
+
+def _parse(token_pattern):
+    """The parsed ``token_pattern``, or None when it is not a valid pattern."""
+    try:
+        return _regex_parser.parse(token_pattern or "")
+    except re.error:
+        return None  # the vectorizer raises its own error when used
+
+
+@lru_cache(maxsize=4096)
+def _in_tokens(token_pattern, char):
+    r"""Whether ``char`` can be part of a match of ``token_pattern``.
+
+    Read from the parsed pattern: a character can be in a match when one of
+    the pattern's single-character items (a literal, a class, ``.``) accepts
+    it, wherever the item is. The answer errs on the side of yes: under
+    ``(?i)`` every cased character can, and so can any character for syntax
+    this reading does not know, or for a pattern that is not valid.
+
+    Examples
+    --------
+    >>> from sklime._vectorizer import _in_tokens
+    >>> [_in_tokens(r"ab\d", c) for c in "ab1 ,"]
+    [True, True, True, False, False]
+    """
+    parsed = _parse(token_pattern)
+    return parsed is None or _accepted(parsed, char, parsed.state.flags)
+
+
+#: Character classes of a parsed pattern, as the escapes that match them.
+_CATEGORIES = {
+    "CATEGORY_DIGIT": r"\d",
+    "CATEGORY_NOT_DIGIT": r"\D",
+    "CATEGORY_SPACE": r"\s",
+    "CATEGORY_NOT_SPACE": r"\S",
+    "CATEGORY_WORD": r"\w",
+    "CATEGORY_NOT_WORD": r"\W",
+}
+
+
+#: Parsed items that match one character.
+_SINGLE_CHARACTER = (
+    _regex_parser.LITERAL,
+    _regex_parser.NOT_LITERAL,
+    _regex_parser.ANY,
+    _regex_parser.IN,
+)
+
+
+def _accepted(items, char, flags):
+    """Whether a single-character item among parsed ``items`` accepts ``char``."""
+    for op, value in items:
+        if op in _SINGLE_CHARACTER:
+            cased = flags & re.IGNORECASE and char.lower() != char.upper()
+            if cased or _item_accepts(op, value, char, flags):
+                return True
+        elif op is not _regex_parser.AT:  # anchors match no character
+            parts = _parts(op, value, flags)
+            if parts is None or any(_accepted(sub, char, f) for sub, f in parts):
+                return True
+    return False
+
+
+def _parts(op, value, flags):
+    """The sub-patterns of a group, repeat or branch, each with its flags.
+
+    None for syntax not read here (the caller then assumes the worst).
+    """
+    p = _regex_parser
+    if op is p.SUBPATTERN:
+        _, add_flags, del_flags, sub = value
+        return [(sub, (flags | add_flags) & ~del_flags)]
+    if op in (p.MAX_REPEAT, p.MIN_REPEAT, getattr(p, "POSSESSIVE_REPEAT", None)):
+        return [(value[2], flags)]
+    if op is getattr(p, "ATOMIC_GROUP", None):
+        return [(value, flags)]
+    if op is p.BRANCH:
+        return [(sub, flags) for sub in value[1]]
+    return None
+
+
+def _item_accepts(op, value, char, flags):
+    """Whether one single-character item of a parsed pattern accepts ``char``."""
+    p, code = _regex_parser, ord(char)
+    if op is p.LITERAL:
+        return code == value
+    if op is p.NOT_LITERAL:
+        return code != value
+    if op is p.ANY:
+        return True
+    negate = bool(value) and value[0][0] is p.NEGATE
+    accepted = False
+    for kind, arg in value[1:] if negate else value:
+        if kind is p.LITERAL:
+            accepted = code == arg
+        elif kind in (p.RANGE, getattr(p, "RANGE_UNI_IGNORE", None)):
+            accepted = arg[0] <= code <= arg[1]
+        elif kind is p.CATEGORY and str(arg) in _CATEGORIES:
+            escape = _CATEGORIES[str(arg)]
+            accepted = re.fullmatch(escape, char, flags & re.ASCII) is not None
+        else:
+            return True  # syntax not read here: assume the worst
+        if accepted:
+            break
+    return accepted != negate
 
 
 def shortcut_input(shortcut, keeps, counts):

@@ -159,6 +159,41 @@ def test_shortcut_sees_tokens_formed_by_removal(doc, token_pattern, mask_string)
     np.testing.assert_array_equal(fast, lime.explain([doc]).word_coef)
 
 
+class _CountingVectorizer(CountVectorizer):
+    """A CountVectorizer that counts the documents it transforms."""
+
+    def transform(self, raw_documents):
+        self.n_transformed_ = getattr(self, "n_transformed_", 0) + len(raw_documents)
+        return super().transform(raw_documents)
+
+
+@pytest.mark.parametrize(
+    "doc, token_pattern, vectorizer_pattern, shortcut",
+    [
+        ("Good film, bad plot!", r"\w+", r"(?u)\b\w\w+\b", True),
+        ("good film-goers", r"\w+", r"[a-z\-]+", False),  # "-" can be in tokens
+        ("a1b2", r"\d", r"ab\d", False),  # without its word 1: the token ab2
+    ],
+)
+def test_documents_take_the_shortcut_only_when_tokens_stay_in_words(
+    doc, token_pattern, vectorizer_pattern, shortcut
+):
+    """Strings are built only where the text between words can form tokens."""
+    vectorizer = _CountingVectorizer(token_pattern=vectorizer_pattern)
+    train = ["good film", "bad plot", "film-goers ab2", "ab1 good"]
+    model = make_pipeline(vectorizer, Ridge(alpha=1e-3)).fit(train, [1, 0, 2, 1])
+    lime = LimeTextExplainer(
+        FrozenEstimator(model), token_pattern=token_pattern, num_samples=100
+    ).fit([doc])
+    vectorizer.n_transformed_ = 0
+    fast = lime.explain([doc]).word_coef
+    # The document itself always; its perturbations unless the shortcut applies.
+    assert vectorizer.n_transformed_ == (1 if shortcut else 101)
+    lime.shortcut_ = None
+    np.testing.assert_array_equal(fast, lime.explain([doc]).word_coef)
+    assert np.abs(fast).max() > 0.1  # the strings' tokens are seen
+
+
 @pytest.mark.parametrize(
     "vectorizer",
     [
@@ -448,6 +483,41 @@ def test_empty_and_single_word_documents(tfidf_model):
     )
     ((word, weight),) = explanation.as_list(1, output=1)
     assert word == "great" and weight > 0
+
+
+def test_one_word_document_warns_that_alpha_shrinks_its_coefficient():
+    """A one-word document's removals weigh exp(-8) each: alpha=1 outweighs them.
+
+    With one component the ridge coefficient is the unpenalized one times
+    g / (g + alpha) exactly, the share the warning reports; the effective
+    sample size counts the removals by their weight, not their number.
+    """
+    lime = LimeTextExplainer(
+        _linear_scorer({"good": 0.7}), num_samples=5000, random_state=0
+    ).fit(["good"])
+    with pytest.warns(UserWarning, match="alpha=1 shrinks coefficients of 1 of 2") as w:
+        shrunk = lime.explain(["good", "..."])
+    (message,) = [str(x.message) for x in w if "ridge penalty" in str(x.message)]
+    assert "documents (at position 0) to as little as" in message
+    assert "Use a larger kernel_width, more num_samples or a smaller alpha" in message
+    unpenalized = lime.set_params(alpha=0.0).explain(["good"])
+    np.testing.assert_allclose(unpenalized.word_coef[0, 0, 0], 0.7)
+    share = shrunk.word_coef[0, 0, 0] / 0.7
+    assert 0.3 < share < 0.6
+    assert f"to as little as {100 * share:.0f}%" in message
+    ess = shrunk.effective_sample_size
+    assert ess[0] < 5  # about half of the 5000 perturbations remove the word
+    assert f"effective sample size of {ess[0]:.1f}" in message
+    assert ess[1] == 5000  # a document without words is not perturbed
+
+
+def test_ordinary_documents_get_no_shrinkage_warning(corpus, tfidf_model, recwarn):
+    docs, _ = corpus
+    lime = LimeTextExplainer(FrozenEstimator(tfidf_model), random_state=0).fit(docs)
+    explanation = lime.explain(docs[:3])
+    assert not [w for w in recwarn if issubclass(w.category, UserWarning)]
+    # Only the document's own copy is identical to it: about Kish's formula.
+    assert (explanation.effective_sample_size > 2000).all()
 
 
 def test_pattern_matching_the_empty_string_has_no_empty_word():

@@ -483,6 +483,65 @@ def test_the_shortcut_gives_the_numbers_of_the_strings(train, X, model, params):
         np.testing.assert_array_equal(getattr(fast, name), getattr(slow, name), name)
 
 
+#: Pieces of token patterns over the characters of ``PATTERN_TEXT``: tokens
+#: of one pattern can hold what the other leaves between words.
+PATTERN_PIECES = ["a", "b", r"\d", "[a-z]", "_", " ", r"\w", "[^1]", r"\s", "A"]
+PATTERN_TEXT = "ab12 _A-"
+
+
+@st.composite
+def token_patterns(draw):
+    pieces = draw(st.lists(st.sampled_from(PATTERN_PIECES), min_size=1, max_size=3))
+    repeats = draw(st.lists(st.sampled_from(["", "+", "?"]), min_size=3, max_size=3))
+    flags = draw(st.sampled_from(["", "", "(?i)", "(?a)"]))
+    return flags + "".join(p + r for p, r in zip(pieces, repeats, strict=False))
+
+
+@pytest.mark.filterwarnings("ignore:The kernel leaves:UserWarning")
+@given(
+    X=st.lists(st.text(PATTERN_TEXT, min_size=1, max_size=8), min_size=1, max_size=3),
+    token_pattern=token_patterns(),
+    vectorizer_pattern=token_patterns(),
+    lowercase=st.booleans(),
+    mask_string=st.sampled_from([None, "A", "b_"]),
+)
+@hypothesis.example(
+    X=["a1b2"],
+    token_pattern=r"\d",
+    vectorizer_pattern=r"ab\d",
+    lowercase=True,
+    mask_string=None,
+)
+def test_the_shortcut_sees_tokens_across_the_text_between_words(
+    X, token_pattern, vectorizer_pattern, lowercase, mask_string
+):
+    """Tokens joining the text between words once words go: as the strings say."""
+    vectorizer = CountVectorizer(token_pattern=vectorizer_pattern, lowercase=lowercase)
+    train = [*X, "ab1 ab2 a1 b2 _a 12 A1"]
+    try:
+        counts = vectorizer.fit_transform(train)
+    except ValueError:  # no token in any training document
+        return
+    model = Ridge(alpha=1e-3).fit(counts, np.arange(len(train)) % 3)
+    model = FrozenEstimator(make_pipeline(vectorizer, model))
+    lime = LimeTextExplainer(
+        model,
+        token_pattern=token_pattern,
+        mask_string=mask_string,
+        num_samples=30,
+        alpha=0.0,
+        random_state=0,
+    ).fit(X)
+    if lime.shortcut_ is None:  # a pattern that can match the empty string
+        assert re.fullmatch(vectorizer_pattern, "") is not None
+        return
+    fast = lime.explain(X)
+    lime.shortcut_ = None
+    slow = lime.explain(X)
+    np.testing.assert_array_equal(fast.word_coef, slow.word_coef)
+    np.testing.assert_array_equal(fast.intercept, slow.intercept)
+
+
 #: sklime's own tags in highlighted text.
 _OWN_TAGS = re.compile(
     r'<p class="sklime-text">|</p>|<span style="[^"<>]*" title="[^"<>]*">|</span>'
