@@ -36,6 +36,7 @@ from ._kernels import (
     exponential_weights,
     sample_weights,
 )
+from ._labels import LabelChoice, gather_columns
 from ._progress import Progress
 from ._sampling import Noise
 from ._surrogate import (
@@ -84,6 +85,29 @@ class Response:
         scaled = output / scale[:, None, None]
         shift = scaled.mean(axis=1)
         return cls(scale, scaled, shift, scaled - shift[:, None])
+
+    def take(self, columns):
+        """The response of output ``columns[i]`` of each instance ``i``.
+
+        The numbers of a column are those of the whole response (same scale
+        and shift), so that a surrogate is the same whichever other columns
+        are explained.
+
+        Parameters
+        ----------
+        columns : ndarray of shape (n or 1, k), dtype int
+
+        Returns
+        -------
+        response : Response
+            Of ``k`` outputs.
+        """
+        return Response(
+            self.scale,
+            gather_columns(self.scaled, columns),
+            gather_columns(self.shift, columns),
+            gather_columns(self.centred, columns),
+        )
 
 
 @dataclass
@@ -142,6 +166,9 @@ def explain_rows(explainer, rows, *, with_errors=False, with_prediction=False):
         with ``with_errors``, also ``abs_influence`` summed over all rows.
     """
     _check_n_jobs(explainer.n_jobs)
+    # Each row's top classes come from the model's output at the row.
+    labels = explainer.label_choice_
+    with_prediction = with_prediction or (labels is not None and labels.ranked)
     noise = _from_kernel(
         explainer,
         Noise.draw(
@@ -400,7 +427,8 @@ def _chunk_rows(explainer, n_rows, prepared=None, with_errors=False):
     per worker, so that all of them work.
     """
     d, k, s = explainer.n_features_in_, len(explainer.outputs_), explainer.num_samples_
-    floats = s * (6 + 3 * k)
+    columns = _output_columns(explainer.black_box_, explainer.label_choice_)
+    floats = s * (6 + 3 * columns)
     if prepared is None or explainer.sampling != "marginal":
         floats += 8 * s * d
     iterative = _iterative(explainer, prepared)
@@ -413,6 +441,16 @@ def _chunk_rows(explainer, n_rows, prepared=None, with_errors=False):
     if with_errors:
         floats += 2 * s * d
     return _rows_per_chunk(floats, n_rows, explainer.n_jobs)
+
+
+def _output_columns(box, labels):
+    """Columns of model output an instance holds: the model's, and the explained.
+
+    The explained classes (``labels``, None for every output) are copies of
+    some of the model's outputs.
+    """
+    n_model = len(box.outputs)
+    return n_model if labels is None else n_model + len(labels.outputs)
 
 
 def _rows_per_chunk(floats, n_rows, n_jobs):
@@ -567,7 +605,10 @@ class InstancePlan:
         self.verbose = explainer.verbose
         self.kernel_width = explainer.kernel_width
         self.settings = SurrogateSettings(
-            explainer.alpha, explainer.num_features, explainer.feature_selection
+            explainer.alpha,
+            explainer.num_features,
+            explainer.feature_selection,
+            explainer.label_choice_,
         )
         self.box = explainer.black_box_
         self.n_outputs = len(explainer.outputs_)
@@ -582,7 +623,8 @@ class InstancePlan:
         surrogates' systems, and the perturbed inputs (``_input_floats()``).
         """
         s, k = self.num_samples, self.n_outputs
-        per_sample = 4 * k + 2 + 2 * size + (2 * size if with_errors else 0)
+        columns = _output_columns(self.box, self.settings.labels)
+        per_sample = 4 * columns + 2 + 2 * size + (2 * size if with_errors else 0)
         return s * per_sample + 4 * k * size * size + self._input_floats()
 
     def take(self, items):
@@ -785,6 +827,7 @@ def _explain_chunk(explainer, rows, sample, prepared, with_errors, with_predicti
             _ridge_penalty(explainer),
             explainer.num_features,
             explainer.feature_selection,
+            explainer.label_choice_,
         ),
         with_errors,
         prepared=prepared,
@@ -838,11 +881,16 @@ class Sample:
 
 @dataclass
 class SurrogateSettings:
-    """How each surrogate is fitted: ridge penalty and feature selection."""
+    """How each surrogate is fitted: ridge penalty, feature selection, classes.
+
+    ``labels`` is the :class:`~sklime._labels.LabelChoice` of the explained
+    classes, or None to explain every output of the model.
+    """
 
     alpha: float
     num_features: int | None
     method: str
+    labels: LabelChoice | None = None
 
 
 def surrogate_parts(
@@ -883,6 +931,11 @@ def surrogate_parts(
     response = (
         Response.of(sample.output) if sample.response is None else sample.response
     )
+    labels = settings.labels
+    if labels is not None:
+        chosen = labels.class_index(sample.prediction)
+        columns, block_of, negated = labels.fitted(chosen)
+        response = response.take(columns)
     moments = weighted_moments(
         sample.design,
         sample.weights,
@@ -947,7 +1000,49 @@ def surrogate_parts(
         parts.update(
             standard_error=errors.standard_error, abs_influence=errors.abs_influence
         )
+    if labels is not None:
+        parts = _chosen_parts(
+            parts, labels, chosen, block_of, negated, sample.prediction
+        )
     return parts
+
+
+def _chosen_parts(parts, labels, chosen, block_of, negated, prediction):
+    """The per-block results of the chosen classes, from their fitted columns.
+
+    Parameters
+    ----------
+    parts : dict of ndarray
+        :func:`surrogate_parts`'s results for the fitted output columns.
+    labels : LabelChoice
+    chosen : ndarray of shape (n or 1, k), dtype int
+        Each instance's classes.
+    block_of, negated : ndarray
+        See :meth:`~sklime._labels.LabelChoice.fitted`.
+    prediction : ndarray of shape (n, n_model_outputs) or None
+        The model's output at the instances.
+
+    Returns
+    -------
+    parts : dict of ndarray
+        With ``n_outputs`` the chosen classes, ``class_index`` (n, k) and,
+        with ``prediction``, ``predicted_index`` (n,) (positions among the
+        model's classes).
+    """
+    n = len(parts["coef"])
+    chosen_parts = {
+        key: value if value.ndim == 1 else np.take(value, block_of, axis=1)
+        for key, value in parts.items()
+        if key != "model_prediction"
+    }
+    chosen_parts["coef"] = labels.mirror(chosen_parts["coef"], negated, constant=False)
+    for key in ("intercept", "local_prediction"):
+        chosen_parts[key] = labels.mirror(chosen_parts[key], negated, constant=True)
+    chosen_parts["class_index"] = np.broadcast_to(chosen, (n, chosen.shape[1]))
+    if prediction is not None:
+        chosen_parts["model_prediction"] = labels.take(prediction, chosen)
+        chosen_parts["predicted_index"] = labels.predicted(prediction)
+    return chosen_parts
 
 
 def _output_scale(output):
@@ -1039,6 +1134,7 @@ def evaluate_surrogates(explainer, rows, surrogates, evaluation, *, own_kernel=F
     fresh = _marginal_outputs(explainer, evaluation, rows, False)
     in_parallel = effective_n_jobs(explainer.n_jobs) > 1
     run = partial(_alone, _fidelity) if in_parallel else _fidelity
+    class_index = surrogates.get("class_index")
     tasks = [
         delayed(run)(
             explainer,
@@ -1046,6 +1142,7 @@ def evaluate_surrogates(explainer, rows, surrogates, evaluation, *, own_kernel=F
             (evaluation, _take(fresh, batch), weighting),
             surrogates["coef"][batch],
             surrogates["intercept"][batch],
+            None if class_index is None else class_index[batch],
         )
         for batch in gen_batches(len(rows), _chunk_rows(explainer, len(rows)))
     ]
@@ -1055,12 +1152,13 @@ def evaluate_surrogates(explainer, rows, surrogates, evaluation, *, own_kernel=F
 
 
 @own_arithmetic()
-def _fidelity(explainer, rows, evaluation, coef, intercept):
+def _fidelity(explainer, rows, evaluation, coef, intercept, class_index=None):
     """Weighted squared errors of the surrogates on fresh evaluation points.
 
     ``evaluation`` is the noise, marginal sampling's shared outputs (or None),
     and the kernel and width that weight the points; ``coef`` and
-    ``intercept`` are the rows' surrogates.
+    ``intercept`` are the rows' surrogates, of the classes ``class_index``
+    (None: of every output).
 
     Returns
     -------
@@ -1073,6 +1171,8 @@ def _fidelity(explainer, rows, evaluation, coef, intercept):
     """
     noise, shared, (kernel, width) = evaluation
     neighbourhood, output, _ = _neighbourhoods(explainer, rows, noise, shared, False)
+    if class_index is not None:
+        output = explainer.label_choice_.take(output, class_index)
     representation = neighbourhood.design
     if neighbourhood.offset is not None:
         representation = representation + neighbourhood.offset[:, None, :]

@@ -13,6 +13,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
 from ._compat import _num_samples
+from ._labels import choose_labels
 from ._threads import model_threads
 
 
@@ -66,7 +67,7 @@ def fit_instance_model(explainer, X, y, probe, default, input_note):
     ----------
     explainer : LimeTextExplainer or LimeImageExplainer
         Gets the fitted attributes ``estimator_``, ``black_box_``,
-        ``outputs_`` and ``noise_seed_``.
+        ``label_choice_``, ``outputs_`` and ``noise_seed_``.
     X : list or ndarray
         Training instances, as the model takes them.
     y : array-like or None
@@ -87,7 +88,7 @@ def fit_instance_model(explainer, X, y, probe, default, input_note):
     explainer.black_box_ = BlackBox(
         explainer.estimator_, explainer.response_method, probe, input_note
     )
-    explainer.outputs_ = explainer.black_box_.outputs
+    choose_labels(explainer)
     explainer.noise_seed_ = int(seeds[0])
 
 
