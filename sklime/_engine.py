@@ -20,7 +20,7 @@ Scores evaluate the surrogates on fresh perturbations, in chunks of rows too
 
 import copy
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 import numpy as np
@@ -935,7 +935,8 @@ def surrogate_parts(
     if labels is not None:
         chosen = labels.class_index(sample.prediction)
         columns, block_of, negated = labels.fitted(chosen)
-        response = response.take(columns)
+        if not sample.common:
+            response = response.take(columns)
     moments = weighted_moments(
         sample.design,
         sample.weights,
@@ -946,6 +947,12 @@ def surrogate_parts(
         common=sample.common,
         y_shift=response.shift,
     )
+    if labels is not None and sample.common:
+        # A common design's cross moments with each output are rows of one
+        # product, whose bits depend on its number of rows: the chosen
+        # outputs' are taken from the product with every output.
+        moments = _chosen_moments(moments, columns)
+        response = response.take(columns)
     scaled = fit_surrogates(
         moments,
         sample.x_rep,
@@ -1005,6 +1012,27 @@ def surrogate_parts(
             parts, labels, chosen, block_of, negated, sample.prediction
         )
     return parts
+
+
+def _chosen_moments(moments, columns):
+    """The moments of outputs ``columns[i]`` of each instance ``i``.
+
+    Parameters
+    ----------
+    moments : Moments
+    columns : ndarray of shape (n or 1, m), dtype int
+
+    Returns
+    -------
+    moments : Moments
+        Of ``m`` outputs.
+    """
+    return replace(
+        moments,
+        cross=np.take_along_axis(moments.cross, columns[:, :, None], axis=1),
+        total=gather_columns(moments.total, columns),
+        y_mean=gather_columns(moments.y_mean, columns),
+    )
 
 
 def _chosen_parts(parts, labels, chosen, block_of, negated, prediction):

@@ -521,7 +521,8 @@ class Explanation:
         records = []
         for row in range(len(self)):
             labels = self._describer(self._rows[row])
-            for k, output in enumerate(self.outputs.tolist()):
+            for k in range(len(self.outputs)):
+                output = self._output_name(row, k)
                 weights = self._block(self.coef, k)[row]
                 errors = self._block(self.standard_error, k)[row]
                 for j in self._ranked(row, k):
@@ -582,10 +583,9 @@ class Explanation:
         return view
 
     def _output_name(self, row, k):
-        """What block ``k`` of ``row`` explains."""
-        if self.row_outputs is not None:
-            return self.row_outputs[row, k]
-        return self.outputs[k]
+        """What block ``k`` of ``row`` explains (a Python object, as ``tolist``)."""
+        names = self.outputs if self.row_outputs is None else self.row_outputs[row]
+        return names[k : k + 1].tolist()[0]
 
     def _output_for_row(self, row, output):
         """Block of ``output`` for ``row``: None is the predicted class if any."""
@@ -599,7 +599,7 @@ class Explanation:
         """Block of class ``output`` (None: the predicted one) among ``row``'s."""
         named = output is not None
         if not named:
-            output = self._predicted[row]
+            output = self._predicted[row : row + 1].tolist()[0]
         explained = self.row_outputs[row].tolist()
         matches = [k for k, name in enumerate(explained) if name == output]
         if matches:

@@ -128,7 +128,8 @@ class InstanceExplanation(Explanation):
         records = []
         for row in range(len(self)):
             extra = self._extra(row)
-            for k, output in enumerate(self.outputs.tolist()):
+            for k in range(len(self.outputs)):
+                output = self._output_name(row, k)
                 for j in self._ranked(row, k):
                     records.append(
                         (
