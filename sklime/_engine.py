@@ -157,7 +157,8 @@ def explain_rows(explainer, rows, *, with_errors=False, with_prediction=False):
         Also compute the coefficients' standard errors (costs about as much
         again as the surrogate fit).
     with_prediction : bool, default=False
-        Also query the model on the rows themselves (``model_prediction``).
+        Also query the model on the rows themselves (``model_prediction``);
+        always done when the explainer's ``labels`` ranks each row's classes.
 
     Returns
     -------
@@ -799,7 +800,8 @@ def _explain_chunk(explainer, rows, sample, prepared, with_errors, with_predicti
         see :class:`~sklime._surrogate.Errors`); ``intercept``, ``score``,
         ``local_prediction`` and ``model_prediction`` of shape
         (n_rows, n_outputs); ``effective_sample_size`` of shape (n_rows,).
-        ``model_prediction`` only ``with_prediction``.
+        ``model_prediction`` only ``with_prediction``. With the explainer's
+        ``labels``, see :func:`surrogate_parts`.
     """
     space = explainer.space_
     neighbourhood, output, prediction = _neighbourhoods(
@@ -926,7 +928,9 @@ def surrogate_parts(
         :class:`~sklime._surrogate.Errors`); ``intercept``, ``score``,
         ``local_prediction`` and ``model_prediction`` of shape
         (n, n_outputs); ``effective_sample_size`` and ``starved`` of shape
-        (n,).
+        (n,). With ``settings.labels``, ``n_outputs`` are the chosen
+        classes, and ``class_index`` (n, n_outputs) and, with a prediction,
+        ``predicted_index`` (n,) give positions among the model's classes.
     """
     response = (
         Response.of(sample.output) if sample.response is None else sample.response
@@ -1137,7 +1141,8 @@ def evaluate_surrogates(explainer, rows, surrogates, evaluation, *, own_kernel=F
     surrogates : dict of ndarray
         The rows' surrogates as :func:`explain_rows` returns them: ``coef``
         of shape (n_rows, n_outputs, n_features) and ``intercept`` of shape
-        (n_rows, n_outputs).
+        (n_rows, n_outputs), and ``class_index`` (the classes of the blocks)
+        when the explainer's ``labels`` chose them.
     evaluation : Noise
         Fresh noise of the evaluation neighbourhood, drawn and weighted with
         the exponential kernel of width ``explainer.fidelity_width_`` (see

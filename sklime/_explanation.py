@@ -211,6 +211,12 @@ class Explanation:
     ['row', 'output', 'feature', 'feature_value']
     >>> explanation.to_frame("wide").shape
     (2, 12)
+
+    Only each row's predicted class, whose class ``row_outputs`` gives:
+
+    >>> top = lime.set_params(labels="predicted").fit(X, y).explain(X.iloc[:2])
+    >>> top.coef.shape, top.outputs.tolist(), top.row_outputs.tolist()
+    ((2, 4), ['rank0'], [[0], [0]])
     """
 
     #: Attributes holding coefficients, negated in a mirrored explanation.
