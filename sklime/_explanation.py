@@ -166,7 +166,9 @@ class Explanation:
     outputs : ndarray of shape (n_outputs,)
         What each block explains: the positive class of a binary classifier,
         each class of a multiclass one, None for a single regression target,
-        ``0, 1, ...`` for the targets of a multi-output regressor.
+        ``0, 1, ...`` for the targets of a multi-output regressor; when the
+        explainer's ``labels`` chose the classes, the named classes or
+        ``"rank0", "rank1", ...`` (each row's classes by decreasing score).
     feature_names_out : ndarray of shape (n_outputs * n_features,)
         Names of the columns of ``coef``.
     row_outputs : ndarray of shape (n_rows, n_outputs) or None
