@@ -1,8 +1,8 @@
 """Parameter constraints that every explainer shares.
 
 The surrogate's settings (feature selection, ridge penalty), the model's
-response method and the batch settings mean the same for tables, documents and
-images, and are checked the same way.
+response method, the explained classes and the batch settings mean the same
+for tables, documents and images, and are checked the same way.
 """
 
 from numbers import Integral, Real
@@ -42,6 +42,11 @@ SURROGATE_CONSTRAINTS = {
     "alpha": [Interval(Real, 0, None, closed="left")],
     "response_method": [
         StrOptions({"auto", "predict_proba", "decision_function", "predict"})
+    ],
+    "labels": [
+        StrOptions({"all", "predicted"}),
+        Interval(Integral, 1, None, closed="left"),
+        "array-like",
     ],
     "random_state": ["random_state"],
     "n_jobs": [

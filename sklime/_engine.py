@@ -20,7 +20,7 @@ Scores evaluate the surrogates on fresh perturbations, in chunks of rows too
 
 import copy
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 import numpy as np
@@ -37,6 +37,7 @@ from ._kernels import (
     exponential_weights,
     sample_weights,
 )
+from ._labels import LabelChoice, gather_columns
 from ._progress import Progress
 from ._sampling import Noise
 from ._surrogate import (
@@ -87,6 +88,29 @@ class Response:
         shift = scaled.mean(axis=1)
         return cls(scale, scaled, shift, scaled - shift[:, None])
 
+    def take(self, columns):
+        """The response of output ``columns[i]`` of each instance ``i``.
+
+        The numbers of a column are those of the whole response (same scale
+        and shift), so that a surrogate is the same whichever other columns
+        are explained.
+
+        Parameters
+        ----------
+        columns : ndarray of shape (n or 1, k), dtype int
+
+        Returns
+        -------
+        response : Response
+            Of ``k`` outputs.
+        """
+        return Response(
+            self.scale,
+            gather_columns(self.scaled, columns),
+            gather_columns(self.shift, columns),
+            gather_columns(self.centred, columns),
+        )
+
 
 @dataclass
 class _Shared:
@@ -135,7 +159,8 @@ def explain_rows(explainer, rows, *, with_errors=False, with_prediction=False):
         Also compute the coefficients' standard errors (costs about as much
         again as the surrogate fit).
     with_prediction : bool, default=False
-        Also query the model on the rows themselves (``model_prediction``).
+        Also query the model on the rows themselves (``model_prediction``);
+        always done when the explainer's ``labels`` ranks each row's classes.
 
     Returns
     -------
@@ -144,6 +169,9 @@ def explain_rows(explainer, rows, *, with_errors=False, with_prediction=False):
         with ``with_errors``, also ``abs_influence`` summed over all rows.
     """
     _check_n_jobs(explainer.n_jobs)
+    # Each row's top classes come from the model's output at the row.
+    labels = explainer.label_choice_
+    with_prediction = with_prediction or (labels is not None and labels.ranked)
     noise = _from_kernel(
         explainer,
         Noise.draw(
@@ -402,7 +430,8 @@ def _chunk_rows(explainer, n_rows, prepared=None, with_errors=False):
     per worker, so that all of them work.
     """
     d, k, s = explainer.n_features_in_, len(explainer.outputs_), explainer.num_samples_
-    floats = s * (6 + 3 * k)
+    columns = _output_columns(explainer.black_box_, explainer.label_choice_)
+    floats = s * (6 + 3 * columns)
     if prepared is None or explainer.sampling != "marginal":
         floats += 8 * s * d
     iterative = _iterative(explainer, prepared)
@@ -415,6 +444,16 @@ def _chunk_rows(explainer, n_rows, prepared=None, with_errors=False):
     if with_errors:
         floats += 2 * s * d
     return _rows_per_chunk(floats, n_rows, explainer.n_jobs)
+
+
+def _output_columns(box, labels):
+    """Columns of model output an instance holds: the model's, and the explained.
+
+    The explained classes (``labels``, None for every output) are copies of
+    some of the model's outputs.
+    """
+    n_model = len(box.outputs)
+    return n_model if labels is None else n_model + len(labels.outputs)
 
 
 def _rows_per_chunk(floats, n_rows, n_jobs):
@@ -609,7 +648,10 @@ class InstancePlan:
         self.verbose = explainer.verbose
         self.kernel_width = explainer.kernel_width
         self.settings = SurrogateSettings(
-            explainer.alpha, explainer.num_features, explainer.feature_selection
+            explainer.alpha,
+            explainer.num_features,
+            explainer.feature_selection,
+            explainer.label_choice_,
         )
         self.box = explainer.black_box_
         self.n_outputs = len(explainer.outputs_)
@@ -624,7 +666,8 @@ class InstancePlan:
         surrogates' systems, and the perturbed inputs (``_input_floats()``).
         """
         s, k = self.num_samples, self.n_outputs
-        per_sample = 4 * k + 2 + 2 * size + (2 * size if with_errors else 0)
+        columns = _output_columns(self.box, self.settings.labels)
+        per_sample = 4 * columns + 2 + 2 * size + (2 * size if with_errors else 0)
         return s * per_sample + 4 * k * size * size + self._input_floats()
 
     def take(self, items):
@@ -807,7 +850,8 @@ def _explain_chunk(explainer, rows, sample, prepared, with_errors, with_predicti
         see :class:`~sklime._surrogate.Errors`); ``intercept``, ``score``,
         ``local_prediction`` and ``model_prediction`` of shape
         (n_rows, n_outputs); ``effective_sample_size`` of shape (n_rows,).
-        ``model_prediction`` only ``with_prediction``.
+        ``model_prediction`` only ``with_prediction``. With the explainer's
+        ``labels``, see :func:`surrogate_parts`.
     """
     space = explainer.space_
     neighbourhood, output, prediction = _neighbourhoods(
@@ -835,6 +879,7 @@ def _explain_chunk(explainer, rows, sample, prepared, with_errors, with_predicti
             _ridge_penalty(explainer),
             explainer.num_features,
             explainer.feature_selection,
+            explainer.label_choice_,
         ),
         with_errors,
         prepared=prepared,
@@ -888,11 +933,16 @@ class Sample:
 
 @dataclass
 class SurrogateSettings:
-    """How each surrogate is fitted: ridge penalty and feature selection."""
+    """How each surrogate is fitted: ridge penalty, feature selection, classes.
+
+    ``labels`` is the :class:`~sklime._labels.LabelChoice` of the explained
+    classes, or None to explain every output of the model.
+    """
 
     alpha: float
     num_features: int | None
     method: str
+    labels: LabelChoice | None = None
 
 
 def surrogate_parts(
@@ -937,11 +987,20 @@ def surrogate_parts(
         (n, n_outputs); ``effective_sample_size`` and ``starved`` of shape
         (n,); with ``instances``, ``shrinkage`` of shape (n,): the least that
         the ridge penalty leaves of a selected coefficient
-        (:func:`~sklime._surrogate.ridge_shrinkage`), 1 without any.
+        (:func:`~sklime._surrogate.ridge_shrinkage`), 1 without any. With
+        ``settings.labels``, ``n_outputs`` are the chosen classes, and
+        ``class_index`` (n, n_outputs) and, with a prediction,
+        ``predicted_index`` (n,) give positions among the model's classes.
     """
     response = (
         Response.of(sample.output) if sample.response is None else sample.response
     )
+    labels = settings.labels
+    if labels is not None:
+        chosen = labels.class_index(sample.prediction)
+        columns, block_of, negated = labels.fitted(chosen)
+        if not sample.common:
+            response = response.take(columns)
     moments = weighted_moments(
         sample.design,
         sample.weights,
@@ -952,6 +1011,12 @@ def surrogate_parts(
         common=sample.common,
         y_shift=response.shift,
     )
+    if labels is not None and sample.common:
+        # A common design's cross moments with each output are rows of one
+        # product, whose bits depend on its number of rows: the chosen
+        # outputs' are taken from the product with every output.
+        moments = _chosen_moments(moments, columns)
+        response = response.take(columns)
     scaled = fit_surrogates(
         moments,
         sample.x_rep,
@@ -1010,6 +1075,10 @@ def surrogate_parts(
         parts.update(
             standard_error=errors.standard_error, abs_influence=errors.abs_influence
         )
+    if labels is not None:
+        parts = _chosen_parts(
+            parts, labels, chosen, block_of, negated, sample.prediction
+        )
     return parts
 
 
@@ -1025,6 +1094,65 @@ def _effective_size(sample, instances):
         return effective_sample_size(sample.weights)
     changed = (sample.design[..., sample.active] == 0).any(axis=-1)
     return changed_sample_size(sample.weights, changed)
+
+
+def _chosen_moments(moments, columns):
+    """The moments of outputs ``columns[i]`` of each instance ``i``.
+
+    Parameters
+    ----------
+    moments : Moments
+    columns : ndarray of shape (n or 1, m), dtype int
+
+    Returns
+    -------
+    moments : Moments
+        Of ``m`` outputs.
+    """
+    return replace(
+        moments,
+        cross=np.take_along_axis(moments.cross, columns[:, :, None], axis=1),
+        total=gather_columns(moments.total, columns),
+        y_mean=gather_columns(moments.y_mean, columns),
+    )
+
+
+def _chosen_parts(parts, labels, chosen, block_of, negated, prediction):
+    """The per-block results of the chosen classes, from their fitted columns.
+
+    Parameters
+    ----------
+    parts : dict of ndarray
+        :func:`surrogate_parts`'s results for the fitted output columns.
+    labels : LabelChoice
+    chosen : ndarray of shape (n or 1, k), dtype int
+        Each instance's classes.
+    block_of, negated : ndarray
+        See :meth:`~sklime._labels.LabelChoice.fitted`.
+    prediction : ndarray of shape (n, n_model_outputs) or None
+        The model's output at the instances.
+
+    Returns
+    -------
+    parts : dict of ndarray
+        With ``n_outputs`` the chosen classes, ``class_index`` (n, k) and,
+        with ``prediction``, ``predicted_index`` (n,) (positions among the
+        model's classes).
+    """
+    n = len(parts["coef"])
+    chosen_parts = {
+        key: value if value.ndim == 1 else np.take(value, block_of, axis=1)
+        for key, value in parts.items()
+        if key != "model_prediction"
+    }
+    chosen_parts["coef"] = labels.mirror(chosen_parts["coef"], negated, constant=False)
+    for key in ("intercept", "local_prediction"):
+        chosen_parts[key] = labels.mirror(chosen_parts[key], negated, constant=True)
+    chosen_parts["class_index"] = np.broadcast_to(chosen, (n, chosen.shape[1]))
+    if prediction is not None:
+        chosen_parts["model_prediction"] = labels.take(prediction, chosen)
+        chosen_parts["predicted_index"] = labels.predicted(prediction)
+    return chosen_parts
 
 
 def _output_scale(output):
@@ -1091,7 +1219,8 @@ def evaluate_surrogates(explainer, rows, surrogates, evaluation, *, own_kernel=F
     surrogates : dict of ndarray
         The rows' surrogates as :func:`explain_rows` returns them: ``coef``
         of shape (n_rows, n_outputs, n_features) and ``intercept`` of shape
-        (n_rows, n_outputs).
+        (n_rows, n_outputs), and ``class_index`` (the classes of the blocks)
+        when the explainer's ``labels`` chose them.
     evaluation : Noise
         Fresh noise of the evaluation neighbourhood, drawn and weighted with
         the exponential kernel of width ``explainer.fidelity_width_`` (see
@@ -1116,6 +1245,7 @@ def evaluate_surrogates(explainer, rows, surrogates, evaluation, *, own_kernel=F
     fresh = _marginal_outputs(explainer, evaluation, rows, False)
     in_parallel = effective_n_jobs(explainer.n_jobs) > 1
     run = partial(_alone, _fidelity) if in_parallel else _fidelity
+    class_index = surrogates.get("class_index")
     tasks = [
         delayed(run)(
             explainer,
@@ -1123,6 +1253,7 @@ def evaluate_surrogates(explainer, rows, surrogates, evaluation, *, own_kernel=F
             (evaluation, _take(fresh, batch), weighting),
             surrogates["coef"][batch],
             surrogates["intercept"][batch],
+            None if class_index is None else class_index[batch],
         )
         for batch in gen_batches(len(rows), _chunk_rows(explainer, len(rows)))
     ]
@@ -1132,12 +1263,13 @@ def evaluate_surrogates(explainer, rows, surrogates, evaluation, *, own_kernel=F
 
 
 @own_arithmetic()
-def _fidelity(explainer, rows, evaluation, coef, intercept):
+def _fidelity(explainer, rows, evaluation, coef, intercept, class_index=None):
     """Weighted squared errors of the surrogates on fresh evaluation points.
 
     ``evaluation`` is the noise, marginal sampling's shared outputs (or None),
     and the kernel and width that weight the points; ``coef`` and
-    ``intercept`` are the rows' surrogates.
+    ``intercept`` are the rows' surrogates, of the classes ``class_index``
+    (None: of every output).
 
     Returns
     -------
@@ -1150,6 +1282,8 @@ def _fidelity(explainer, rows, evaluation, coef, intercept):
     """
     noise, shared, (kernel, width) = evaluation
     neighbourhood, output, _ = _neighbourhoods(explainer, rows, noise, shared, False)
+    if class_index is not None:
+        output = explainer.label_choice_.take(output, class_index)
     representation = neighbourhood.design
     if neighbourhood.offset is not None:
         representation = representation + neighbourhood.offset[:, None, :]

@@ -25,6 +25,7 @@ from ._discretize import fit_bin_edges
 from ._engine import evaluate_surrogates, explain_rows
 from ._explanation import Explanation, FeatureDescriber
 from ._kernels import default_kernel_width
+from ._labels import choose_labels, explanation_fields
 from ._model import BlackBox, default_estimator, fit_black_box, needs_target
 from ._sampling import FeatureSpace, Noise
 from ._surrogate import mean_abs_coefficients
@@ -183,6 +184,24 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         Model output to explain; "auto" is ``predict_proba`` for classifiers
         and ``predict`` for regressors.
 
+    labels : "all", "predicted", int or array-like, default="all"
+        Classes explained (lime's ``labels`` and ``top_labels``); only their
+        surrogates are fitted, which saves time and memory with many
+        classes:
+
+        - "all": one block of coefficients per class (for a binary
+          classifier one block, the positive class);
+        - "predicted": one block, each row's predicted class (the one the
+          model scores highest at the row);
+        - an int ``k``: ``k`` blocks, each row's ``k`` highest-scored classes
+          by decreasing score (block ``r`` is the row's class of rank ``r``);
+        - a list of class labels: one block per named class, the same for
+          every row (``[0]`` explains a binary classifier's negative class).
+
+        "predicted" and ``k`` query the model on the rows themselves;
+        :meth:`explain` reports each row's classes
+        (:attr:`Explanation.row_outputs`). Classifiers only.
+
     random_state : int, RandomState instance or None, default=None
         Pseudo-random number generator to control the perturbations, the
         default discretizer's trees and the nested ``random_state`` of the
@@ -215,7 +234,8 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
     outputs_ : ndarray
         What each block of coefficients explains: the positive class of a
         binary classifier, each class of a multiclass one, None for a single
-        regression target.
+        regression target; with ``labels``, the named classes, or
+        ``"rank0", "rank1", ...`` for each row's top classes.
 
     categorical_ : ndarray of shape (`n_features_in_`,), dtype bool
         Which features are treated as categorical.
@@ -297,6 +317,7 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         feature_selection="auto",
         alpha=1.0,
         response_method="auto",
+        labels="all",
         random_state=None,
         n_jobs=None,
         verbose=0,
@@ -315,6 +336,7 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         self.feature_selection = feature_selection
         self.alpha = alpha
         self.response_method = response_method
+        self.labels = labels
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.verbose = verbose
@@ -397,7 +419,7 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         self.schema_.adapt_to(self.estimator_)
         probe = self.schema_.rows_input(rows.take(slice(0, _PROBE_ROWS)))
         self.black_box_ = BlackBox(self.estimator_, self.response_method, probe)
-        self.outputs_ = self.black_box_.outputs
+        choose_labels(self)
         self.noise_seed_ = int(seeds[0])
         self._cache = BoundedCache(get_config()["working_memory"] * 2**20)
         self.evaluation_seed_ = int(seeds[3])
@@ -492,12 +514,19 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         coef : ndarray of shape (n_rows, n_outputs * n_features)
             One block of ``n_features`` coefficients per output (class), in
             the order of :attr:`outputs_`; see :meth:`get_feature_names_out`.
+            With ``labels="predicted"`` or an int ``k``, a row's block ``r``
+            explains its class of rank ``r``: the ``r``-th column of
+            ``np.argsort(-scores, kind="stable")``, where ``scores`` are the
+            model's outputs at the row (both classes' for a binary model:
+            ``1 - p`` and ``p``, or ``-d`` and ``d``);
+            :attr:`Explanation.row_outputs` holds them.
 
         Notes
         -----
         The model is not queried on the rows themselves (:meth:`explain`
-        reports its predictions there); under marginal sampling it is not
-        queried at all after the first call.
+        reports its predictions there), unless ``labels`` ranks their
+        classes; under marginal sampling it is not queried on perturbations
+        after the first call.
         """
         rows = self._rows(X)
         return explain_rows(self, rows, with_errors=False)["coef"].reshape(
@@ -549,6 +578,7 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
             rows=rows.raw,
             describer=self.describer_,
             classifier=self.black_box_.classifier,
+            **explanation_fields(self, merged),
         )
 
     def score(self, X, y=None):
@@ -635,10 +665,16 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         -------
         feature_names_out : ndarray of str
             ``coef_<feature>`` for a single output, else
-            ``coef_<output>_<feature>`` in the order of :attr:`outputs_`.
+            ``coef_<output>_<feature>`` in the order of :attr:`outputs_`
+            (always so with ``labels``: ``coef_rank0_<feature>`` for each
+            row's top class).
         """
         check_is_fitted(self)
-        return coef_names(self.outputs_, _check_feature_names_in(self, input_features))
+        return coef_names(
+            self.outputs_,
+            _check_feature_names_in(self, input_features),
+            prefixed=self.label_choice_ is not None,
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -662,7 +698,7 @@ def _auto_num_samples(sampling, n_features):
     return min(max(fitting, _AUTO_SAMPLES), _AUTO_MARGINAL_MAX)
 
 
-def coef_names(outputs, names):
+def coef_names(outputs, names, *, prefixed=False):
     """Names of coefficient columns: one block of ``names`` per output.
 
     Parameters
@@ -671,13 +707,16 @@ def coef_names(outputs, names):
         The explained outputs (classes), in the order of the blocks.
     names : sequence of str
         What each column of a block stands for (a feature, word or pixel).
+    prefixed : bool, default=False
+        Name the output of a single block too (chosen classes).
 
     Returns
     -------
     names_out : ndarray of str
-        ``coef_<name>`` for a single output, else ``coef_<output>_<name>``.
+        ``coef_<name>`` for a single output (unless ``prefixed``), else
+        ``coef_<output>_<name>``.
     """
-    if len(outputs) == 1:
+    if len(outputs) == 1 and not prefixed:
         return np.asarray([f"coef_{name}" for name in names], dtype=object)
     return np.asarray(
         [f"coef_{out}_{name}" for out in outputs for name in names], dtype=object

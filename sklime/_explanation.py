@@ -1,5 +1,6 @@
 """The batch explanation object returned by ``LimeExplainer.explain``."""
 
+import copy
 import os
 from numbers import Integral
 
@@ -165,9 +166,16 @@ class Explanation:
     outputs : ndarray of shape (n_outputs,)
         What each block explains: the positive class of a binary classifier,
         each class of a multiclass one, None for a single regression target,
-        ``0, 1, ...`` for the targets of a multi-output regressor.
+        ``0, 1, ...`` for the targets of a multi-output regressor; when the
+        explainer's ``labels`` chose the classes, the named classes or
+        ``"rank0", "rank1", ...`` (each row's classes by decreasing score).
     feature_names_out : ndarray of shape (n_outputs * n_features,)
         Names of the columns of ``coef``.
+    row_outputs : ndarray of shape (n_rows, n_outputs) or None
+        The class each block explains for each row when the explainer's
+        ``labels`` chose the classes (for ``"predicted"`` or an int, each
+        row's classes by decreasing model score), else None (block ``k``
+        explains ``outputs[k]`` for every row).
 
     See Also
     --------
@@ -182,7 +190,10 @@ class Explanation:
     only output or, for one row of a classifier, its predicted class; with
     several regression outputs, and in the methods over all rows
     (:meth:`coefficients`, :meth:`plot_heatmap`, :meth:`plot_summary`) with
-    several outputs of any kind, name the output.
+    several outputs of any kind, name the output. When the explainer's
+    ``labels`` chose the classes, a row's methods take its classes (an
+    entry of :attr:`row_outputs`), or a block's name (``"rank0"``), and the
+    methods over all rows take the block's name.
 
     Examples
     --------
@@ -202,7 +213,16 @@ class Explanation:
     ['row', 'output', 'feature', 'feature_value']
     >>> explanation.to_frame("wide").shape
     (2, 12)
+
+    Only each row's predicted class, whose class ``row_outputs`` gives:
+
+    >>> top = lime.set_params(labels="predicted").fit(X, y).explain(X.iloc[:2])
+    >>> top.coef.shape, top.outputs.tolist(), top.row_outputs.tolist()
+    ((2, 4), ['rank0'], [[0], [0]])
     """
+
+    #: Attributes holding coefficients, negated in a mirrored explanation.
+    _COEFFICIENTS = ("coef",)
 
     def __init__(
         self,
@@ -223,6 +243,9 @@ class Explanation:
         rows,
         describer,
         classifier,
+        row_outputs=None,
+        predicted=None,
+        mirror=None,
     ):
         self.coef = coef
         self.standard_error = standard_error
@@ -240,6 +263,9 @@ class Explanation:
         self._rows = rows
         self._describer = describer
         self._classifier = classifier
+        self.row_outputs = row_outputs
+        self._predicted = predicted
+        self._mirror = mirror
 
     def __len__(self):
         return self.coef.shape[0]
@@ -291,7 +317,8 @@ class Explanation:
             The output's block of :attr:`coef`: its columns are the
             vocabulary's words for documents (sparse), the pixels for images.
         """
-        return self._block(self.coef, self._batch_output(output))
+        view = self._holding(output)
+        return view._block(view.coef, view._batch_output(output))
 
     @validate_params({"row": [Integral]}, prefer_skip_nested_validation=True)
     def descriptions(self, row):
@@ -335,7 +362,8 @@ class Explanation:
             The surrogate's selected features, by decreasing absolute weight.
         """
         row = self._position(row)
-        return self._pairs(row, self._output_for_row(row, output))
+        view = self._holding(output)
+        return view._pairs(row, view._output_for_row(row, output))
 
     @validate_params(
         {
@@ -373,8 +401,9 @@ class Explanation:
         ax : matplotlib Axes
         """
         row = self._position(row)
-        k = self._output_for_row(row, output)
-        return _plotting.plot_row(self, row, k, top=top, ax=ax)
+        view = self._holding(output)
+        k = view._output_for_row(row, output)
+        return _plotting.plot_row(view, row, k, top=top, ax=ax)
 
     @validate_params(
         {"output": "no_validation", "ax": [HasMethods(["imshow"]), None]},
@@ -397,7 +426,8 @@ class Explanation:
         -------
         ax : matplotlib Axes
         """
-        return _plotting.plot_heatmap(self, self._batch_output(output), ax=ax)
+        view = self._holding(output)
+        return _plotting.plot_heatmap(view, view._batch_output(output), ax=ax)
 
     @validate_params(
         {
@@ -429,7 +459,8 @@ class Explanation:
         -------
         ax : matplotlib Axes
         """
-        return _plotting.plot_summary(self, self._batch_output(output), top=top, ax=ax)
+        view = self._holding(output)
+        return _plotting.plot_summary(view, view._batch_output(output), top=top, ax=ax)
 
     def _repr_html_(self):
         """The first rows' page (see :meth:`save_html`), for notebooks."""
@@ -467,7 +498,8 @@ class Explanation:
         """
         if rows is not None:
             rows = [self._position(row) for row in rows]
-        write_page(path, explanation_html(self, rows, output, top=top))
+        page = explanation_html(self._holding(output), rows, output, top=top)
+        write_page(path, page)
 
     @validate_params(
         {"layout": [StrOptions({"long", "wide"})]},
@@ -497,7 +529,8 @@ class Explanation:
         records = []
         for row in range(len(self)):
             labels = self._describer(self._rows[row])
-            for k, output in enumerate(self.outputs.tolist()):
+            for k in range(len(self.outputs)):
+                output = self._output_name(row, k)
                 weights = self._block(self.coef, k)[row]
                 errors = self._block(self.standard_error, k)[row]
                 for j in self._ranked(row, k):
@@ -533,11 +566,59 @@ class Explanation:
             )
         return int(row) % n_rows
 
+    def _holding(self, output):
+        """The explanation holding ``output``'s block: itself, or its mirror.
+
+        A binary classifier's explanation holds its positive class; the
+        surrogate of the negative class (whose output is ``1 - p``, or
+        ``-d``) has exactly the negated coefficients and the complemented
+        intercept and predictions, the same selected features, errors and
+        fit: its explanation is the mirror.
+        """
+        if self._mirror is None or output is None:
+            return self
+        negative, complement = self._mirror
+        if not negative[0] == output:
+            return self
+        view = copy.copy(self)
+        for name in self._COEFFICIENTS:
+            setattr(view, name, _negated(getattr(self, name)))
+        view.intercept = complement - self.intercept
+        view.local_prediction = complement - self.local_prediction
+        view.model_prediction = complement - self.model_prediction
+        view.outputs = negative
+        view._mirror = None
+        return view
+
+    def _output_name(self, row, k):
+        """What block ``k`` of ``row`` explains (a Python object, as ``tolist``)."""
+        names = self.outputs if self.row_outputs is None else self.row_outputs[row]
+        return names[k : k + 1].tolist()[0]
+
     def _output_for_row(self, row, output):
         """Block of ``output`` for ``row``: None is the predicted class if any."""
+        if self.row_outputs is not None:
+            return self._chosen_output(row, output)
         if output is None and self._classifier and len(self.outputs) > 1:
             return int(np.argmax(self.model_prediction[row]))
         return self._batch_output(output)
+
+    def _chosen_output(self, row, output):
+        """Block of class ``output`` (None: the predicted one) among ``row``'s."""
+        named = output is not None
+        if not named:
+            output = self._predicted[row : row + 1].tolist()[0]
+        explained = self.row_outputs[row].tolist()
+        matches = [k for k, name in enumerate(explained) if name == output]
+        if matches:
+            return matches[0]
+        if named and any(name == output for name in self.outputs):
+            return self._batch_output(output)
+        what = f"class {output!r}" if named else f"predicted class {output!r}"
+        raise ValueError(
+            f"Row {row}'s {what} is not explained: the explainer's labels chose "
+            f"the classes {explained} for it. Pass output= one of them" + _OTHER_CLASSES
+        )
 
     def _batch_output(self, output):
         """Block of ``output``; None only where there is a single output."""
@@ -560,7 +641,8 @@ class Explanation:
         if not matches:
             raise ValueError(
                 f"Unknown output {output!r}; the explained outputs are "
-                f"{self.outputs.tolist()}. Pass one of them as output=."
+                f"{self.outputs.tolist()}. Pass one of them as output="
+                + (_OTHER_CLASSES if self._classifier else ".")
             )
         return matches[0]
 
@@ -600,6 +682,18 @@ class Explanation:
         # + 0.0 turns a negative zero into a plain 0.0.
         return [(labels[j], float(weights[j]) + 0.0) for j in self._ranked(row, k)]
 
+
+def _negated(values):
+    """``-values`` without negative zeros (dense arrays) or as it is (sparse)."""
+    return -values if hasattr(values, "tocsr") else 0.0 - values
+
+
+#: How to explain classes an explanation does not hold.
+_OTHER_CLASSES = (
+    ", or fit the explainer with labels naming the classes to explain: "
+    "labels=[label, ...], labels='predicted' (each row's predicted class) or "
+    "labels=k (each row's top k classes)."
+)
 
 #: Columns of the long table of :meth:`Explanation.to_frame`.
 _LONG_COLUMNS = [

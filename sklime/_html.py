@@ -46,7 +46,7 @@ def explanation_html(explanation, rows=None, output=None, *, top=10):
 
 
 def _row_table(explanation, row, k, top):
-    output = explanation.outputs[k]
+    output = explanation._output_name(row, k)
     pairs = explanation._pairs(row, k)[:top]
     scale = max((abs(w) for _, w in pairs), default=1.0) or 1.0
     caption = (

@@ -121,6 +121,11 @@ class LimeImageExplainer(TransformerMixin, BaseEstimator):
             "predict"}, default="auto"
         Model output to explain.
 
+    labels : "all", "predicted", int or array-like, default="all"
+        Classes explained, as :class:`LimeExplainer`'s ``labels``: every
+        class, each image's predicted class, its top ``k`` classes, or a list
+        of named classes. Only their surrogates are fitted.
+
     random_state : int, RandomState instance or None, default=None
         Controls the perturbations, random segmenters and the nested
         ``random_state`` of the cloned estimator.
@@ -184,6 +189,7 @@ class LimeImageExplainer(TransformerMixin, BaseEstimator):
         feature_selection="auto",
         alpha=1.0,
         response_method="auto",
+        labels="all",
         random_state=None,
         n_jobs=None,
         verbose=0,
@@ -199,6 +205,7 @@ class LimeImageExplainer(TransformerMixin, BaseEstimator):
         self.feature_selection = feature_selection
         self.alpha = alpha
         self.response_method = response_method
+        self.labels = labels
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.verbose = verbose
@@ -387,13 +394,15 @@ class LimeImageExplainer(TransformerMixin, BaseEstimator):
         -------
         feature_names_out : ndarray of str
             ``coef_<row>_<column>`` for a single output, else
-            ``coef_<output>_<row>_<column>``.
+            ``coef_<output>_<row>_<column>`` (always so with ``labels``).
         """
         del input_features
         check_is_fitted(self)
         height, width = self.image_shape_[:2]
         pixels = [f"{r}_{c}" for r in range(height) for c in range(width)]
-        return coef_names(self.outputs_, pixels)
+        return coef_names(
+            self.outputs_, pixels, prefixed=self.label_choice_ is not None
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -63,6 +63,7 @@ class ImageExplanation(InstanceExplanation):
     """
 
     _EXTRA = "pixels"
+    _COEFFICIENTS = ("coef", "segment_coef")
 
     def __init__(self, *, segment_coef, images, segments, **common):
         super().__init__(instances=images, **common)
@@ -107,8 +108,9 @@ class ImageExplanation(InstanceExplanation):
         weights : ndarray of shape (height, width)
         """
         row = self._position(row)
-        k = self._output_for_row(row, output)
-        return self.segment_coef[row, k][self.segments[row]]
+        view = self._holding(output)
+        k = view._output_for_row(row, output)
+        return view.segment_coef[row, k][self.segments[row]]
 
     @validate_params(
         {
@@ -146,8 +148,8 @@ class ImageExplanation(InstanceExplanation):
         ax : matplotlib Axes
         """
         row = self._position(row)
-        k = self._output_for_row(row, output)
-        return _draw_image(self, row, k, top, ax)
+        view = self._holding(output)
+        return _draw_image(view, row, view._output_for_row(row, output), top, ax)
 
     def _picture(self, row, k):
         """An <img> tag holding the picture of ``row`` as an embedded PNG."""
@@ -158,7 +160,7 @@ class ImageExplanation(InstanceExplanation):
 
         plt.close(ax.figure)
         data = base64.b64encode(buffer.getvalue()).decode("ascii")
-        alt = escape(f"image {row}, output {self.outputs[k]}")
+        alt = escape(f"image {row}, output {self._output_name(row, k)}")
         return f'<img alt="{alt}" src="data:image/png;base64,{data}"/>'
 
 
@@ -177,7 +179,7 @@ def _draw_image(explanation, row, k, top, ax):
     shown = ax.imshow(overlay, cmap=DIVERGING, vmin=-scale, vmax=scale, alpha=0.6)
     ax.add_collection(_boundaries(labels))
     ax.figure.colorbar(shown, ax=ax, label="segment weight")
-    output = explanation.outputs[k]
+    output = explanation._output_name(row, k)
     ax.set_title(
         f"Image {row}{'' if output is None else f', output {output}'}: model "
         f"{explanation.model_prediction[row, k]:.3g}",

@@ -9,6 +9,7 @@ that ``transform`` returns (words of a vocabulary, or pixels) as ``coef``.
 
 from ._compat import StrOptions, validate_params
 from ._explanation import Explanation
+from ._labels import explanation_fields
 from ._optional import import_optional
 
 #: The engine's per-instance results an explanation keeps as they are.
@@ -38,13 +39,15 @@ def common_fields(explainer, results):
     -------
     fields : dict
         The engine's results the explanation keeps as they are, and the
-        explainer's outputs, output column names and kind of model.
+        explainer's outputs, output column names, kind of model and each
+        instance's explained classes.
     """
     return dict(
         {name: results[name] for name in _ENGINE_FIELDS},
         outputs=explainer.outputs_,
         feature_names_out=explainer.get_feature_names_out(),
         classifier=explainer.black_box_.classifier,
+        **explanation_fields(explainer, results),
     )
 
 
@@ -65,7 +68,8 @@ class InstanceExplanation(Explanation):
         ``common`` holds ``coef``, ``standard_error``, ``intercept``,
         ``local_prediction``, ``model_prediction``, ``score``,
         ``effective_sample_size``, ``selected``, ``outputs``,
-        ``feature_names_out`` and ``classifier``; the views over a fixed set
+        ``feature_names_out``, ``classifier``, ``row_outputs``,
+        ``predicted`` and ``mirror``; the views over a fixed set
         of features (``feature_names``, ``mean_abs_coef``) do not apply.
         """
         super().__init__(
@@ -124,7 +128,8 @@ class InstanceExplanation(Explanation):
         records = []
         for row in range(len(self)):
             extra = self._extra(row)
-            for k, output in enumerate(self.outputs.tolist()):
+            for k in range(len(self.outputs)):
+                output = self._output_name(row, k)
                 for j in self._ranked(row, k):
                     records.append(
                         (

@@ -16,6 +16,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._adapter import ModelFunction
 from ._compat import _num_samples
+from ._labels import choose_labels
 from ._threads import model_threads
 
 
@@ -150,7 +151,7 @@ def fit_instance_model(explainer, X, y, probe, default, input_note):
     ----------
     explainer : LimeTextExplainer or LimeImageExplainer
         Gets the fitted attributes ``estimator_``, ``black_box_``,
-        ``outputs_`` and ``noise_seed_``.
+        ``label_choice_``, ``outputs_`` and ``noise_seed_``.
     X : list or ndarray
         Training instances, as the model takes them.
     y : array-like or None
@@ -171,7 +172,7 @@ def fit_instance_model(explainer, X, y, probe, default, input_note):
     explainer.black_box_ = BlackBox(
         explainer.estimator_, explainer.response_method, probe, input_note
     )
-    explainer.outputs_ = explainer.black_box_.outputs
+    choose_labels(explainer)
     explainer.noise_seed_ = int(seeds[0])
 
 

@@ -44,7 +44,7 @@ def plot_row(explanation, row, k, *, top=10, ax=None):
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_xlabel("local effect (surrogate coefficient)")
     ax.set_title(
-        f"Row {row}, {_output_label(explanation.outputs[k])}: model "
+        f"Row {row}, {_output_label(explanation._output_name(row, k))}: model "
         f"{explanation.model_prediction[row, k]:.3g}, surrogate "
         f"{explanation.local_prediction[row, k]:.3g}",
         **AS_GIVEN,

@@ -106,6 +106,11 @@ class LimeTextExplainer(TransformerMixin, BaseEstimator):
         Model output to explain; "auto" is ``predict_proba`` for classifiers
         and ``predict`` for regressors.
 
+    labels : "all", "predicted", int or array-like, default="all"
+        Classes explained, as :class:`LimeExplainer`'s ``labels``: every
+        class, each document's predicted class, its top ``k`` classes, or a list
+        of named classes. Only their surrogates are fitted.
+
     random_state : int, RandomState instance or None, default=None
         Controls the perturbations and the nested ``random_state`` of the
         cloned estimator. Pass an int for reproducible output across multiple
@@ -177,6 +182,7 @@ class LimeTextExplainer(TransformerMixin, BaseEstimator):
         feature_selection="auto",
         alpha=1.0,
         response_method="auto",
+        labels="all",
         random_state=None,
         n_jobs=None,
         verbose=0,
@@ -191,6 +197,7 @@ class LimeTextExplainer(TransformerMixin, BaseEstimator):
         self.feature_selection = feature_selection
         self.alpha = alpha
         self.response_method = response_method
+        self.labels = labels
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.verbose = verbose
@@ -310,12 +317,15 @@ class LimeTextExplainer(TransformerMixin, BaseEstimator):
         -------
         feature_names_out : ndarray of str
             ``coef_<word>`` for a single output, else
-            ``coef_<output>_<word>`` in the order of :attr:`outputs_`.
+            ``coef_<output>_<word>`` in the order of :attr:`outputs_` (always
+            so with ``labels``).
         """
         del input_features
         check_is_fitted(self)
         return coef_names(
-            self.outputs_, sorted(self.vocabulary_, key=self.vocabulary_.get)
+            self.outputs_,
+            sorted(self.vocabulary_, key=self.vocabulary_.get),
+            prefixed=self.label_choice_ is not None,
         )
 
     def __sklearn_tags__(self):

@@ -67,6 +67,7 @@ class TextExplanation(InstanceExplanation):
         self._labels = self.words
 
     _EXTRA = "occurrences"
+    _COEFFICIENTS = ("coef", "word_coef")
 
     @property
     def _component_coef(self):
@@ -106,7 +107,8 @@ class TextExplanation(InstanceExplanation):
         html : str
         """
         row = self._position(row)
-        return self._picture(row, self._output_for_row(row, output))
+        view = self._holding(output)
+        return view._picture(row, view._output_for_row(row, output))
 
     def _picture(self, row, k):
         """Document ``row`` with its words coloured by their weights in block ``k``."""

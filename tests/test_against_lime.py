@@ -72,7 +72,9 @@ discretizer vs ``discretizer="quartile"``; lime ``sample_around_instance=True``
 vs ``sampling="local"``; each on a regression (diabetes, gradient boosting), a
 binary (breast cancer, logistic regression: lime's label 1 is sklime's single
 block) and a multiclass problem (iris: lime's labels 0, 1, 2 are sklime's
-blocks), plus a categorical feature in the first two modes. Feature selection:
+blocks), plus a categorical feature in the first two modes, and the binary
+problem's negative class in those modes (lime's ``labels=(0,)``, sklime's
+``labels=[0]``). Feature selection:
 the set of ``num_features=3`` features kept per row.
 """
 
@@ -136,12 +138,13 @@ class Problem(NamedTuple):
     labels: tuple  # lime's labels, in the order of sklime's output blocks
     rows: np.ndarray  # rows to explain
     categorical: list  # indices of categorical (integer-coded) features
+    sklime_labels: object = "all"  # sklime's labels parameter
 
 
 @cache
 def _problem(name):
     """Training data, fitted model and rows to explain of a named problem."""
-    categorical = []
+    categorical, sklime_labels = [], "all"
     if name in ("regression", "categorical"):
         X, y = load_diabetes(return_X_y=True)
         if name == "regression":
@@ -151,18 +154,21 @@ def _problem(name):
             categorical = [1]
         model = GradientBoostingRegressor(n_estimators=50, random_state=0)
         labels = (1,)  # lime stores a regression explanation under label 1
-    elif name == "binary":
+    elif name in ("binary", "binary_negative"):
         X, y = load_breast_cancer(return_X_y=True)
         X = X[:, :10]  # the ten "mean ..." features keep lime fast
         model = make_pipeline(StandardScaler(), LogisticRegression())
         labels = (1,)  # sklime's single block is the positive class
+        if name == "binary_negative":  # sklime's labels=[0] is lime's labels=(0,)
+            labels = sklime_labels = (0,)
     else:
         X, y = load_iris(return_X_y=True)
         model = make_pipeline(StandardScaler(), LogisticRegression())
         labels = (0, 1, 2)  # sklime's blocks, in classes_ order
     model.fit(X, y)
-    mode = "classification" if name in ("binary", "multiclass") else "regression"
-    return Problem(X, model, mode, labels, _typical_rows(X, N_ROWS), categorical)
+    mode = "regression" if name in ("regression", "categorical") else "classification"
+    rows = _typical_rows(X, N_ROWS)
+    return Problem(X, model, mode, labels, rows, categorical, sklime_labels)
 
 
 def _lime_explainer(problem, seed, **lime_kwargs):
@@ -181,6 +187,7 @@ def _sklime_explainer(problem, seed, **sklime_kwargs):
         # None, not []: sklime takes an empty list for a list of column names
         # and rejects it for an ndarray.
         categorical_features=problem.categorical or None,
+        labels=problem.sklime_labels,
         random_state=seed,
         **sklime_kwargs,
     ).fit(problem.X)
@@ -321,6 +328,9 @@ COEFFICIENT_CASES = [
     # binary feature.
     ("categorical", "continuous"),
     ("categorical", "quartile"),
+    # A binary model's negative class, the mirror of its positive class.
+    ("binary_negative", "continuous"),
+    ("binary_negative", "quartile"),
 ]
 
 

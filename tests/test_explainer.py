@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from sklearn import config_context
 from sklearn.base import clone
-from sklearn.datasets import load_diabetes, load_iris
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_iris
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LinearRegression, LogisticRegression
@@ -16,7 +16,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import KBinsDiscretizer, StandardScaler
 from sklearn.tree import DecisionTreeRegressor
 
-from sklime import LimeExplainer
+from sklime import LimeExplainer, _engine
 
 SAMPLINGS = ["marginal", "local", "mask"]
 
@@ -726,3 +726,188 @@ def test_auto_num_samples_explains_as_the_number_it_stands_for(diabetes):
     auto.fit(X)
     explicit = clone(auto).set_params(num_samples=auto.num_samples_).fit(X)
     np.testing.assert_array_equal(auto.transform(X[:2]), explicit.transform(X[:2]))
+
+
+@pytest.fixture(scope="module")
+def ten_classes():
+    """Ten classes on twelve noisy pixel columns of the digits."""
+    X, y = load_digits(return_X_y=True)
+    X = X[:, 18:30] + np.random.default_rng(0).normal(size=(len(X), 12))
+    return X, LogisticRegression(max_iter=1000).fit(X, y)
+
+
+def _ten_class_explainer(ten_classes, **params):
+    X, model = ten_classes
+    params = {"num_samples": 400, "random_state": 0, **params}
+    return LimeExplainer(FrozenEstimator(model), **params).fit(X)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"sampling": "local"},
+        {"sampling": "mask"},
+        {"discretizer": "quartile"},
+        {"num_features": 3, "feature_selection": "forward_selection"},
+        {"num_features": 3, "feature_selection": "lasso_path"},
+    ],
+)
+@pytest.mark.parametrize("labels", ["predicted", 3, [7, 2]])
+def test_chosen_classes_have_the_bits_of_all_classes(ten_classes, params, labels):
+    X, model = ten_classes
+    rows = X[:8]
+    everything = _ten_class_explainer(ten_classes, **params).explain(rows)
+    lime = _ten_class_explainer(ten_classes, labels=labels, **params)
+    chosen = lime.explain(rows)
+    scores = model.predict_proba(rows)
+    if labels == [7, 2]:
+        expected_classes = np.tile([7, 2], (8, 1))
+    else:
+        k = 1 if labels == "predicted" else labels
+        expected_classes = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    np.testing.assert_array_equal(chosen.row_outputs, expected_classes)
+    if labels == "predicted":
+        np.testing.assert_array_equal(chosen.row_outputs[:, 0], model.predict(rows))
+    k = expected_classes.shape[1]
+    index = expected_classes[:, :, None]
+
+    def blocks(values):
+        per_class = values.reshape(8, 10, -1)
+        return np.take_along_axis(per_class, index, axis=1).reshape(8, -1)
+
+    np.testing.assert_array_equal(chosen.coef, blocks(everything.coef))
+    np.testing.assert_array_equal(chosen.coef, lime.transform(rows))
+    np.testing.assert_array_equal(
+        chosen.standard_error, blocks(everything.standard_error)
+    )
+    for name in ("intercept", "local_prediction", "model_prediction"):
+        np.testing.assert_array_equal(
+            getattr(chosen, name), blocks(getattr(everything, name))
+        )
+    np.testing.assert_array_equal(
+        chosen.selected.reshape(8, -1), blocks(everything.selected)
+    )
+    # The in-sample R^2 is a product over the outputs: equal to rounding.
+    np.testing.assert_allclose(chosen.score, blocks(everything.score), rtol=1e-12)
+    assert chosen.coef.shape == (8, k * 12)
+    # A row's classes and numbers are its own, alone or in a batch.
+    alone = np.vstack([lime.transform(rows[i : i + 1]) for i in (5, 0)])
+    np.testing.assert_array_equal(alone, chosen.coef[[5, 0]])
+
+
+def test_only_the_chosen_classes_surrogates_are_fitted(ten_classes, monkeypatch):
+    fitted = []
+    fit = _engine.fit_surrogates
+
+    def recording(moments, *args, **kwargs):
+        fitted.append(moments.cross.shape[1])
+        return fit(moments, *args, **kwargs)
+
+    monkeypatch.setattr(_engine, "fit_surrogates", recording)
+    X, _ = ten_classes
+    _ten_class_explainer(ten_classes, labels=3).transform(X[:4])
+    _ten_class_explainer(ten_classes, labels=[4, 1, 0, 9]).transform(X[:4])
+    _ten_class_explainer(ten_classes).transform(X[:4])
+    assert fitted == [3, 4, 10]
+
+
+def test_chosen_classes_name_their_columns(ten_classes):
+    ranked = _ten_class_explainer(ten_classes, labels="predicted")
+    assert ranked.outputs_.tolist() == ["rank0"]
+    assert ranked.get_feature_names_out()[:2].tolist() == [
+        "coef_rank0_x0",
+        "coef_rank0_x1",
+    ]
+    two = _ten_class_explainer(ten_classes, labels=2).get_feature_names_out()
+    assert two[12] == "coef_rank1_x0" and len(two) == 24
+    # Named classes keep their labels, a single one too.
+    named = _ten_class_explainer(ten_classes, labels=[3])
+    assert named.outputs_.tolist() == [3]
+    assert named.get_feature_names_out()[0] == "coef_3_x0"
+    X, _ = ten_classes
+    frame = named.set_output(transform="pandas").transform(X[:2])
+    assert frame.columns[0] == "coef_3_x0"
+
+
+@pytest.mark.parametrize(
+    "feature_selection", ["none", "forward_selection", "highest_weights", "lasso_path"]
+)
+@pytest.mark.parametrize("response_method", ["predict_proba", "decision_function"])
+def test_binary_negative_class_is_the_exact_mirror(feature_selection, response_method):
+    """The ridge surrogate of 1 - p (or -d) is -w with intercept 1 - b (or -b)."""
+    X, y = load_breast_cancer(return_X_y=True)
+    X = X[:, :8]
+    model = make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y)
+    params = {
+        "num_samples": 500,
+        "random_state": 0,
+        "num_features": None if feature_selection == "none" else 3,
+        "feature_selection": feature_selection,
+        "response_method": response_method,
+    }
+    rows = X[:10]
+    positive = LimeExplainer(FrozenEstimator(model), **params).fit(X).explain(rows)
+    lime = LimeExplainer(FrozenEstimator(model), labels=[0, 1], **params).fit(X)
+    both = lime.explain(rows)
+    assert both.outputs.tolist() == [0, 1]
+    coef = both.coef.reshape(10, 2, 8)
+    np.testing.assert_array_equal(coef[:, 1], positive.coef)
+    np.testing.assert_array_equal(coef[:, 0], -positive.coef)
+    np.testing.assert_array_equal(both.selected[:, 0], positive.selected[:, 0])
+    np.testing.assert_array_equal(both.selected[:, 1], positive.selected[:, 0])
+    complement = 1.0 if response_method == "predict_proba" else 0.0
+    for name in ("intercept", "local_prediction", "model_prediction"):
+        value = getattr(both, name)
+        np.testing.assert_array_equal(value[:, 1], getattr(positive, name)[:, 0])
+        np.testing.assert_allclose(
+            value[:, 0], complement - getattr(positive, name)[:, 0], rtol=0, atol=1e-15
+        )
+    # The negative class's output is 1 - p (or -d), as the model says.
+    scores = getattr(model, response_method)(rows)
+    expected = scores[:, 0] if response_method == "predict_proba" else -scores
+    np.testing.assert_allclose(both.model_prediction[:, 0], expected, atol=1e-12)
+    np.testing.assert_array_equal(both.score[:, 0], both.score[:, 1])
+    # Each row's predicted class: the positive block or its mirror.
+    predicted = LimeExplainer(FrozenEstimator(model), labels="predicted", **params)
+    chosen = predicted.fit(X).explain(rows)
+    np.testing.assert_array_equal(chosen.row_outputs[:, 0], model.predict(rows))
+    sign = np.where(model.predict(rows) == 1, 1.0, -1.0)[:, None]
+    np.testing.assert_array_equal(chosen.coef, sign * positive.coef)
+    np.testing.assert_allclose(predicted.score(rows), lime.score(rows), rtol=1e-12)
+
+
+def test_score_of_chosen_classes_is_theirs(ten_classes):
+    X, _ = ten_classes
+    every = _ten_class_explainer(ten_classes, labels=list(range(10)))
+    default = _ten_class_explainer(ten_classes)
+    np.testing.assert_allclose(every.score(X[:6]), default.score(X[:6]), rtol=1e-12)
+    # Fewer classes pool fewer surrogates' errors: a different score.
+    assert _ten_class_explainer(ten_classes, labels=[0]).score(X[:6]) != (
+        default.score(X[:6])
+    )
+
+
+@pytest.mark.parametrize(
+    "labels, match",
+    [
+        ([11], r"labels=\[11\] names unknown classes \[11\]; the model's classes are"),
+        (["seven"], r"names unknown classes \['seven'\].*Pass some of them"),
+        ([], r"labels=\[\] names no class"),
+        ([3, 3], r"repeats the classes \['3'\]; name each class once"),
+        (11, r"labels=11 asks for each row's top 11 classes, but the model has 10"),
+        (0, r"The 'labels' parameter of LimeExplainer must be"),
+        ("top", r"The 'labels' parameter of LimeExplainer must be"),
+    ],
+)
+def test_bad_labels(ten_classes, labels, match):
+    with pytest.raises(ValueError, match=match):
+        _ten_class_explainer(ten_classes, labels=labels)
+
+
+def test_labels_of_a_regressor(diabetes):
+    X, _, model = diabetes
+    with pytest.raises(
+        ValueError, match=r"the explained model is a regressor.*labels='all'"
+    ):
+        LimeExplainer(FrozenEstimator(model), labels="predicted").fit(X)

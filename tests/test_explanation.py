@@ -4,7 +4,7 @@ import sys
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_iris
+from sklearn.datasets import load_breast_cancer, load_iris
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LinearRegression, LogisticRegression
 
@@ -139,3 +139,81 @@ def test_to_frame_without_pandas_names_the_extra(explanation, monkeypatch):
     monkeypatch.setitem(sys.modules, "pandas", None)
     with pytest.raises(ModuleNotFoundError, match=r'pip install "sklime\[pandas\]"'):
         exp.to_frame()
+
+
+@pytest.fixture(scope="module")
+def ranked():
+    """Each row's two top classes of iris."""
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    model = LogisticRegression(max_iter=500).fit(X, y)
+    lime = LimeExplainer(
+        FrozenEstimator(model), labels=2, num_samples=500, random_state=0
+    ).fit(X)
+    rows = X.iloc[[0, 60, 120]]
+    order = np.argsort(-model.predict_proba(rows), axis=1, kind="stable")
+    return lime.explain(rows), order[:, :2]
+
+
+def test_a_row_is_shown_for_its_own_classes(ranked):
+    exp, order = ranked
+    assert exp.outputs.tolist() == ["rank0", "rank1"]
+    np.testing.assert_array_equal(exp.row_outputs, order)
+    first, second = order[1]
+    block = exp.coef[1].reshape(2, 4)
+    # None is the row's predicted class: its first block.
+    assert [w for _, w in exp.as_list(1)] == sorted(block[0], key=lambda w: -abs(w))
+    assert exp.as_list(1, output=second) == exp.as_list(1, output="rank1")
+    assert exp.output_index(1, first) == 0 and exp.output_index(1, second) == 1
+    missing = ({0, 1, 2} - set(order[1].tolist())).pop()
+    with pytest.raises(ValueError, match=rf"Row 1's class {missing} is not explained"):
+        exp.as_list(1, output=missing)
+    long = exp.to_frame()
+    assert long.loc[long["row"] == 1, "output"].unique().tolist() == [first, second]
+    # The batch views take a block's name.
+    np.testing.assert_array_equal(exp.coefficients("rank1"), exp.coef[:, 4:])
+
+
+def test_named_classes_without_the_predicted_one_need_an_output():
+    X, y = load_iris(return_X_y=True)
+    lime = LimeExplainer(
+        LogisticRegression(max_iter=500), labels=[2, 1], num_samples=300, random_state=0
+    ).fit(X, y)
+    exp = lime.explain(X[[0, 120]])  # predicted: setosa (0), virginica (2)
+    np.testing.assert_array_equal(exp.row_outputs, [[2, 1], [2, 1]])
+    assert exp.as_list(1) == exp.as_list(1, output=2)
+    with pytest.raises(ValueError, match=r"Row 0's predicted class 0 is not explained"):
+        exp.as_list(0)
+    with pytest.raises(
+        ValueError, match=r"labels=\[label, \.\.\.\], labels='predicted'"
+    ):
+        exp.plot(0)
+
+
+@pytest.fixture(scope="module")
+def binary():
+    X, y = load_breast_cancer(return_X_y=True)
+    X = X[:, :6]
+    model = FrozenEstimator(LogisticRegression(max_iter=2000).fit(X, y))
+    lime = LimeExplainer(model, num_samples=500, num_features=3, random_state=0)
+    return X, model, lime.fit(X).explain(X[:4])
+
+
+def test_binary_explanation_shows_either_class(binary, tmp_path):
+    X, model, exp = binary
+    assert exp.outputs.tolist() == [1]
+    positive, negative = exp.as_list(0, output=1), exp.as_list(0, output=0)
+    assert negative == [(d, -w) for d, w in positive]
+    np.testing.assert_array_equal(exp.coefficients(0), -exp.coefficients(1))
+    # The same as explaining the negative class itself.
+    negative_only = LimeExplainer(
+        model, labels=[0], num_samples=500, num_features=3, random_state=0
+    ).fit(X)
+    assert negative_only.explain(X[:4]).as_list(0) == negative
+    exp.save_html(tmp_path / "page.html", rows=[0], output=0)
+    page = (tmp_path / "page.html").read_text(encoding="utf-8")
+    p0 = model.predict_proba(X[:1])[0, 0]
+    assert f"output 0: model {p0:.4g}" in page
+    # The explanation itself is unchanged: one block, the positive class.
+    assert exp.as_list(0) == positive
+    with pytest.raises(ValueError, match=r"Unknown output 0; the explained outputs"):
+        exp.output_index(0, 0)

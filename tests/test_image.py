@@ -814,3 +814,22 @@ def test_hiding_that_changes_no_pixel_is_warned(images, kwargs, fill):
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message="Hiding segments")
         assert np.abs(lime.transform(images)).max() > 0
+
+
+def test_chosen_classes_of_images_have_the_bits_of_all_classes(digits):
+    X, y = digits
+    model = FrozenEstimator(
+        DecisionTreeClassifier(max_depth=6, random_state=0).fit(X, y)
+    )
+    params = {"image_shape": (8, 8), "segmenter": "grid", "num_samples": 300}
+    every = LimeImageExplainer(model, random_state=0, **params).fit(X[:50])
+    lime = LimeImageExplainer(model, labels=[7, 2, 4], random_state=0, **params)
+    chosen = lime.fit(X[:50]).explain(X[:4])
+    np.testing.assert_array_equal(
+        chosen.segment_coef, every.explain(X[:4]).segment_coef[:, [7, 2, 4]]
+    )
+    assert lime.get_feature_names_out()[0] == "coef_7_0_0"
+    np.testing.assert_array_equal(
+        chosen.pixel_weights(1, output=2),
+        every.explain(X[:4]).pixel_weights(1, output=2),
+    )

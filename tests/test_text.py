@@ -828,3 +828,43 @@ def test_a_document_too_long_for_memory_gets_a_clear_error(monkeypatch):
         r"surrogate's 1000 x 1000 moments .* split the document",
     ):
         lime.transform([document])
+
+
+def test_chosen_classes_of_documents_have_the_bits_of_all_classes():
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(30)]
+    docs = [" ".join(rng.choice(words, 10)) for _ in range(80)]
+    y = rng.integers(0, 4, 80)
+    model = FrozenEstimator(
+        make_pipeline(TfidfVectorizer(), LogisticRegression()).fit(docs, y)
+    )
+    params = {"num_samples": 300, "num_features": 4, "random_state": 0}
+    every = LimeTextExplainer(model, **params).fit(docs).explain(docs[:5])
+    lime = LimeTextExplainer(model, labels=3, **params).fit(docs)
+    chosen = lime.explain(docs[:5])
+    order = np.argsort(-model.predict_proba(docs[:5]), axis=1, kind="stable")
+    np.testing.assert_array_equal(chosen.row_outputs, order[:, :3])
+    np.testing.assert_array_equal(
+        chosen.word_coef,
+        np.take_along_axis(every.word_coef, order[:, :3, None], axis=1),
+    )
+    assert lime.get_feature_names_out()[0] == "coef_rank0_w0"
+    assert lime.transform(docs[:5]).shape == (5, 3 * len(lime.vocabulary_))
+    first = order[0, 0]
+    assert chosen.as_list(0) == every.as_list(0, output=first)
+    assert chosen.highlight_html(0) == every.highlight_html(0, output=first)
+
+
+def test_binary_documents_show_either_class(corpus, tfidf_model):
+    docs, _ = corpus
+    lime = LimeTextExplainer(
+        FrozenEstimator(tfidf_model), num_samples=300, random_state=0
+    ).fit(docs)
+    exp = lime.explain(docs[:2])
+    negative = exp.as_list(0, output=0)
+    assert negative == [(w, -c) for w, c in exp.as_list(0, output=1)]
+    np.testing.assert_array_equal(
+        exp.to_frame("wide").to_numpy(), lime.transform(docs[:2]).toarray()
+    )
+    # The negative class's colours are the mirror of the positive class's.
+    assert exp.highlight_html(0, output=0) != exp.highlight_html(0, output=1)
