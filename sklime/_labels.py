@@ -106,6 +106,12 @@ class LabelChoice:
         self._binary = n_classes == 2 and len(box.outputs) == 1
         self._complement = _complement(box)
         self._n_model = len(box.outputs)
+        if isinstance(labels, bool):
+            raise ValueError(
+                f"labels={labels} is not a choice of classes: pass an int k for "
+                "each row's top k classes, 'predicted', a list of classes, or "
+                "'all'."
+            )
         self.ranked = isinstance(labels, str | Integral)
         if self.ranked:
             k = 1 if isinstance(labels, str) else int(labels)

@@ -898,6 +898,7 @@ def test_score_of_chosen_classes_is_theirs(ten_classes):
         (11, r"labels=11 asks for each row's top 11 classes, but the model has 10"),
         (0, r"The 'labels' parameter of LimeExplainer must be"),
         ("top", r"The 'labels' parameter of LimeExplainer must be"),
+        (True, r"labels=True is not a choice of classes: pass an int k"),
     ],
 )
 def test_bad_labels(ten_classes, labels, match):
