@@ -7,7 +7,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn import get_config
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
 from ._cache import BoundedCache
@@ -634,6 +634,10 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         tags.target_tags.required = needs_target(self.estimator)
         tags.input_tags.string = True
         tags.input_tags.categorical = True
+        # Missing values are explained; the default forest takes them too.
+        tags.input_tags.allow_nan = (
+            self.estimator is None or get_tags(self.estimator).input_tags.allow_nan
+        )
         return tags
 
 

@@ -442,7 +442,7 @@ def _check_values(columns, missing, schema, *, fitting):
     ]
     if unseen:
         raise ValueError(
-            f"Input X contains missing values in continuous column(s) "
+            f"Input X contains missing values (NaN, None) in continuous column(s) "
             f"{_quoted(unseen)}, which had none in the X given to fit, so LIME "
             "has no training frequency of their missing state to compare "
             "with. Fit LimeExplainer on data with missing values in those "
