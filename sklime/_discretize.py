@@ -135,8 +135,10 @@ class Bins:
     ----------
     edges : ndarray of shape (n_bins - 1,)
         Sorted inner edges; bin ``b`` is ``(edges[b-1], edges[b]]``.
-    freq, mean, std, low, high : ndarray of shape (n_bins,)
-        Training frequency, mean, standard deviation and range of each bin.
+    freq, mean, std, low, high : ndarray of shape (n_bins,) or (n_bins + 1,)
+        Training frequency, mean, standard deviation and range of each bin,
+        then (for a feature with missing values in training) of the bin of
+        missing values, whose statistics are NaN.
     """
 
     edges: np.ndarray

@@ -42,10 +42,11 @@ class Rows:
     Attributes
     ----------
     values : ndarray of shape (n_rows, n_features)
-        Continuous values; 0 in categorical columns.
+        Continuous values (NaN where missing); 0 in categorical columns.
     codes : ndarray of shape (n_rows, n_features)
-        Category codes in categorical columns (``OWN_VALUE`` for a value not
-        seen in fit); 0 in continuous columns.
+        Category codes in categorical columns (the code after the last
+        category for a missing value, if fit saw some; ``OWN_VALUE`` for a
+        value not seen in fit); 0 in continuous columns.
     raw : ndarray of shape (n_rows, n_features), dtype object or float
         The rows as given, to rebuild model input with their own values.
     """
