@@ -109,14 +109,15 @@ def test_the_model_gets_missing_values_at_their_training_frequency(container, ki
     # pandas numbers, None in object columns, null in polars).
     X, gone = table(container, kind)
     recorder = Recorder()
-    lime = explainer(FrozenEstimator(ModelFunction(recorder)), kind, "marginal").fit(X)
+    model = FrozenEstimator(ModelFunction(recorder))
+    lime = explainer(model, kind, "marginal").fit(X)
     lime.transform(X[:2])
     points = recorder.calls[-1]
     assert len(points) == lime.num_samples_
     drawn = is_missing(points[:, 1] if container == "numpy" else points["x1"])
     assert abs(drawn.mean() - gone.mean()) < 0.03
-    if container == "polars":
-        assert points["x1"].null_count() == drawn.sum()
+    if container == "polars" and kind != "categorical":
+        assert not points["x1"].fill_null(0.0).is_nan().any()  # null, not NaN
     if container == "pandas":
         assert points["x1"].dtype == X["x1"].dtype
     if kind == "categorical" and container == "numpy":
@@ -127,9 +128,8 @@ def test_the_model_gets_missing_values_at_their_training_frequency(container, ki
 def test_local_and_mask_sampling_keep_or_replace_a_missing_value(sampling):
     X, gone = table("numpy", "numeric")
     recorder = Recorder()
-    lime = explainer(FrozenEstimator(ModelFunction(recorder)), "numeric", sampling).fit(
-        X
-    )
+    model = FrozenEstimator(ModelFunction(recorder))
+    lime = explainer(model, "numeric", sampling).fit(X)
     lime.transform(X[:2])  # row 0 misses x1, row 1 does not
     points = recorder.calls[-1].reshape(2, lime.num_samples_, 3)
     kept = np.isnan(points[0, :, 1])

@@ -684,3 +684,8 @@ def test_a_row_with_missing_values_gets_the_same_explanation_in_any_batch(
     test_a_row_gets_the_same_explanation_in_any_batch.hypothesis.inner_test(
         table, model, params
     )
+
+
+@given(table=tables(n_train=(2, 5, 30), missing=True), model=models, params=settings)
+def test_missing_values_give_finite_scores_and_metrics(table, model, params):
+    test_score_and_metrics_are_finite.hypothesis.inner_test(table, model, params)
