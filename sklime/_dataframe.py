@@ -86,11 +86,20 @@ def holds_labels(dtype):
     return kind not in "iufc"  # signed, unsigned, float, complex are numbers
 
 
-def missing_columns(X):
-    """Boolean mask of the frame's columns holding missing values (null, NA)."""
-    if frame_library(X) == POLARS:
-        return np.array(X.null_count().row(0), dtype=bool)
-    return X.isna().to_numpy().any(axis=0)
+def is_missing_scalar(value):
+    """Whether one entry of an object column is missing.
+
+    None, a float NaN, NumPy's NaT and, when pandas is imported, its ``NA``
+    and ``NaT`` (polars nulls reach NumPy as None).
+    """
+    if value is None:
+        return True
+    if isinstance(value, float | np.floating):
+        return bool(np.isnan(value))
+    if isinstance(value, np.datetime64 | np.timedelta64):
+        return bool(np.isnat(value))
+    pd = sys.modules.get(PANDAS)
+    return pd is not None and (value is pd.NA or value is pd.NaT)
 
 
 def make_frame(library, names, block, dtypes):
@@ -115,7 +124,7 @@ def make_frame(library, names, block, dtypes):
 
         return pl.DataFrame(
             [
-                pl.Series(str(name), block[:, j].astype(float))
+                pl.Series(str(name), block[:, j].astype(float), nan_to_null=True)
                 if dtype is None
                 else pl.Series(str(name), block[:, j].tolist(), dtype=dtype)
                 for j, (name, dtype) in enumerate(zip(names, dtypes, strict=True))

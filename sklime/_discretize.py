@@ -4,7 +4,9 @@ A binned feature is represented by "is the value in the same bin as the
 explained row's?". Bins are right-closed intervals ``(e[b-1], e[b]]`` around
 the sorted inner edges ``e`` (lime's convention). Values are drawn inside a bin
 from a normal with the bin's training mean and standard deviation, truncated
-to the bin; a bin whose training values are all equal gives that value.
+to the bin; a bin whose training values are all equal gives that value. A
+feature with missing (NaN) values in training has one more bin, after the
+others, holding them: its draws are NaN.
 """
 
 from dataclasses import dataclass
@@ -41,8 +43,22 @@ def fit_bin_edges(discretizer, values, y, random_state):
     Returns
     -------
     edges : list of ndarray
-        Sorted distinct inner edges per column.
+        Sorted distinct inner edges per column, learned from its observed
+        (not NaN) values only: with missing values, each column is binned
+        on its own.
     """
+    missing = np.isnan(values)
+    if missing.any():
+        target = None if y is None else np.asarray(y)
+        return [
+            fit_bin_edges(
+                discretizer,
+                column[~gone, None],
+                None if target is None else target[~gone],
+                random_state,
+            )[0]
+            for column, gone in zip(values.T, missing.T, strict=True)
+        ]
     if isinstance(discretizer, str) and discretizer in _PERCENTILES:
         q = _PERCENTILES[discretizer]
         raw = [_without_overflow(np.percentile, col, q) for col in values.T]
@@ -153,8 +169,10 @@ class Bins:
     ----------
     edges : ndarray of shape (n_bins - 1,)
         Sorted inner edges; bin ``b`` is ``(edges[b-1], edges[b]]``.
-    freq, mean, std, low, high : ndarray of shape (n_bins,)
-        Training frequency, mean, standard deviation and range of each bin.
+    freq, mean, std, low, high : ndarray of shape (n_bins,) or (n_bins + 1,)
+        Training frequency, mean, standard deviation and range of each bin,
+        then (for a feature with missing values in training) of the bin of
+        missing values, whose statistics are NaN.
     """
 
     edges: np.ndarray
@@ -170,8 +188,23 @@ class Bins:
 
         The statistics are computed on the column divided by its largest
         absolute value, so that values up to the largest float do not
-        overflow.
+        overflow. Missing (NaN) values make a last bin of their own, whose
+        statistics are NaN.
         """
+        missing = np.isnan(column)
+        if not missing.any():
+            return cls._observed(column, edges)
+        bins = cls._observed(column[~missing], edges)
+        share = np.count_nonzero(missing) / len(column)
+        freq = np.append(bins.freq * (1.0 - share), share)
+        stats = [
+            np.append(a, np.nan) for a in (bins.mean, bins.std, bins.low, bins.high)
+        ]
+        return cls(edges, freq, *stats)
+
+    @classmethod
+    def _observed(cls, column, edges):
+        """Bin statistics of a training column without missing values."""
         codes = np.searchsorted(edges, column)
         n_bins = len(edges) + 1
         scale = np.abs(column).max(initial=0.0) or 1.0
@@ -190,9 +223,18 @@ class Bins:
         high = np.concatenate([edges, [column.max()]])
         return cls(edges, counts / counts.sum(), mean, std, low, high)
 
+    @property
+    def missing_code(self):
+        """Code of the bin of missing values, or None without one."""
+        n_observed = len(self.edges) + 1
+        return n_observed if len(self.freq) > n_observed else None
+
     def code(self, values):
-        """Bin index of each value."""
-        return np.searchsorted(self.edges, values)
+        """Bin index of each value (``missing_code`` for NaN)."""
+        codes = np.searchsorted(self.edges, values)
+        if self.missing_code is not None:
+            codes[np.isnan(values)] = self.missing_code
+        return codes
 
     def draw(self, codes, uniforms):
         """Values inside the given bins, by the inverse CDF at ``uniforms``."""

@@ -7,7 +7,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn import get_config
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
 from ._cache import BoundedCache
@@ -266,6 +266,16 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
     under mask sampling), the effect of having the row's bin, category or
     value. A feature constant in the training data gets a zero coefficient.
 
+    Missing values (NaN, None, ``pd.NA``, polars null) are a state of a
+    feature, learned in ``fit`` with their frequency (the other statistics
+    come from the observed values): marginal sampling draws them, so the
+    model gets them as in production, and the other samplings keep a row's
+    missing value or replace it by an observed draw. Where a row's feature is
+    missing, its coefficient is the effect of being missing (described as
+    ``"age is missing"``); for an observed continuous value it stays a slope,
+    missing perturbations counted at the training mean. A continuous column
+    without missing values in ``fit`` refuses them in :meth:`transform`.
+
     Examples
     --------
     >>> from sklearn.datasets import load_diabetes
@@ -359,7 +369,9 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like or DataFrame of shape (n_samples, n_features)
-            Training data: the perturbation statistics come from it.
+            Training data: the perturbation statistics come from it. It may
+            hold missing values (NaN, None, ``pd.NA``, polars null), not
+            infinite ones.
         y : array-like of shape (n_samples,), default=None
             Target, needed to fit the estimator (not for a
             :class:`~sklearn.frozen.FrozenEstimator`) and by
@@ -681,6 +693,10 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         tags.target_tags.required = needs_target(self.estimator)
         tags.input_tags.string = True
         tags.input_tags.categorical = True
+        # Missing values are explained; the default forest takes them too.
+        tags.input_tags.allow_nan = (
+            self.estimator is None or get_tags(self.estimator).input_tags.allow_nan
+        )
         return tags
 
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from . import _plotting
 from ._compat import HasMethods, Interval, StrOptions, validate_params
+from ._dataframe import is_missing_scalar
 from ._html import explanation_html, write_page
 from ._optional import import_optional
 from ._sampling import BINNED, CATEGORICAL
@@ -53,6 +54,8 @@ class FeatureDescriber:
     def __call__(self, raw_row):
         """Descriptions of one row's features, e.g. ``0.03 < bmi <= 0.06``.
 
+        A missing value (None, NaN, NA) is described as ``age is missing``.
+
         Parameters
         ----------
         raw_row : array-like of shape (n_features,)
@@ -69,6 +72,8 @@ class FeatureDescriber:
 
     def _describe(self, j, value):
         name = self.names[j]
+        if is_missing_scalar(value):
+            return f"{name} is missing"
         if self.kind[j] == CATEGORICAL:
             digits = self.digits[j]
             if digits is not None and isinstance(value, float | np.floating):

@@ -7,6 +7,15 @@ Each feature has one of three representations:
   explained row's bin;
 * ``CATEGORICAL``: 1 if the value is the explained row's category.
 
+Missing values are a state of a feature, learned in ``fit`` with their
+frequency: a category of their own, a bin of their own, and for a z-scored
+feature a state beside the observed values. Marginal sampling draws that
+state by its training frequency (a NaN value); a row's missing z-scored
+feature is represented by 1 if the perturbation is missing too, an observed
+row's by the z-score with missing perturbations at 0 (the training mean).
+Local and mask sampling keep a row's missing value or replace it by a draw
+from the observed values.
+
 All randomness comes from one :class:`Noise` drawn from a seed fixed in
 ``fit`` and shared by every row (common random numbers). A neighbourhood is
 then a deterministic function of the noise and the row, which is what makes
@@ -59,14 +68,22 @@ class FeatureSpace:
         Training frequency of each bin or category (None for z-scores).
     bins : list
         :class:`~sklime._discretize.Bins` of binned features, else None.
+    missing : ndarray of shape (n_features,)
+        Training frequency of missing values in continuous features (0 in
+        categorical ones, whose missing values are a category).
+    zscore_missing : ndarray of shape (n_features,), dtype bool
+        Z-scored features with missing values in training.
     active : ndarray of shape (n_features,), dtype bool
         Features with training variation: a constant feature (zero standard
-        deviation, one category or one populated bin) gets a zero coefficient
-        and is never perturbed away from the row's value.
+        deviation and no missing values, one category or one populated bin)
+        gets a zero coefficient and is never perturbed away from the row's
+        value.
     """
 
     def __init__(self, values, categorical, frequencies, edges):
         n_features = values.shape[1]
+        gone = np.isnan(values) & ~categorical
+        self.missing = gone.mean(axis=0) if len(values) else np.zeros(n_features)
         mean, std = _mean_std(values)
         self.mean = np.where(categorical, 0.0, mean)
         self.std = np.where(categorical, 1.0, std)
@@ -83,9 +100,10 @@ class FeatureSpace:
             self.bins[j].freq if self.kind[j] == BINNED else frequencies[j]
             for j in range(n_features)
         ]
+        self.zscore_missing = (self.kind == ZSCORE) & (self.missing > 0)
         self.active = np.array(
             [
-                self.std[j] > 0
+                self.std[j] > 0 or self.missing[j] > 0
                 if self.kind[j] == ZSCORE
                 else np.count_nonzero(self.groups[j]) > 1
                 for j in range(n_features)
@@ -106,34 +124,47 @@ class FeatureSpace:
         return (values - self.mean) / self.scale()
 
     def group_codes(self, rows):
-        """Bin or category code of each row in grouped features (0 elsewhere)."""
+        """Bin or category code of each row in grouped features.
+
+        Z-scored features with missing values in training get 1 where the
+        row is missing, as their marginal draws do (:func:`marginal_points`);
+        other z-scored features 0.
+        """
         codes = rows.codes.copy()
         for j in np.flatnonzero(self.kind == BINNED):
             codes[:, j] = self.bins[j].code(rows.values[:, j])
+        for j in np.flatnonzero(self.zscore_missing):
+            codes[:, j] = np.isnan(rows.values[:, j])
         return codes
 
     def representation(self, rows, sampling):
         """Interpretable representation of the rows themselves.
 
-        Z-scores of continuous features under marginal and local sampling;
-        1 (the row's own bin, category or, under mask sampling, value) for
-        every other feature.
+        Z-scores of observed continuous features under marginal and local
+        sampling; 1 (the row's own bin, category, missing state or, under mask
+        sampling, value) for every other feature.
         """
         if sampling == "mask":
             return np.ones(rows.values.shape)
-        return np.where(self.kind == ZSCORE, self.zscore(rows.values), 1.0)
+        zscored = (self.kind == ZSCORE) & ~np.isnan(rows.values)
+        return np.where(zscored, self.zscore(rows.values), 1.0)
 
 
 def _mean_std(values):
     """Column means and standard deviations that do not overflow.
 
     Each column is divided by its largest absolute value first, so that
-    values up to the largest float give finite statistics.
+    values up to the largest float give finite statistics. A column with
+    missing (NaN) values gets those of its observed values.
     """
     scale = np.abs(values).max(axis=0, initial=0.0)
     scale = np.where(scale > 0, scale, 1.0)
     scaled = values / scale
-    return scale * scaled.mean(axis=0), scale * scaled.std(axis=0)
+    mean, std = scale * scaled.mean(axis=0), scale * scaled.std(axis=0)
+    for j in np.flatnonzero(np.isnan(mean)):
+        column = values[:, j]
+        (mean[j],), (std[j],) = _mean_std(column[~np.isnan(column), None])
+    return mean, std
 
 
 class Noise:
@@ -407,10 +438,15 @@ def marginal_points(space, noise):
         codes[:, j] = draw_groups(space.groups[j], noise.group[:, j])
         if space.kind[j] == BINNED:
             values[:, j] = space.bins[j].draw(codes[:, j], noise.value[:, j])
-    zscored = (space.kind == ZSCORE) & space.active
+    gone = _missing_draws(space, noise)
+    if gone is not None:
+        values[gone] = np.nan
+        codes[gone] = 1
+    # Z-scored features with missing values get their distances per row.
+    zscored = (space.kind == ZSCORE) & space.active & ~space.zscore_missing
     # No gathered copy of the noise, nor of all-zero codes, where none is read.
     zscores = noise.normal if zscored.all() else noise.normal[:, zscored]
-    grouped = (space.kind != ZSCORE).any()
+    grouped = (space.kind != ZSCORE).any() or gone is not None
     return MarginalPoints(
         values[None],
         codes[None],
@@ -419,6 +455,18 @@ def marginal_points(space, noise):
         zscores,
         (zscores**2).sum(axis=1),
     )
+
+
+def _missing_draws(space, noise):
+    """Where marginal draws of z-scored features are missing, or None for nowhere.
+
+    A draw is missing with the feature's training frequency of missing
+    values, decided by the group uniforms (which z-scored features use for
+    nothing else).
+    """
+    if not space.zscore_missing.any():
+        return None
+    return space.zscore_missing & (noise.group < space.missing)
 
 
 def base_design(space, noise, sampling):
@@ -431,24 +479,30 @@ def base_design(space, noise, sampling):
     Returns
     -------
     design : ndarray of shape (n_samples, n_features)
-        The noise (z-scored features), or the keep mask (mask sampling, and
-        categorical features under local sampling); zero for constant
-        features.
+        The noise (z-scored features, 0 where a marginal draw is missing), or
+        the keep mask (mask sampling, and categorical features under local
+        sampling); zero for constant features.
     """
     if sampling == "mask":
         design = noise.keep
     elif sampling == "local":
         design = np.where(space.kind == CATEGORICAL, noise.keep, noise.normal)
     else:
-        design = noise.normal
+        gone = _missing_draws(space, noise)
+        design = noise.normal if gone is None else np.where(gone, 0.0, noise.normal)
     return _only_active(space, design)
 
 
 def shared_design(space, noise, sampling):
-    """The design when no column depends on the row, else None."""
+    """The design when no column depends on the row, else None.
+
+    A z-scored feature with missing values is an indicator in the rows
+    where it is missing: its column depends on the row under marginal and
+    local sampling.
+    """
     per_row = {
-        "marginal": space.kind != ZSCORE,
-        "local": space.kind == BINNED,
+        "marginal": (space.kind != ZSCORE) | space.zscore_missing,
+        "local": (space.kind == BINNED) | space.zscore_missing,
         "mask": np.zeros(space.n_features, dtype=bool),
     }[sampling]
     return None if per_row.any() else base_design(space, noise, sampling)
@@ -462,12 +516,15 @@ def marginal(space, noise, points, rows):
     grouped features the design is laid out feature by feature (a view of an
     array of shape (n_rows, n_features, n_samples)), and boolean when every
     feature is grouped: its columns are then contiguous for the weighted
-    moments, and no float copy of the indicators is made.
+    moments, and no float copy of the indicators is made. A z-scored feature
+    with missing values is laid out the same way: its column is the z-score
+    (0 for a missing draw) for a row where it is observed, and "the draw is
+    missing too" for a row where it is missing.
     """
     grouped = space.kind != ZSCORE
     design = points.design
     sq_distance = _zscore_sq_distance(space, points, space.zscore(rows.values))
-    if grouped.any():
+    if grouped.any() or space.zscore_missing.any():
         counted = grouped & space.active
         columns, matches = _same_groups(
             points.codes_by_feature, space.group_codes(rows), counted
@@ -478,8 +535,26 @@ def marginal(space, noise, points, rows):
         else:
             columns = np.where(grouped[:, None], columns, design[0].T)
             sq_distance = sq_distance + changed
+            _missing_states(space, points, rows, columns, sq_distance)
         design = columns.transpose(0, 2, 1)
     return Neighbourhood(points.values, points.codes, design, None, sq_distance)
+
+
+def _missing_states(space, points, rows, columns, sq_distance):
+    """Columns and distances of z-scored features with missing values, in place.
+
+    Where the row is observed the column stays the z-score of the draws (0
+    for missing ones) and adds its squared difference to the row's z-score;
+    where the row is missing it becomes "the draw is missing too" and adds 1
+    for each observed draw.
+    """
+    for j in np.flatnonzero(space.zscore_missing & space.active):
+        x = (rows.values[:, j] - space.mean[j]) / space.scale()[j]
+        gone = np.isnan(x)
+        drawn_missing = points.codes_by_feature[j] == 1
+        z = columns[:, j]
+        sq_distance += np.where(gone[:, None], ~drawn_missing, (z - x[:, None]) ** 2)
+        columns[gone, j] = drawn_missing
 
 
 def _same_groups(by_feature, row_codes, counted):
@@ -517,14 +592,22 @@ def local(space, noise, rows):
     Continuous features move by ``std * N(0, 1)`` from the row's value;
     categorical features keep the row's value or, with probability
     ``1 - KEEP_PROBABILITY``, take another category by training frequency.
-    Without binned features the design and the distances are shared by all
-    rows (the design is the noise; the row's z-score is the offset), and the
-    points are built only when the model is queried (:class:`RowPoints`).
+    A missing continuous value is kept or, with the same probability as a
+    category, replaced by a draw from ``N(mean, std)`` of the observed values;
+    a z-scored feature is then represented, in the rows where it is missing,
+    by "kept". Without binned features or missing values the design and the
+    distances are shared by all rows (the design is the noise; the row's
+    z-score is the offset), and the points are built only when the model is
+    queried (:class:`RowPoints`).
     """
     keep = noise.keep | ~space.active
     categorical = space.kind == CATEGORICAL
     step = noise.normal * space.std
-    values = RowPoints(rows.values, step.shape[0], partial(np.add, step))
+    build = partial(np.add, step)
+    if space.missing.any():
+        # The value uniforms, which local sampling uses for nothing else.
+        build = _StepOrReplace(step, space.mean + ndtri(noise.value) * space.std, keep)
+    values = RowPoints(rows.values, step.shape[0], build)
     codes = _other_groups(space, noise, rows, keep, codes_only=True)
     design = base_design(space, noise, "local")[None]
     mismatch = np.where(categorical, ~keep, noise.normal**2)[None]
@@ -537,9 +620,37 @@ def local(space, noise, rows):
             same[..., j] = space.bins[j].code(values[..., j]) == row_codes[:, None, j]
         design = _only_active(space, np.where(binned, same, design))
         mismatch = np.where(binned, ~same, mismatch)
+    observed = ~np.isnan(rows.values)
+    if space.zscore_missing.any():  # per row, whatever the rows
+        gone = (space.zscore_missing & ~observed)[:, None, :]
+        design = np.where(gone, keep, design)
+        mismatch = np.where(gone, ~keep, mismatch)
     sq_distance = np.where(space.active, mismatch, 0.0).sum(axis=-1)
-    offset = np.where(space.kind == ZSCORE, space.zscore(rows.values), 0.0)
+    offset = np.where((space.kind == ZSCORE) & observed, space.zscore(rows.values), 0.0)
     return Neighbourhood(values, codes, design, offset, sq_distance)
+
+
+class _StepOrReplace:
+    """``row + step`` for rows, a missing value replaced where it is not kept.
+
+    Parameters
+    ----------
+    step : ndarray of shape (n_samples, n_features)
+        The moves of observed values.
+    replacement : ndarray of shape (n_samples, n_features)
+        Draws that replace a missing value.
+    keep : ndarray of shape (n_samples, n_features), dtype bool
+        Where a missing value stays missing.
+    """
+
+    def __init__(self, step, replacement, keep):
+        self.step, self.replacement, self.keep = step, replacement, keep
+
+    def __call__(self, row_values, out):
+        """Points of rows of shape (n_rows, 1, n_features), written into ``out``."""
+        out = np.add(self.step, row_values, out=out)
+        np.copyto(out, self.replacement, where=np.isnan(out) & ~self.keep)
+        return out
 
 
 def mask(space, noise, rows):
@@ -680,8 +791,11 @@ def _other_groups(space, noise, rows, keep, *, codes_only, values=None):
 
 
 def _zscore_sq_distance(space, points, x_zscore):
-    """Squared distance over active z-scored features, per row and sample."""
-    zs = (space.kind == ZSCORE) & space.active
+    """Squared distance over active z-scored features, per row and sample.
+
+    Features with missing values are left out (see :func:`_missing_states`).
+    """
+    zs = (space.kind == ZSCORE) & space.active & ~space.zscore_missing
     noise = points.zscores
     if not zs.any():
         return np.zeros((1, noise.shape[0]))

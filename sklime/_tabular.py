@@ -21,8 +21,8 @@ from ._dataframe import (
     has_multiindex_columns,
     holds_labels,
     is_lazy_frame,
+    is_missing_scalar,
     make_frame,
-    missing_columns,
     nested_columns,
 )
 
@@ -46,10 +46,11 @@ class Rows:
     Attributes
     ----------
     values : ndarray of shape (n_rows, n_features)
-        Continuous values; 0 in categorical columns.
+        Continuous values (NaN where missing); 0 in categorical columns.
     codes : ndarray of shape (n_rows, n_features)
-        Category codes in categorical columns (``OWN_VALUE`` for a value not
-        seen in fit); 0 in continuous columns.
+        Category codes in categorical columns (the code after the last
+        category for a missing value, if fit saw some; ``OWN_VALUE`` for a
+        value not seen in fit); 0 in continuous columns.
     raw : ndarray of shape (n_rows, n_features), dtype object or float
         The rows as given, to rebuild model input with their own values.
     """
@@ -114,13 +115,21 @@ class TableSchema:
             self.categorical |= _few_integer_values(
                 columns, self.categorical, categorical_max_distinct
             )
-        _check_finite(columns, self.categorical, self.names, X)
+        missing = [missing_entries(column) for column in columns]
+        #: Columns with missing values in fit, where transform accepts them.
+        self.has_missing = np.array([m.any() for m in missing], dtype=bool)
+        _check_values(columns, missing, self, fitting=True)
         self.categories = [None] * self.n_features
         self.frequencies = [None] * self.n_features
+        #: Per categorical column, what its missing category reaches the model
+        #: as (the first missing value of the training column), else None.
+        self.missing_tokens = [None] * self.n_features
         for j in np.flatnonzero(self.categorical):
             self.categories[j], self.frequencies[j] = _learn_categories(
-                columns[j], self.names[j]
+                columns[j][~missing[j]], self.names[j], missing[j]
             )
+            if self.has_missing[j]:
+                self.missing_tokens[j] = columns[j][np.argmax(missing[j])]
 
     def adapt_to(self, model):
         """Query ``model`` by column name, in its own column order.
@@ -235,15 +244,22 @@ class TableSchema:
         """
         columns = _columns(X)
         _check_scalar_cells(columns, self.names)
-        _check_finite(columns, self.categorical, self.names, X)
+        missing = [missing_entries(column) for column in columns]
+        _check_values(columns, missing, self, fitting=False)
         n = len(columns[0]) if columns else 0
         values = np.zeros((n, self.n_features))
         codes = np.zeros((n, self.n_features), dtype=np.intp)
         for j, column in enumerate(columns):
             if self.categorical[j]:
-                codes[:, j] = _codes(column, self.categories[j], self.names[j])
+                codes[:, j] = _codes(
+                    column,
+                    self.categories[j],
+                    self.names[j],
+                    missing[j],
+                    self.has_missing[j],
+                )
             else:
-                values[:, j] = _as_float(column, self.names[j])
+                values[:, j] = _as_float(column, self.names[j], missing[j])
         if not self.categorical.any():
             return Rows(values, codes, values)
         raw = np.empty((n, self.n_features), dtype=object)
@@ -278,7 +294,7 @@ class TableSchema:
         else:
             flat = flat.astype(float, copy=not owned)
         for j in np.flatnonzero(self.categorical):
-            column = self.categories[j][np.maximum(codes[:, :, j], 0)]
+            column = self._code_values(j)[np.maximum(codes[:, :, j], 0)]
             if own is not None:
                 kept = codes[:, :, j] == OWN_VALUE
                 column = np.where(kept, own[:, None, j], column)
@@ -286,6 +302,19 @@ class TableSchema:
         if self.query_positions is None:
             return flat
         return self._frame(flat)
+
+    def _code_values(self, j):
+        """What each code of categorical column ``j`` reaches the model as.
+
+        The training categories, then (for a column with missing values in
+        fit) its missing value: the code after the last category.
+        """
+        if not self.has_missing[j]:
+            return self.categories[j]
+        values = np.empty(len(self.categories[j]) + 1, dtype=object)
+        values[:-1] = self.categories[j]
+        values[-1] = self.missing_tokens[j]
+        return values
 
     def rows_input(self, rows):
         """Model input for the rows themselves (their own, unperturbed values)."""
@@ -431,54 +460,134 @@ def _is_missing_scalar(value):
     return isinstance(value, float | np.floating) and not np.isfinite(value)
 
 
-def _check_finite(columns, categorical, names, X):
-    """Raise a ValueError naming the columns that hold NaN, inf or missing values."""
-    missing = np.zeros(len(columns), dtype=bool)
-    if frame_library(X) is not None:
-        missing |= missing_columns(X)
-    for j, column in enumerate(columns):
-        if not categorical[j]:
-            column = _as_float(column, names[j])
-        missing[j] |= missing_values(column).any()
-    bad = [names[j] for j in np.flatnonzero(missing)]
-    if bad:
+def missing_entries(column):
+    """Boolean mask of the missing entries of a column (None, NaN, NA, NaT)."""
+    if column.dtype.kind in "fc":
+        return np.isnan(column)
+    if column.dtype.kind in "mM":
+        return np.isnat(column)
+    if column.dtype == object:
+        return np.array([is_missing_scalar(v) for v in column], dtype=bool)
+    return np.zeros(column.shape, dtype=bool)
+
+
+def _check_values(columns, missing, schema, *, fitting):
+    """Refuse infinite values, and missing values a continuous column cannot take.
+
+    A continuous column takes missing values in transform only if it had
+    some in fit (its missing state then has a training frequency), and in
+    fit only if some of its values are observed (its statistics come from
+    them). Categorical columns take missing values as a category of their own.
+    """
+    infinite = [
+        schema.names[j]
+        for j, column in enumerate(columns)
+        if _holds_infinity(
+            column
+            if schema.categorical[j]
+            else _as_float(column, schema.names[j], missing[j])
+        )
+    ]
+    if infinite:
         raise ValueError(
-            f"Input X contains NaN, infinity or missing values in column(s) "
-            f"{', '.join(repr(b) for b in bad)}. LIME needs complete rows: impute "
-            "them first (for example with sklearn.impute.SimpleImputer) or drop them."
+            f"Input X contains infinity in column(s) {_quoted(infinite)}. LIME "
+            "needs finite values: replace them (for example by the largest "
+            "finite value, or by NaN to explain them as missing)."
+        )
+    continuous = ~schema.categorical
+    if fitting:
+        empty = [
+            schema.names[j]
+            for j in np.flatnonzero(continuous)
+            if len(missing[j]) and missing[j].all()
+        ]
+        if empty:
+            raise ValueError(
+                f"Column(s) {_quoted(empty)} are missing in every row of the X "
+                "given to fit, so they have no observed values to learn their "
+                "statistics from. Drop them, or fit on rows where they are "
+                "observed."
+            )
+        return
+    unseen = [
+        schema.names[j]
+        for j in np.flatnonzero(continuous & ~schema.has_missing)
+        if missing[j].any()
+    ]
+    if unseen:
+        raise ValueError(
+            f"Input X contains missing values (NaN, None) in continuous column(s) "
+            f"{_quoted(unseen)}, which had none in the X given to fit, so LIME "
+            "has no training frequency of their missing state to compare "
+            "with. Fit LimeExplainer on data with missing values in those "
+            "columns (such as the model's training data), or impute them first "
+            "(for example with sklearn.impute.SimpleImputer)."
         )
 
 
-def _learn_categories(column, name):
-    """Sorted distinct values of a categorical column and their frequencies."""
+def _holds_infinity(column):
+    """Whether a column holds an infinite number."""
+    if column.dtype.kind in "fc":
+        return bool(np.isinf(column).any())
+    if column.dtype == object:
+        return any(isinstance(v, float | np.floating) and np.isinf(v) for v in column)
+    return False
+
+
+def _quoted(names):
+    """Names for a message: ``'a', 'b'``."""
+    return ", ".join(repr(name) for name in names)
+
+
+def _learn_categories(observed, name, missing):
+    """Sorted distinct observed values of a categorical column, and frequencies.
+
+    With missing values, the frequencies end with theirs: the missing
+    category's code follows the last category.
+    """
     try:
-        categories, counts = np.unique(column, return_counts=True)
+        categories, counts = np.unique(observed, return_counts=True)
     except TypeError as exc:
         raise TypeError(
             f"Categorical column {name!r} mixes value types that cannot be "
             f"sorted ({exc}); convert it to a single type, e.g. with .astype(str)."
         ) from exc
+    if missing.any():
+        counts = np.append(counts, np.count_nonzero(missing))
     return categories, counts / counts.sum()
 
 
-def _codes(column, categories, name):
-    """Category codes of ``column``; ``OWN_VALUE`` for values unseen in fit."""
+def _codes(column, categories, name, missing, has_missing):
+    """Category codes of ``column``; ``OWN_VALUE`` for values unseen in fit.
+
+    Missing entries get the missing category's code (``len(categories)``)
+    when the column had missing values in fit, else ``OWN_VALUE``.
+    """
+    codes = np.full(column.shape, OWN_VALUE)
+    if has_missing:
+        codes[missing] = len(categories)
+    observed = column[~missing]
+    if not len(categories):
+        return codes
     try:
-        position = np.searchsorted(categories, column)
+        position = np.searchsorted(categories, observed)
     except TypeError as exc:
         raise TypeError(
             f"Categorical column {name!r} holds values of another type than in "
             f"fit ({exc}); pass the same types as the training data."
         ) from exc
     position = np.minimum(position, len(categories) - 1)
-    found = categories[position] == column
-    return np.where(found, position, OWN_VALUE)
+    found = categories[position] == observed
+    codes[~missing] = np.where(found, position, OWN_VALUE)
+    return codes
 
 
-def _as_float(column, name):
-    """A continuous column as float64, with a clear error for labels."""
+def _as_float(column, name, missing):
+    """A continuous column as float64 (NaN where missing), a clear error for labels."""
     try:
-        return column.astype(float)
+        if column.dtype != object or not missing.any():
+            return column.astype(float)
+        return np.where(missing, np.nan, column).astype(float)
     except (TypeError, ValueError) as exc:
         raise ValueError(
             f"Continuous column {name!r} holds non-numeric values ({exc}); declare "

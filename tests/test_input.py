@@ -273,23 +273,41 @@ def fitted():
     return X, y, LimeExplainer(num_samples=300, random_state=0).fit(X, y)
 
 
-@pytest.mark.parametrize("bad", [np.nan, np.inf])
-def test_nan_and_inf_are_refused_in_fit_and_transform(fitted, bad):
+@pytest.mark.parametrize("where", ["fit", "transform"])
+def test_infinity_is_refused_in_fit_and_transform(fitted, where):
     X, y, lime = fitted
     X_bad = X.copy()
-    X_bad[3, 2] = bad
-    with pytest.raises(ValueError, match="NaN, infinity.*'x2'.*SimpleImputer"):
-        LimeExplainer(num_samples=300).fit(X_bad, y)
-    with pytest.raises(ValueError, match="NaN, infinity.*'x2'"):
+    X_bad[3, 2] = np.inf
+    with pytest.raises(ValueError, match="infinity in column.*'x2'.*by NaN"):
+        if where == "fit":
+            LimeExplainer(num_samples=300).fit(X_bad, y)
+        else:
+            lime.transform(X_bad[:5])
+
+
+def test_missing_values_where_fit_saw_none_are_refused(fitted):
+    X, y, lime = fitted
+    X_bad = X.copy()
+    X_bad[3, 2] = np.nan
+    with pytest.raises(ValueError, match="continuous column.*'x2'.*had none.*fit"):
         lime.transform(X_bad[:5])
 
 
-def test_missing_category_is_refused(frame):
-    df, _, model = frame
+def test_a_column_missing_in_every_row_is_refused_in_fit(fitted):
+    X, y, _ = fitted
+    X_bad = X.copy()
+    X_bad[:, 4] = np.nan
+    with pytest.raises(ValueError, match="'x4' are missing in every row.*Drop"):
+        LimeExplainer(num_samples=300).fit(X_bad, y)
+
+
+def test_missing_category_is_a_category(frame):
+    df, y, model = frame
     bad = df.copy()
     bad.loc[2, "city"] = None
-    with pytest.raises(ValueError, match="missing values in column.*'city'"):
-        LimeExplainer(FrozenEstimator(model)).fit(bad)
+    model = clone(model).fit(bad, y)  # its encoder learns the missing category
+    lime = LimeExplainer(FrozenEstimator(model), num_samples=300).fit(bad)
+    assert lime.explain(bad.iloc[:3]).descriptions(2)[1] == "city is missing"
 
 
 def test_wrong_number_of_features_and_changed_columns(fitted, frame):

@@ -19,6 +19,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, clone, is_classifier
 from sklearn.compose import make_column_transformer
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.frozen import FrozenEstimator
+from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder
@@ -45,6 +46,9 @@ KINDS = ("float", "integer", "string", "category", "bool", "constant")
 LABEL_KINDS = ("string", "category", "bool")
 #: Kinds whose values can be fed to NumPy as floats.
 NUMERIC_KINDS = ("float", "integer", "constant")
+#: Share of the values of each non-constant column knocked out in tables
+#: with missing values.
+MISSING_SHARE = 0.3
 #: Training rows among the rows to explain.
 N_KNOWN = 3
 #: Where sklime's modules are.
@@ -61,7 +65,9 @@ class Table:
     """A small random table: training rows, target and rows to explain.
 
     The rows to explain are a few training rows, a row far from the training
-    data and (where the columns allow) a row with unseen categories.
+    data and (where the columns allow) a row with unseen categories. With
+    ``missing``, every column but the constant ones misses some values (NaN,
+    None in object and boolean columns), among them the first row's.
     """
 
     kinds: tuple
@@ -71,12 +77,18 @@ class Table:
     declare_integers: bool
     n_classes: int
     seed: int
+    missing: bool = False
 
     def build(self):
         rng = np.random.default_rng(self.seed)
         n_known = min(self.n_train, N_KNOWN)
         n = self.n_train + n_known + 2
         columns = [self._column(kind, rng, n) for kind in self.kinds]
+        if self.missing:
+            columns = [
+                self._knock_out(c, k, rng)
+                for c, k in zip(columns, self.kinds, strict=True)
+            ]
         train = [c[: self.n_train] for c in columns]
         rows = [np.concatenate([c[:n_known], c[-2:]]) for c in columns]
         for j, kind in enumerate(self.kinds):
@@ -84,7 +96,7 @@ class Table:
                 rows[j][-2] = 1e6 * self.scale
         X_train, X = self._container(train), self._container(rows)
         signal = sum(
-            np.asarray(c, dtype=float) / self.scale
+            np.nan_to_num(np.asarray(c, dtype=float)) / self.scale
             for c, k in zip(train, self.kinds, strict=True)
             if k == "float"
         )
@@ -109,6 +121,22 @@ class Table:
         if kind == "bool":
             return rng.random(n) < 0.5
         return np.full(n, 2.5 * self.scale)
+
+    @staticmethod
+    def _knock_out(column, kind, rng):
+        """The column with some values missing, the first row's among them."""
+        if kind == "constant":
+            return column
+        gone = rng.random(len(column)) < MISSING_SHARE
+        gone[0] = True
+        if kind == "category":
+            values = np.asarray(column, dtype=object)
+            values[gone] = None
+            return pd.Categorical(values, column.categories)
+        marker = np.nan if kind in NUMERIC_KINDS else None
+        column = column.astype(float if kind in NUMERIC_KINDS else object)
+        column[gone] = marker
+        return column
 
     def _container(self, columns):
         if self.container == "frame":
@@ -144,7 +172,7 @@ class Table:
 
 
 @st.composite
-def tables(draw, n_train=(1, 2, 3, 5, 12, 30)):
+def tables(draw, n_train=(1, 2, 3, 5, 12, 30), missing=False):
     kinds = tuple(draw(st.lists(st.sampled_from(KINDS), min_size=1, max_size=4)))
     numeric = all(kind in NUMERIC_KINDS for kind in kinds)
     containers = ["frame"]
@@ -160,6 +188,7 @@ def tables(draw, n_train=(1, 2, 3, 5, 12, 30)):
         declare_integers=draw(st.booleans()),
         n_classes=draw(st.sampled_from([0, 2, 3])),
         seed=draw(st.integers(0, 2**16)),
+        missing=missing,
     )
 
 
@@ -220,6 +249,10 @@ class Model:
         if classifier and len(np.unique(y)) < 2:
             name = "prior"  # a logistic regression needs two classes
         estimator = makers[name]()
+        if table.missing and name == "linear":
+            estimator = make_pipeline(
+                SimpleImputer(keep_empty_features=True), estimator
+            )
         if table.label_columns or table.container == "object":
             encoder = make_column_transformer(
                 (
@@ -319,6 +352,11 @@ def assert_unchanged(data, before):
     """``data`` equals its snapshot ``before``, values and dtypes."""
     if isinstance(data, pd.DataFrame):
         pd.testing.assert_frame_equal(data, before, check_exact=True)
+    elif isinstance(data, np.ndarray) and data.dtype == object:  # NaN, None kept
+        assert data.shape == before.shape and before.dtype == object
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(data), pd.DataFrame(before), check_exact=True
+        )
     else:
         np.testing.assert_array_equal(data, before, strict=True)
 
@@ -420,9 +458,11 @@ def expected_outputs(lime):
 
 
 def constant_features(X_train):
-    """Columns with a single distinct training value."""
+    """Columns with a single distinct training value (missing counts as one)."""
     frame = pd.DataFrame(X_train)
-    return np.array([frame.iloc[:, j].nunique() == 1 for j in range(frame.shape[1])])
+    return np.array(
+        [frame.iloc[:, j].nunique(dropna=False) == 1 for j in range(frame.shape[1])]
+    )
 
 
 def model_output(lime, X):
@@ -745,3 +785,36 @@ def test_entropy_bins_follow_a_rescaling_and_shift_of_the_data(
         np.testing.assert_allclose(
             got, (reference + shift) * scale, rtol=0, atol=rounding
         )
+
+
+# -- tables with missing values ------------------------------------------------
+# The same properties, on tables whose columns miss some values.
+
+
+@given(table=tables(missing=True), model=models, params=settings, with_y=st.booleans())
+def test_missing_values_give_the_documented_shape_and_finite_output(
+    table, model, params, with_y
+):
+    inner = test_transform_has_the_documented_shape_and_is_finite.hypothesis
+    inner.inner_test(table, model, params, with_y)
+
+
+@given(table=tables(missing=True), model=models, params=settings)
+def test_missing_values_give_consistent_finite_explanations(table, model, params):
+    test_explain_fields_are_consistent_and_finite.hypothesis.inner_test(
+        table, model, params
+    )
+
+
+@given(table=tables(missing=True), model=models, params=settings)
+def test_a_row_with_missing_values_gets_the_same_explanation_in_any_batch(
+    table, model, params
+):
+    test_a_row_gets_the_same_explanation_in_any_batch.hypothesis.inner_test(
+        table, model, params
+    )
+
+
+@given(table=tables(n_train=(2, 5, 30), missing=True), model=models, params=settings)
+def test_missing_values_give_finite_scores_and_metrics(table, model, params):
+    test_score_and_metrics_are_finite.hypothesis.inner_test(table, model, params)
