@@ -7,7 +7,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn import get_config
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils import check_random_state, get_tags
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
 from ._cache import BoundedCache
@@ -26,7 +26,13 @@ from ._engine import evaluate_surrogates, explain_rows
 from ._explanation import Explanation, FeatureDescriber
 from ._kernels import default_kernel_width
 from ._labels import choose_labels, explanation_fields
-from ._model import BlackBox, default_estimator, fit_black_box, needs_target
+from ._model import (
+    BlackBox,
+    default_estimator,
+    fit_black_box,
+    needs_target,
+    takes_missing_values,
+)
 from ._sampling import FeatureSpace, Noise
 from ._surrogate import mean_abs_coefficients
 from ._tabular import TableSchema, check_table
@@ -694,9 +700,7 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         tags.input_tags.string = True
         tags.input_tags.categorical = True
         # Missing values are explained; the default forest takes them too.
-        tags.input_tags.allow_nan = (
-            self.estimator is None or get_tags(self.estimator).input_tags.allow_nan
-        )
+        tags.input_tags.allow_nan = takes_missing_values(self.estimator)
         return tags
 
 

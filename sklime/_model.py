@@ -191,6 +191,17 @@ def needs_target(estimator):
     return tags is None or tags.target_tags.required
 
 
+def takes_missing_values(estimator):
+    """Whether ``estimator`` says it takes NaN (scikit-learn's ``allow_nan`` tag).
+
+    The default forest does; an object without tags is taken to, since a
+    model that cannot take NaN fails in its own call, and that error is
+    reported.
+    """
+    tags = None if estimator is None else _tags(estimator)
+    return tags is None or tags.input_tags.allow_nan
+
+
 def _tags(model):
     """The scikit-learn tags of ``model``, or None for an object without them.
 
@@ -436,7 +447,8 @@ class BlackBox:
         except Exception as exc:
             raise ValueError(
                 f"The estimator's {self.method} raised {type(exc).__name__} on "
-                f"{n_points} perturbed points: {exc}. {self.input_note}"
+                f"{n_points} inputs (perturbations of the explained instances, or "
+                f"the instances themselves): {exc}. {self.input_note}"
             ) from exc
         try:
             out = np.asarray(out, dtype=float)
