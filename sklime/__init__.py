@@ -9,6 +9,7 @@ from ._explainer import LimeExplainer
 from ._explanation import Explanation
 from ._image_explainer import LimeImageExplainer
 from ._image_explanation import ImageExplanation
+from ._persist import load_explanation
 from ._pick import submodular_pick
 from ._text_explainer import LimeTextExplainer
 from ._text_explanation import TextExplanation
@@ -21,6 +22,7 @@ __all__ = [
     "LimeTextExplainer",
     "ModelFunction",
     "TextExplanation",
+    "load_explanation",
     "submodular_pick",
 ]
 __version__ = "0.1.0.dev0"

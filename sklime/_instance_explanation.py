@@ -8,7 +8,7 @@ that ``transform`` returns (words of a vocabulary, or pixels) as ``coef``.
 """
 
 from ._compat import StrOptions, validate_params
-from ._explanation import Explanation
+from ._explanation import Explanation, explainer_settings
 from ._optional import import_optional
 
 #: The engine's per-instance results an explanation keeps as they are.
@@ -38,13 +38,15 @@ def common_fields(explainer, results):
     -------
     fields : dict
         The engine's results the explanation keeps as they are, and the
-        explainer's outputs, output column names and kind of model.
+        explainer's outputs, output column names, kind of model and
+        settings.
     """
     return dict(
         {name: results[name] for name in _ENGINE_FIELDS},
         outputs=explainer.outputs_,
         feature_names_out=explainer.get_feature_names_out(),
         classifier=explainer.black_box_.classifier,
+        settings=explainer_settings(explainer),
     )
 
 
@@ -65,8 +67,9 @@ class InstanceExplanation(Explanation):
         ``common`` holds ``coef``, ``standard_error``, ``intercept``,
         ``local_prediction``, ``model_prediction``, ``score``,
         ``effective_sample_size``, ``selected``, ``outputs``,
-        ``feature_names_out`` and ``classifier``; the views over a fixed set
-        of features (``feature_names``, ``mean_abs_coef``) do not apply.
+        ``feature_names_out``, ``classifier`` and ``settings``; the views
+        over a fixed set of features (``feature_names``, ``mean_abs_coef``)
+        do not apply.
         """
         super().__init__(
             mean_abs_coef=None,
