@@ -9,9 +9,11 @@ from ._explainer import LimeExplainer
 from ._explanation import Explanation
 from ._image_explainer import LimeImageExplainer
 from ._image_explanation import ImageExplanation
+from ._persist import load_explanation
 from ._pick import submodular_pick
 from ._text_explainer import LimeTextExplainer
 from ._text_explanation import TextExplanation
+from ._version import __version__ as __version__
 
 __all__ = [
     "Explanation",
@@ -21,6 +23,6 @@ __all__ = [
     "LimeTextExplainer",
     "ModelFunction",
     "TextExplanation",
+    "load_explanation",
     "submodular_pick",
 ]
-__version__ = "0.1.0.dev0"

@@ -23,7 +23,7 @@ from ._constraints import ESTIMATOR_CONSTRAINT, SURROGATE_CONSTRAINTS
 from ._dataframe import column_names, is_dataframe, is_pandas_series
 from ._discretize import fit_bin_edges
 from ._engine import evaluate_surrogates, explain_rows
-from ._explanation import Explanation, FeatureDescriber
+from ._explanation import Explanation, FeatureDescriber, explainer_settings
 from ._kernels import default_kernel_width
 from ._labels import choose_labels, explanation_fields
 from ._model import (
@@ -597,6 +597,7 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
             describer=self.describer_,
             classifier=self.black_box_.classifier,
             **explanation_fields(self, merged),
+            settings=explainer_settings(self),
         )
 
     def score(self, X, y=None):

@@ -2,7 +2,8 @@
 
 import copy
 import os
-from numbers import Integral
+import re
+from numbers import Integral, Real
 
 import numpy as np
 
@@ -12,6 +13,50 @@ from ._dataframe import is_missing_scalar
 from ._html import explanation_html, write_page
 from ._optional import import_optional
 from ._sampling import BINNED, CATEGORICAL
+from ._version import __version__
+
+
+def explainer_settings(explainer):
+    """The explainer's parameters as plain values, for an explanation to keep.
+
+    Numbers, strings, booleans and None are kept (NumPy numbers as Python
+    ones), lists and dicts of them too; any other value, such as the model,
+    by its ``repr`` (without memory addresses).
+
+    Parameters
+    ----------
+    explainer : estimator
+        The fitted explainer.
+
+    Returns
+    -------
+    settings : dict
+    """
+    return {
+        name: _plain(value) for name, value in explainer.get_params(deep=False).items()
+    }
+
+
+def _plain(value):
+    """``value`` as a plain value (see :func:`explainer_settings`)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, Integral):
+        return int(value)
+    if isinstance(value, Real):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict) and all(isinstance(key, str) for key in value):
+        return {key: _plain(item) for key, item in value.items()}
+    # A function's repr holds its memory address, which differs every run.
+    return re.sub(r" at 0x[0-9a-fA-F]+", "", repr(value))
 
 
 def format_number(value):
@@ -181,10 +226,17 @@ class Explanation:
         ``labels`` chose the classes (for ``"predicted"`` or an int, each
         row's classes by decreasing model score), else None (block ``k``
         explains ``outputs[k]`` for every row).
+    settings : dict
+        The explainer's parameters when it explained the rows (its
+        ``get_params(deep=False)``): numbers, strings, booleans and None as
+        they are, other values such as the model by their ``repr``.
+    sklime_version : str
+        The version of sklime that made the explanation.
 
     See Also
     --------
     sklime.LimeExplainer.explain : Builds it.
+    sklime.load_explanation : Reads an explanation written by :meth:`save`.
     sklime.submodular_pick : A few representative rows of an explanation.
 
     Notes
@@ -251,6 +303,7 @@ class Explanation:
         row_outputs=None,
         predicted=None,
         mirror=None,
+        settings,
     ):
         self.coef = coef
         self.standard_error = standard_error
@@ -271,6 +324,8 @@ class Explanation:
         self.row_outputs = row_outputs
         self._predicted = predicted
         self._mirror = mirror
+        self.settings = settings
+        self.sklime_version = __version__
 
     def __len__(self):
         return self.coef.shape[0]
@@ -505,6 +560,35 @@ class Explanation:
             rows = [self._position(row) for row in rows]
         page = explanation_html(self._holding(output), rows, output, top=top)
         write_page(path, page)
+
+    @validate_params({"path": [str, os.PathLike]}, prefer_skip_nested_validation=True)
+    def save(self, path):
+        """Write the explanation to a file that :func:`~sklime.load_explanation` reads.
+
+        The file is JSON: portable, readable without sklime, and read back
+        without trusting it (reading runs nothing the file names). Arrays are
+        stored as their bytes (base64), so the explanation comes back
+        bit-identical: arrays, names, outputs, standard errors,
+        :attr:`settings` and :attr:`sklime_version`. The model is not saved.
+
+        Parameters
+        ----------
+        path : str or path-like
+            File to write (replaced if it exists).
+
+        Raises
+        ------
+        TypeError
+            If an explained row holds a value the file cannot hold (only
+            numbers, strings, booleans, None and NumPy values).
+
+        See Also
+        --------
+        sklime.load_explanation : Reads it back.
+        """
+        from ._persist import save_explanation
+
+        save_explanation(self, path)
 
     @validate_params(
         {"layout": [StrOptions({"long", "wide"})]},

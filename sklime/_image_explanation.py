@@ -46,6 +46,10 @@ class ImageExplanation(InstanceExplanation):
         What each block explains.
     feature_names_out : ndarray of shape (n_outputs * height * width,)
         Names of the columns of :attr:`coef`.
+    settings : dict
+        The explainer's parameters (see :class:`Explanation`).
+    sklime_version : str
+        The version of sklime that made the explanation.
 
     Examples
     --------

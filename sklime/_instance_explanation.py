@@ -8,7 +8,7 @@ that ``transform`` returns (words of a vocabulary, or pixels) as ``coef``.
 """
 
 from ._compat import StrOptions, validate_params
-from ._explanation import Explanation
+from ._explanation import Explanation, explainer_settings
 from ._labels import explanation_fields
 from ._optional import import_optional
 
@@ -39,8 +39,8 @@ def common_fields(explainer, results):
     -------
     fields : dict
         The engine's results the explanation keeps as they are, and the
-        explainer's outputs, output column names, kind of model and each
-        instance's explained classes.
+        explainer's outputs, output column names, kind of model, each
+        instance's explained classes and settings.
     """
     return dict(
         {name: results[name] for name in _ENGINE_FIELDS},
@@ -48,6 +48,7 @@ def common_fields(explainer, results):
         feature_names_out=explainer.get_feature_names_out(),
         classifier=explainer.black_box_.classifier,
         **explanation_fields(explainer, results),
+        settings=explainer_settings(explainer),
     )
 
 
@@ -69,7 +70,7 @@ class InstanceExplanation(Explanation):
         ``local_prediction``, ``model_prediction``, ``score``,
         ``effective_sample_size``, ``selected``, ``outputs``,
         ``feature_names_out``, ``classifier``, ``row_outputs``,
-        ``predicted`` and ``mirror``; the views over a fixed set
+        ``predicted``, ``mirror`` and ``settings``; the views over a fixed set
         of features (``feature_names``, ``mean_abs_coef``) do not apply.
         """
         super().__init__(

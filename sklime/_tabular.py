@@ -98,10 +98,10 @@ class TableSchema:
             )
         _check_scalar_cells(columns, self.names)
         if self.library is not None:
-            self.frame_dtypes = column_dtypes(X)
-            labels = [holds_labels(dtype) for dtype in self.frame_dtypes]
+            dtypes = column_dtypes(X)
+            labels = [holds_labels(dtype) for dtype in dtypes]
         else:
-            self.array_dtype = np.asarray(X).dtype
+            self.array_kind = np.asarray(X).dtype.kind
             labels = [holds_labels(dtype) for dtype in _col_dtypes(columns)]
         #: Positions of the columns the model is queried with, in its order
         #: (None: query with an array of every column).
@@ -115,6 +115,12 @@ class TableSchema:
             self.categorical |= _few_integer_values(
                 columns, self.categorical, categorical_max_distinct
             )
+        if self.library is not None:
+            #: The frame's dtype of each label column (None for numbers).
+            self.frame_dtypes = [
+                _plain_dtype(dtype) if label else None
+                for dtype, label in zip(dtypes, self.categorical, strict=True)
+            ]
         missing = [missing_entries(column) for column in columns]
         #: Columns with missing values in fit, where transform accepts them.
         self.has_missing = np.array([m.any() for m in missing], dtype=bool)
@@ -288,7 +294,7 @@ class TableSchema:
         X : ndarray or DataFrame of shape (n_blocks * n_points, n_model_features)
         """
         flat = values.reshape(-1, self.n_features)
-        numeric = self.library is None and self.array_dtype.kind in "fiu"
+        numeric = self.library is None and self.array_kind in "fiu"
         if self.categorical.any() and not numeric:
             flat = flat.astype(object)
         else:
@@ -332,6 +338,15 @@ class TableSchema:
             flat,
             [self.frame_dtypes[j] if self.categorical[j] else None for j in positions],
         )
+
+
+def _plain_dtype(dtype):
+    """A NumPy dtype by its name, such as ``"int64"``; other dtypes as they are.
+
+    A name is plain state (files written by ``skops.io`` trust it, not a
+    dtype object); pandas casts to it as to the dtype.
+    """
+    return dtype.name if isinstance(dtype, np.dtype) else dtype
 
 
 def check_table(X):

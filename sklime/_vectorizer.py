@@ -85,6 +85,19 @@ class VectorizerShortcut:
                 self._tfidf.idf_ = vectorizer.idf_
             self._tfidf.n_features_in_ = len(vectorizer.vocabulary_)
 
+    def __getstate__(self):
+        # What the rest is built from: a pickle then holds no kept mask rows
+        # (the same bytes before and after use) and no tokenizer functions,
+        # which skops.io would have to be told to trust.
+        return {
+            "vectorizer": self._vectorizer,
+            "counter": self._counter,
+            "tail": self.tail,
+        }
+
+    def __setstate__(self, state):
+        self.__init__(state["vectorizer"], state["counter"], state["tail"])
+
     @classmethod
     def detect(cls, model):
         """The shortcut for ``model``, or None when it does not apply.

@@ -72,3 +72,16 @@ def test_image_example_explains_digits_and_a_photo(tmp_path, capsys):
     assert "pixel weights of 100 digits: (100, 640)" in out
     assert photo.segments[0].max() >= 1
     assert (tmp_path / "image_explanations.png").exists()
+
+
+def test_save_example_reloads_and_compares_two_weeks(tmp_path, capsys):
+    """The saving example writes two weeks' files and compares them reloaded."""
+    pytest.importorskip("pandas")
+    namespace = runpy.run_path(str(EXAMPLES / "plot_save_explanations.py"))
+    capsys.readouterr()  # what the gallery run printed
+    before, after = namespace["main"](tmp_path)
+    out = capsys.readouterr().out
+    assert "explained with the same settings: True" in out
+    assert out.count("top features kept") == 5
+    assert (tmp_path / "week_1.json").exists() and (tmp_path / "week_2.json").exists()
+    assert len(before) == len(after) == 5

@@ -1,0 +1,308 @@
+"""Explanations written to a portable file and read back, bit for bit.
+
+An explanation file is JSON: a header (what the file is, the version of its
+format, the sklime version that wrote it) and the explanation's state.
+Numeric arrays are stored as their little-endian bytes in base64, with their
+dtype and shape, so that every bit comes back (signed zeros, NaN and
+infinities, float32 images) and images stay compact; names, outputs and the
+rows' own values are JSON values, tagged where JSON has no type of its own.
+Reading a file builds only sklime's explanation classes and plain values: it
+imports and runs nothing the file names, so a file needs no trust.
+"""
+
+import base64
+import binascii
+import json
+import math
+import os
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._compat import validate_params
+from ._explanation import Explanation, FeatureDescriber
+from ._image_explanation import ImageExplanation
+from ._text import Document
+from ._text_explanation import TextExplanation
+from ._version import __version__
+
+#: What the header's "format" says.
+FORMAT = "sklime.explanation"
+#: The version of the format this sklime writes and reads.
+FORMAT_VERSION = 1
+
+#: The classes an explanation file may hold, by name.
+_CLASSES = {
+    cls.__name__: cls
+    for cls in (
+        Explanation,
+        TextExplanation,
+        ImageExplanation,
+        FeatureDescriber,
+        Document,
+    )
+}
+
+#: Sparse matrix classes, by name.
+_SPARSE = {cls.__name__: cls for cls in (sp.csr_matrix, sp.csr_array)}
+
+
+def save_explanation(explanation, path):
+    """Write ``explanation`` to ``path`` as an explanation file (JSON).
+
+    Parameters
+    ----------
+    explanation : Explanation
+        An explanation of any kind.
+    path : str or path-like
+        File to write.
+
+    Raises
+    ------
+    TypeError
+        If the explanation holds a value an explanation file cannot hold,
+        such as an unusual object among the explained rows' values.
+    """
+    document = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "sklime_version": explanation.sklime_version,
+        "explanation": _Encoder(type(explanation).__name__).encode(
+            explanation, "explanation"
+        ),
+    }
+    text = json.dumps(document, allow_nan=False, separators=(",", ":"))
+    with open(path, "w", encoding="ascii") as handle:
+        handle.write(text)
+
+
+@validate_params({"path": [str, os.PathLike]}, prefer_skip_nested_validation=True)
+def load_explanation(path):
+    """Read an explanation written by :meth:`Explanation.save`.
+
+    The file is JSON and reading it builds only sklime's explanation classes
+    and plain values (it runs nothing the file names), so a file from any
+    source can be read without trusting it. The explanation comes back
+    bit-identical: its arrays, names, outputs, standard errors,
+    :attr:`~Explanation.settings` and :attr:`~Explanation.sklime_version`.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file written by :meth:`Explanation.save` (or
+        :meth:`TextExplanation.save`, :meth:`ImageExplanation.save`).
+
+    Returns
+    -------
+    explanation : Explanation, TextExplanation or ImageExplanation
+        The explanation as it was saved, of the class it was saved from.
+
+    Raises
+    ------
+    ValueError
+        If the file is not an explanation file, or was written in another
+        version of the format (the message names the sklime version that
+        wrote it).
+
+    See Also
+    --------
+    Explanation.save : Writes the file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn.linear_model import Ridge
+    >>> from sklime import LimeExplainer, load_explanation
+    >>> X, y = load_diabetes(return_X_y=True, as_frame=True)
+    >>> lime = LimeExplainer(Ridge(), num_samples=500, random_state=0).fit(X, y)
+    >>> explanation = lime.explain(X.iloc[:3])
+    >>> path = Path(tempfile.mkdtemp()) / "explanation.json"
+    >>> explanation.save(path)
+    >>> loaded = load_explanation(path)
+    >>> bool(np.array_equal(loaded.coef, explanation.coef))
+    True
+    >>> loaded.as_list(0) == explanation.as_list(0)
+    True
+    """
+    document = _read_json(path)
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise ValueError(
+            f"{os.fspath(path)!r} is not an sklime explanation file: it is JSON, "
+            f'but has no "format": "{FORMAT}" header. Read files written by '
+            "Explanation.save."
+        )
+    version = document.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ValueError(
+            f"{os.fspath(path)!r} is an explanation file of format version "
+            f"{version!r}, written by sklime {document.get('sklime_version')}; "
+            f"this sklime ({__version__}) reads format version "
+            f"{FORMAT_VERSION}. Load it with the sklime version that wrote it, "
+            "or explain the rows again with this one."
+        )
+    try:
+        explanation = _Decoder().decode(document["explanation"])
+    except (KeyError, TypeError, ValueError, binascii.Error) as exc:
+        raise ValueError(
+            f"{os.fspath(path)!r} is not a valid sklime explanation file: its "
+            f"content is damaged ({type(exc).__name__}: {exc}). Write it again "
+            "with Explanation.save."
+        ) from exc
+    if not isinstance(explanation, Explanation):
+        raise ValueError(
+            f"{os.fspath(path)!r} holds a {type(explanation).__name__}, not an "
+            "explanation. Read files written by Explanation.save."
+        )
+    return explanation
+
+
+def _read_json(path):
+    """The JSON document in ``path``, or a ValueError saying it is not one."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(
+            f"{os.fspath(path)!r} is not an sklime explanation file: it is not "
+            f"JSON ({exc}). Read files written by Explanation.save."
+        ) from exc
+
+
+class _Encoder:
+    """Turns an explanation's state into JSON values, arrays shared once."""
+
+    def __init__(self, kind):
+        self.kind = kind
+        self.ids = {}
+
+    def encode(self, value, where):
+        """JSON for ``value``; ``where`` names it in errors."""
+        if isinstance(value, np.ndarray) or type(value) in _CLASSES.values():
+            if id(value) in self.ids:
+                return {"type": "ref", "id": self.ids[id(value)]}
+            self.ids[id(value)] = len(self.ids)
+            node = self._shared(value, where)
+            node["id"] = self.ids[id(value)]
+            return node
+        if isinstance(value, np.generic):
+            return {"type": "scalar", **_bytes_of(np.asarray(value))}
+        if value is None or isinstance(value, bool | int | str):
+            return value
+        if isinstance(value, float):
+            return (
+                value
+                if math.isfinite(value)
+                else {"type": "float", "value": repr(value)}
+            )
+        if isinstance(value, list):
+            return [self.encode(item, f"{where}[{i}]") for i, item in enumerate(value)]
+        if isinstance(value, tuple):
+            items = [self.encode(item, f"{where}[{i}]") for i, item in enumerate(value)]
+            return {"type": "tuple", "items": items}
+        if isinstance(value, dict) and all(isinstance(key, str) for key in value):
+            return {"type": "dict", "items": self._fields(value, where)}
+        if type(value) in _SPARSE.values():
+            parts = {
+                part: self.encode(getattr(value, part), f"{where}.{part}")
+                for part in ("data", "indices", "indptr")
+            }
+            return {"type": type(value).__name__, "shape": list(value.shape), **parts}
+        raise TypeError(
+            f"{self.kind}.save cannot write {where}: a value of type "
+            f"{type(value).__module__}.{type(value).__qualname__}. An explanation "
+            "file holds numbers, strings, booleans, None and NumPy values; "
+            "explain rows whose values are of these types (convert such a "
+            "column, e.g. to str), or keep the explanation with joblib."
+        )
+
+    def _shared(self, value, where):
+        """JSON of an array or a sklime object, which may be referred to again."""
+        if isinstance(value, np.ndarray):
+            if value.dtype.kind != "O":
+                return {"type": "ndarray", **_bytes_of(value)}
+            items = [
+                self.encode(item, f"{where}[{i}]")
+                for i, item in enumerate(value.ravel().tolist())
+            ]
+            return {
+                "type": "ndarray",
+                "dtype": "|O",
+                "shape": value.shape,
+                "items": items,
+            }
+        state = self._fields(vars(value), where)
+        return {"type": "object", "class": type(value).__name__, "state": state}
+
+    def _fields(self, mapping, where):
+        return {
+            key: self.encode(item, f"{where}.{key}") for key, item in mapping.items()
+        }
+
+
+class _Decoder:
+    """Builds the values an :class:`_Encoder` wrote, shared arrays once."""
+
+    def __init__(self):
+        self.shared = {}
+
+    def decode(self, node):
+        """The value of a JSON node."""
+        if isinstance(node, list):
+            return [self.decode(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        kind = node["type"]
+        if kind == "ref":
+            return self.shared[node["id"]]
+        if kind in ("ndarray", "object"):
+            value = self._array(node) if kind == "ndarray" else self._object(node)
+            self.shared[node["id"]] = value
+            return value
+        if kind == "scalar":
+            return _array_of(node)[()]
+        if kind == "float":
+            return float(node["value"])
+        if kind == "tuple":
+            return tuple(self.decode(item) for item in node["items"])
+        if kind == "dict":
+            return {key: self.decode(item) for key, item in node["items"].items()}
+        if kind in _SPARSE:
+            parts = [self.decode(node[part]) for part in ("data", "indices", "indptr")]
+            return _SPARSE[kind](tuple(parts), shape=tuple(node["shape"]))
+        raise ValueError(f"unknown value type {kind!r}")
+
+    def _array(self, node):
+        if "items" not in node:
+            return _array_of(node)
+        array = np.empty(len(node["items"]), dtype=object)
+        array[:] = [self.decode(item) for item in node["items"]]
+        return array.reshape(node["shape"])
+
+    def _object(self, node):
+        cls = _CLASSES[node["class"]]
+        value = cls.__new__(cls)
+        value.__dict__.update(
+            {key: self.decode(item) for key, item in node["state"].items()}
+        )
+        return value
+
+
+def _bytes_of(array):
+    """dtype, shape and base64 little-endian bytes of a non-object array."""
+    dtype = array.dtype.newbyteorder("<")
+    data = np.ascontiguousarray(array, dtype=dtype).tobytes()
+    return {
+        "dtype": dtype.str,
+        "shape": list(array.shape),
+        "data": base64.b64encode(data).decode("ascii"),
+    }
+
+
+def _array_of(node):
+    """The array :func:`_bytes_of` wrote (writable, as the original was)."""
+    data = base64.b64decode(node["data"], validate=True)
+    array = np.frombuffer(data, dtype=np.dtype(node["dtype"]))
+    return array.reshape(node["shape"]).copy()
