@@ -180,6 +180,7 @@ class Explanation:
     --------
     sklime.LimeExplainer.explain : Builds it.
     sklime.submodular_pick : A few representative rows of an explanation.
+    Explanation.to_shap : The explanations as a ``shap.Explanation``.
 
     Notes
     -----
