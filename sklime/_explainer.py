@@ -588,6 +588,7 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
             score=merged["score"],
             effective_sample_size=merged["effective_sample_size"],
             selected=merged["selected"],
+            representation=self.space_.representation(rows, self.sampling),
             mean_abs_coef=mean_abs.reshape(-1),
             mean_abs_coef_error=mean_abs_error.reshape(-1),
             feature_names=self.schema_.names.copy(),

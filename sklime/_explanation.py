@@ -13,6 +13,7 @@ from ._dataframe import is_missing_scalar
 from ._html import explanation_html, write_page
 from ._optional import import_optional
 from ._sampling import BINNED, CATEGORICAL
+from ._shap import contribution_errors, shap_explanation
 from ._version import __version__
 
 
@@ -189,7 +190,8 @@ class Explanation:
     intercept : ndarray of shape (n_rows, n_outputs)
         Intercept of each surrogate.
     local_prediction : ndarray of shape (n_rows, n_outputs)
-        The surrogate's prediction at the row.
+        The surrogate's prediction at the row:
+        ``intercept + sum(coef * representation)`` per output.
     model_prediction : ndarray of shape (n_rows, n_outputs)
         The model's prediction at the row.
     score : ndarray of shape (n_rows, n_outputs)
@@ -199,6 +201,11 @@ class Explanation:
         ``(sum w)^2 / sum w^2`` of each row's kernel weights.
     selected : ndarray of shape (n_rows, n_outputs, n_features), dtype bool
         Features each surrogate uses.
+    representation : ndarray of shape (n_rows, n_features)
+        Each row's own interpretable representation, what its coefficients
+        multiply: the z-score of a continuous feature (without discretizer,
+        under every sampling but "mask"), else 1 (the row's own bin, category
+        or, under mask sampling, value).
     mean_abs_coef : ndarray of shape (n_outputs * n_features,)
         Mean absolute coefficient over the explained rows, a global
         importance of each coefficient column.
@@ -238,6 +245,7 @@ class Explanation:
     sklime.LimeExplainer.explain : Builds it.
     sklime.load_explanation : Reads an explanation written by :meth:`save`.
     sklime.submodular_pick : A few representative rows of an explanation.
+    Explanation.to_shap : The explanations as a ``shap.Explanation``.
 
     Notes
     -----
@@ -292,6 +300,7 @@ class Explanation:
         score,
         effective_sample_size,
         selected,
+        representation,
         mean_abs_coef,
         mean_abs_coef_error,
         feature_names,
@@ -313,6 +322,7 @@ class Explanation:
         self.score = score
         self.effective_sample_size = effective_sample_size
         self.selected = selected
+        self.representation = representation
         self.mean_abs_coef = mean_abs_coef
         self.mean_abs_coef_error = mean_abs_coef_error
         self.feature_names = feature_names
@@ -639,6 +649,87 @@ class Explanation:
                     )
         return pd.DataFrame.from_records(records, columns=_LONG_COLUMNS)
 
+    @validate_params(
+        {"row": [Integral, None], "output": "no_validation", "residual": ["boolean"]},
+        prefer_skip_nested_validation=True,
+    )
+    def to_shap(self, row=None, output=None, *, residual=False):
+        """The explanations as a ``shap.Explanation``, for shap's plots.
+
+        A feature's contribution is its coefficient times the row's own
+        interpretable value (:attr:`representation`): times its z-score for a
+        continuous feature, times 1 for "in the row's bin or category" (and
+        under mask sampling). The contributions and the intercept (the base
+        value) add up to the surrogate's prediction at the row,
+        :attr:`local_prediction`; features a surrogate does not use
+        contribute 0. So the end of ``shap.plots.waterfall`` is the
+        surrogate's prediction, not the model's, and its start is the
+        surrogate's intercept (shap labels it ``E[f(X)]``, but it is the
+        surrogate's output at a z-score of 0 and outside the row's bins and
+        categories, not the model's average). ``residual=True`` adds the
+        difference to the model's prediction as a feature of its own. Needs
+        shap: ``pip install "sklime[shap]"``.
+
+        Parameters
+        ----------
+        row : int or None, default=None
+            Position of the row in the explained batch (negative positions
+            count from the end); None gives every row.
+        output : label or None, default=None
+            An entry of :attr:`outputs`; None gives every output (a last axis
+            of outputs when there are several, as shap lays out a
+            multiclass model's values).
+        residual : bool, default=False
+            Add a feature named "residual" holding ``model_prediction -
+            local_prediction``, so that the contributions add up to the
+            model's prediction. Its standard error is NaN (not estimated).
+
+        Returns
+        -------
+        shap_values : shap.Explanation
+            ``values`` of shape (n_rows, n_features), with an output axis
+            last when several outputs are given and no row axis for one
+            ``row``; ``base_values`` the intercepts; ``data`` the rows'
+            values as given; ``feature_names`` :attr:`feature_names`.
+            ``error_std`` holds the contributions' standard errors and
+            ``lower_bounds`` and ``upper_bounds`` the contributions minus and
+            plus two of them, which ``shap.plots.waterfall`` draws as error
+            bars.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_diabetes
+        >>> from sklearn.linear_model import Ridge
+        >>> from sklime import LimeExplainer
+        >>> X, y = load_diabetes(return_X_y=True, as_frame=True)
+        >>> lime = LimeExplainer(Ridge(), num_samples=2000, random_state=0)
+        >>> explanation = lime.fit(X, y).explain(X.iloc[:5])
+        >>> shap_values = explanation.to_shap()
+        >>> shap_values.shape
+        (5, 10)
+        >>> one = explanation.to_shap(0)
+        >>> total = one.base_values + one.values.sum()
+        >>> bool(abs(total - explanation.local_prediction[0, 0]) < 1e-10)
+        True
+        """
+        rows = list(range(len(self))) if row is None else [self._position(row)]
+        blocks = self._blocks(output)
+        shape = (len(self), len(self.outputs), len(self.feature_names))
+        representation = self.representation[rows][:, None]
+        errors = self.standard_error.reshape(shape)[rows][:, blocks]
+        return shap_explanation(
+            "Explanation.to_shap",
+            contributions=self.coef.reshape(shape)[rows][:, blocks] * representation,
+            errors=contribution_errors(errors, representation),
+            explanation=self,
+            rows=rows,
+            blocks=blocks,
+            data=self._rows[rows],
+            names=[str(name) for name in self.feature_names],
+            residual=residual,
+            single=row is not None,
+        )
+
     def _position(self, row):
         """``row`` as a position in ``range(len(self))``, checked like a list index."""
         if not isinstance(row, Integral) or isinstance(row, bool):
@@ -734,6 +825,12 @@ class Explanation:
                 + (_OTHER_CLASSES if self._classifier else ".")
             )
         return matches[0]
+
+    def _blocks(self, output):
+        """Blocks of ``output``: every output where None names none."""
+        if output is None:
+            return list(range(len(self.outputs)))
+        return [self._batch_output(output)]
 
     def _outputs_shown(self, row, output):
         """Blocks to show for ``row``: every output where None names none."""

@@ -17,8 +17,8 @@ class ImageExplanation(InstanceExplanation):
 
     Returned by :meth:`LimeImageExplainer.explain`; not built directly. It
     behaves like :class:`Explanation` per image (:meth:`as_list`,
-    :meth:`plot`, :meth:`to_frame`, HTML), where the features are the image's
-    segments, and adds :meth:`plot_image`.
+    :meth:`plot`, :meth:`to_frame`, :meth:`to_shap`, HTML), where the
+    features are the image's segments, and adds :meth:`plot_image`.
 
     Attributes
     ----------

@@ -7,10 +7,15 @@ of its own components (padded to the largest), and the fixed-width matrix
 that ``transform`` returns (words of a vocabulary, or pixels) as ``coef``.
 """
 
+from numbers import Integral
+
+import numpy as np
+
 from ._compat import StrOptions, validate_params
 from ._explanation import Explanation, explainer_settings
 from ._labels import explanation_fields
 from ._optional import import_optional
+from ._shap import shap_explanation
 
 #: The engine's per-instance results an explanation keeps as they are.
 _ENGINE_FIELDS = (
@@ -74,6 +79,7 @@ class InstanceExplanation(Explanation):
         of features (``feature_names``, ``mean_abs_coef``) do not apply.
         """
         super().__init__(
+            representation=None,
             mean_abs_coef=None,
             mean_abs_coef_error=None,
             feature_names=None,
@@ -147,6 +153,62 @@ class InstanceExplanation(Explanation):
                     )
         columns = ["row", "output", "feature", self._EXTRA, *_LONG_TAIL]
         return pd.DataFrame.from_records(records, columns=columns)
+
+    @validate_params(
+        {"row": [Integral], "output": "no_validation", "residual": ["boolean"]},
+        prefer_skip_nested_validation=True,
+    )
+    def to_shap(self, row, output=None, *, residual=False):
+        """One instance's explanation as a ``shap.Explanation`` (needs shap).
+
+        The features are the instance's own components (its words or
+        segments), each present in the instance (representation 1), so a
+        component's contribution is its coefficient, and the contributions
+        and the intercept (the base value) add up to the surrogate's
+        prediction at the instance, :attr:`local_prediction`, where
+        ``shap.plots.waterfall`` ends. Instances have different components,
+        so one instance is given at a time. Install shap with
+        ``pip install "sklime[shap]"``.
+
+        Parameters
+        ----------
+        row : int
+            Position of the instance in the explained batch (negative
+            positions count from the end).
+        output : label or None, default=None
+            An entry of :attr:`outputs`; None gives every output (a last axis
+            of outputs when there are several, as shap lays them out).
+        residual : bool, default=False
+            Add a feature named "residual" holding ``model_prediction -
+            local_prediction``, so that the contributions add up to the
+            model's prediction. Its standard error is NaN (not estimated).
+
+        Returns
+        -------
+        shap_values : shap.Explanation
+            ``values`` of shape (n_components,), or (n_components,
+            n_outputs) for several outputs; ``base_values`` the intercept;
+            ``data`` what each component holds (see the subclass);
+            ``feature_names`` the components. ``error_std``,
+            ``lower_bounds`` and ``upper_bounds`` as in
+            :meth:`Explanation.to_shap`.
+        """
+        position = self._position(row)
+        blocks = self._blocks(output)
+        names = self._labels[position]
+        present = slice(len(names))
+        return shap_explanation(
+            f"{type(self).__name__}.to_shap",
+            contributions=self._component_coef[[position]][:, blocks, present],
+            errors=self.standard_error[[position]][:, blocks, present],
+            explanation=self,
+            rows=[position],
+            blocks=blocks,
+            data=np.array([self._extra(position)]),
+            names=names,
+            residual=residual,
+            single=True,
+        )
 
     def _weights(self, row, k):
         """The coefficients of ``row`` in block ``k``, one per component."""

@@ -15,10 +15,10 @@ class TextExplanation(InstanceExplanation):
 
     Returned by :meth:`LimeTextExplainer.explain`; not built directly. It
     behaves like :class:`Explanation` per document (:meth:`as_list`,
-    :meth:`plot`, :meth:`to_frame`, HTML), where the features are the
-    document's own words, and adds :meth:`highlight_html`. Documents have
-    different words, so the views over all rows at once use the vocabulary
-    columns of :attr:`coef`.
+    :meth:`plot`, :meth:`to_frame`, :meth:`to_shap`, HTML), where the
+    features are the document's own words, and adds :meth:`highlight_html`.
+    Documents have different words, so the views over all rows at once use
+    the vocabulary columns of :attr:`coef`.
 
     Attributes
     ----------

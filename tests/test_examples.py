@@ -85,3 +85,24 @@ def test_save_example_reloads_and_compares_two_weeks(tmp_path, capsys):
     assert out.count("top features kept") == 5
     assert (tmp_path / "week_1.json").exists() and (tmp_path / "week_2.json").exists()
     assert len(before) == len(after) == 5
+
+
+def test_shap_example_draws_and_adds_up(tmp_path, capsys):
+    """The shap gallery example draws its three figures; its sums add up."""
+    pytest.importorskip("shap")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    namespace = runpy.run_path(str(EXAMPLES / "plot_shap_plots.py"))
+    namespace["main"](tmp_path)
+    out = capsys.readouterr().out
+    numbers = re.search(
+        r"intercept (\S+) \+ contributions (\S+) = surrogate (\S+); residual (\S+) "
+        r"reaches the model's (\S+)",
+        out,
+    )
+    base, parts, surrogate, residual, model = map(float, numbers.groups())
+    assert base + parts == pytest.approx(surrogate, abs=0.15)
+    assert surrogate + residual == pytest.approx(model, abs=0.15)
+    for name in ["sklime_row", "waterfall", "beeswarm"]:
+        assert (tmp_path / f"{name}.png").exists()
