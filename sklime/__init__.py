@@ -5,6 +5,12 @@ returns an :class:`Explanation`.
 """
 
 from ._adapter import ModelFunction
+from ._display import (
+    CoefficientHeatmapDisplay,
+    ExplanationDisplay,
+    GlobalImportanceDisplay,
+    ImageExplanationDisplay,
+)
 from ._explainer import LimeExplainer
 from ._explanation import Explanation
 from ._image_explainer import LimeImageExplainer
@@ -14,8 +20,12 @@ from ._text_explainer import LimeTextExplainer
 from ._text_explanation import TextExplanation
 
 __all__ = [
+    "CoefficientHeatmapDisplay",
     "Explanation",
+    "ExplanationDisplay",
+    "GlobalImportanceDisplay",
     "ImageExplanation",
+    "ImageExplanationDisplay",
     "LimeExplainer",
     "LimeImageExplainer",
     "LimeTextExplainer",

@@ -2,7 +2,7 @@
 
 from html import escape
 
-from ._plotting import NEGATIVE, POSITIVE
+from ._display._style import NEGATIVE, POSITIVE
 
 _STYLE = (
     "<style>"

@@ -46,9 +46,9 @@ def test_row_bar_chart(diabetes, plt):
     )
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels == [d for d, _ in pairs][::-1]
-    for bar in bars:
-        green = bar.get_facecolor()[1] > bar.get_facecolor()[0]
-        assert green == (bar.get_width() >= 0)
+    for bar in bars:  # red pushes the output up, blue pushes it down
+        red = bar.get_facecolor()[0] > bar.get_facecolor()[2]
+        assert red == (bar.get_width() >= 0)
     title = ax.get_title()
     assert f"{diabetes.model_prediction[0, 0]:.3g}" in title
     assert f"{diabetes.local_prediction[0, 0]:.3g}" in title
