@@ -151,6 +151,30 @@ def test_html_is_small_escaped_and_saved(tmp_path):
     assert len(page) < 5000 and "<script" not in page
 
 
+def test_html_shows_the_models_class_probabilities():
+    X, y = load_iris(return_X_y=True)
+    exp = (
+        LimeExplainer(LogisticRegression(max_iter=500), num_samples=300, random_state=0)
+        .fit(X, y)
+        .explain(X[[0, 60]])
+    )
+    html = exp._repr_html_()
+    assert html.count("Prediction probabilities") == 2
+    for row in range(2):
+        for label, p in enumerate(exp.model_prediction[row]):
+            width = int(round(100 * p))
+            assert f'{label} <span class="bar" style="width:{width}px;' in html
+            assert f"{p:.3g}</div>" in html
+    X, y = load_diabetes(return_X_y=True)
+    model = FrozenEstimator(LinearRegression().fit(X, y))
+    exp = LimeExplainer(model, num_samples=300, random_state=0).fit(X).explain(X[:1])
+    html = exp._repr_html_()
+    assert (
+        f"Model prediction</div><div>prediction {exp.model_prediction[0, 0]:.3g}"
+        in html
+    )
+
+
 def test_summary_marks_undetermined_errors(plt):
     """Infinite errors (a kernel too narrow for the rows) are not drawn as
     exact values: grey bars, labelled."""

@@ -47,8 +47,8 @@ class CoefficientHeatmapDisplay:
     >>> from sklime import CoefficientHeatmapDisplay
     >>> coef = np.array([[1.0, -0.5], [0.2, 0.0]])
     >>> display = CoefficientHeatmapDisplay(coef, ["age", "bmi"]).plot()
-    >>> display.image_.get_clim()
-    (np.float64(-1.0), np.float64(1.0))
+    >>> [float(limit) for limit in display.image_.get_clim()]
+    [-1.0, 1.0]
     """
 
     def __init__(self, coef, feature_labels, *, title=None):

@@ -59,8 +59,8 @@ class ImageExplanationDisplay:
     >>> image = np.random.default_rng(0).random((4, 4, 1))
     >>> segments = np.repeat([[0, 0, 1, 1]], 4, axis=0)
     >>> display = ImageExplanationDisplay(image, segments, [0.5, -0.2]).plot()
-    >>> display.overlay_.get_clim()
-    (np.float64(-0.5), np.float64(0.5))
+    >>> [float(limit) for limit in display.overlay_.get_clim()]
+    [-0.5, 0.5]
     """
 
     def __init__(self, image, segments, weights, *, title=None):
@@ -118,6 +118,7 @@ class ImageExplanationDisplay:
             pad=0.03,
             label="segment weight (red pushes up)",
         )
+        self.colorbar_.ax.locator_params(nbins=4)  # readable under a narrow image
         if self.title is not None:
             ax.set_title(self.title, **AS_GIVEN)
         ax.set_axis_off()
