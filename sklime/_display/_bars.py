@@ -225,7 +225,7 @@ class GlobalImportanceDisplay:
     title : str or None, default=None
         Title of the axes.
     xlabel : str or None, default=None
-        Label of the horizontal axis; None says "mean |weight| over rows".
+        Label of the horizontal axis; None says ``mean |weight| over rows``.
 
     Attributes
     ----------
