@@ -2,12 +2,14 @@
 Looking at explanations
 =======================
 
-Explain a random forest on the diabetes data, then look at the explanations:
-one row as a bar chart, many rows as a heatmap, the whole model as a summary of
-coefficient magnitudes, and a few representative rows chosen by submodular
-pick (SP-LIME). Needs the ``plots`` and ``pandas`` extras (matplotlib and
-pandas): ``pip install "sklime[pandas,plots]"``, or from a checkout
-``pip install -e ".[pandas,plots]"``.
+Explain a random forest on the diabetes data, then look at the explanations
+with sklime's displays: one row as a bar chart with error bars, many rows as a
+heatmap, the whole model as a summary of coefficient magnitudes, and a few
+representative rows chosen by submodular pick (SP-LIME). Every picture reads
+the same: red pushes the prediction up, blue pushes it down. Needs the
+``plots`` and ``pandas`` extras (matplotlib and pandas): ``pip install
+"sklime[pandas,plots]"``, or from a checkout ``pip install -e
+".[pandas,plots]"``.
 
 Run with ``python examples/plot_explanations.py [--output-dir DIR]`` to also
 write the figures as PNG files.
@@ -21,7 +23,13 @@ from sklearn.datasets import load_diabetes
 from sklearn.ensemble import RandomForestRegressor
 from sklearn.frozen import FrozenEstimator
 
-from sklime import LimeExplainer, submodular_pick
+from sklime import (
+    CoefficientHeatmapDisplay,
+    ExplanationDisplay,
+    GlobalImportanceDisplay,
+    LimeExplainer,
+    submodular_pick,
+)
 
 
 def main(output_dir=None):
@@ -33,9 +41,11 @@ def main(output_dir=None):
     explanation = lime.explain(X.iloc[:40])
 
     figures = {}
-    figures["row_explanation"] = explanation.plot(0).figure
-    figures["heatmap"] = explanation.plot_heatmap().figure
-    figures["summary"] = explanation.plot_summary().figure
+    # Each display keeps its figure and artists, to restyle or save them.
+    row = ExplanationDisplay.from_explanation(explanation, 0)
+    figures["row_explanation"] = row.figure_
+    figures["heatmap"] = CoefficientHeatmapDisplay.from_explanation(explanation).figure_
+    figures["summary"] = GlobalImportanceDisplay.from_explanation(explanation).figure_
 
     picks = submodular_pick(explanation, 3)
     print(f"representative rows (SP-LIME): {picks.tolist()}")

@@ -5,6 +5,12 @@ returns an :class:`Explanation`.
 """
 
 from ._adapter import ModelFunction
+from ._display import (
+    CoefficientHeatmapDisplay,
+    ExplanationDisplay,
+    GlobalImportanceDisplay,
+    ImageExplanationDisplay,
+)
 from ._explainer import LimeExplainer
 from ._explanation import Explanation
 from ._image_explainer import LimeImageExplainer
@@ -16,8 +22,12 @@ from ._text_explanation import TextExplanation
 from ._version import __version__ as __version__
 
 __all__ = [
+    "CoefficientHeatmapDisplay",
     "Explanation",
+    "ExplanationDisplay",
+    "GlobalImportanceDisplay",
     "ImageExplanation",
+    "ImageExplanationDisplay",
     "LimeExplainer",
     "LimeImageExplainer",
     "LimeTextExplainer",

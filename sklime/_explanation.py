@@ -7,9 +7,14 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from . import _plotting
 from ._compat import HasMethods, Interval, StrOptions, validate_params
 from ._dataframe import is_missing_scalar
+from ._display import (
+    CoefficientHeatmapDisplay,
+    ExplanationDisplay,
+    GlobalImportanceDisplay,
+)
+from ._display._style import require_matplotlib
 from ._html import explanation_html, write_page
 from ._optional import import_optional
 from ._sampling import BINNED, CATEGORICAL
@@ -447,9 +452,14 @@ class Explanation:
     def plot(self, row, output=None, *, top=10, ax=None):
         """Bar chart of one row's explanation (needs matplotlib).
 
-        Bars are the selected features' weights, largest at the top, green
-        where the feature pushes the output up and red where it pushes it
-        down; the title gives the model's and the surrogate's predictions.
+        Bars are the selected features' weights, largest at the top, red
+        where the feature pushes the output up and blue where it pushes it
+        down, with error bars of two standard errors (a weight whose error
+        is infinite is hatched and labelled "(error unknown)"); the title
+        gives the model's and the surrogate's predictions. It draws an
+        :class:`~sklime.ExplanationDisplay`; use
+        :meth:`ExplanationDisplay.from_explanation
+        <sklime.ExplanationDisplay.from_explanation>` to keep its artists.
         Install matplotlib with ``pip install "sklime[plots]"``.
 
         Parameters
@@ -470,10 +480,9 @@ class Explanation:
         -------
         ax : matplotlib Axes
         """
-        row = self._position(row)
-        view = self._holding(output)
-        k = view._output_for_row(row, output)
-        return _plotting.plot_row(view, row, k, top=top, ax=ax)
+        require_matplotlib(f"{type(self).__name__}.plot")
+        display = ExplanationDisplay.from_explanation(self, row, output, top=top, ax=ax)
+        return display.ax_
 
     @validate_params(
         {"output": "no_validation", "ax": [HasMethods(["imshow"]), None]},
@@ -482,6 +491,11 @@ class Explanation:
     def plot_heatmap(self, output=None, *, ax=None):
         """Heatmap of the coefficients of all rows, rows x features.
 
+        Red cells push the output up, blue ones down. For documents the
+        columns are their words (0 where a document lacks one); for images,
+        their segments, where every image has the same segments (e.g.
+        ``segmenter="grid"`` on images of one shape; otherwise a ValueError
+        says why). It draws a :class:`~sklime.CoefficientHeatmapDisplay`.
         Needs matplotlib: ``pip install "sklime[plots]"``.
 
         Parameters
@@ -496,8 +510,8 @@ class Explanation:
         -------
         ax : matplotlib Axes
         """
-        view = self._holding(output)
-        return _plotting.plot_heatmap(view, view._batch_output(output), ax=ax)
+        require_matplotlib(f"{type(self).__name__}.plot_heatmap")
+        return CoefficientHeatmapDisplay.from_explanation(self, output, ax=ax).ax_
 
     @validate_params(
         {
@@ -512,8 +526,12 @@ class Explanation:
 
         All rows share one draw of perturbations, so that draw's Monte Carlo
         error does not average out over the rows: the error bars show two of
-        :attr:`mean_abs_coef_error`, which accounts for it. Needs matplotlib:
-        ``pip install "sklime[plots]"``.
+        :attr:`mean_abs_coef_error`, which accounts for it. Documents and
+        images show each word's (segment's) mean absolute weight, with an
+        upper bound of its error (see
+        :meth:`GlobalImportanceDisplay.from_explanation
+        <sklime.GlobalImportanceDisplay.from_explanation>`, which this
+        draws). Needs matplotlib: ``pip install "sklime[plots]"``.
 
         Parameters
         ----------
@@ -529,8 +547,9 @@ class Explanation:
         -------
         ax : matplotlib Axes
         """
-        view = self._holding(output)
-        return _plotting.plot_summary(view, view._batch_output(output), top=top, ax=ax)
+        require_matplotlib(f"{type(self).__name__}.plot_summary")
+        display = GlobalImportanceDisplay.from_explanation(self, output, top=top, ax=ax)
+        return display.ax_
 
     def _repr_html_(self):
         """The first rows' page (see :meth:`save_html`), for notebooks."""
@@ -846,6 +865,27 @@ class Explanation:
     def _weights(self, row, k):
         """The coefficients of ``row`` in block ``k``, one per feature."""
         return self._block(self.coef, k)[row]
+
+    def _errors(self, row, k):
+        """The standard errors of ``row`` in block ``k``, one per feature."""
+        return self._block(self.standard_error, k)[row]
+
+    def _common_columns(self, k):
+        """Labels, coefficients and standard errors of block ``k``, all rows."""
+        return (
+            self.feature_names,
+            self._block(self.coef, k),
+            self._block(self.standard_error, k),
+        )
+
+    def _importance(self, k):
+        """Labels, mean |coef| and its error in block ``k``; the error is exact."""
+        return (
+            self.feature_names,
+            self._block(self.mean_abs_coef[None], k)[0],
+            self._block(self.mean_abs_coef_error[None], k)[0],
+            False,
+        )
 
     def _labels_of(self, row):
         """What each coefficient of ``row`` stands for."""

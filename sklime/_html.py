@@ -2,21 +2,25 @@
 
 from html import escape
 
-from ._plotting import NEGATIVE, POSITIVE
+from ._display._style import NEGATIVE, NEUTRAL, POSITIVE
 
 _STYLE = (
     "<style>"
     ".sklime{font-family:sans-serif;font-size:13px;border-collapse:collapse}"
     ".sklime td,.sklime th{padding:2px 8px;text-align:left}"
     ".sklime .bar{display:inline-block;height:10px}"
+    ".sklime-head{font-weight:bold}"
+    ".sklime-row{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}"
     "</style>"
 )
 
 
 def explanation_html(explanation, rows=None, output=None, *, top=10):
-    """HTML of rows' explanations: each row's pictures, then its tables.
+    """HTML of rows' explanations: the model's predictions, pictures, tables.
 
-    Tabular rows have no picture; documents and images are shown first as
+    Each row shows the model's predictions (as lime's notebook view shows
+    its class probabilities), then its pictures and its tables side by
+    side. Tabular rows have no picture; documents and images are shown as
     themselves (see ``_picture``). The tables have inline bars, and every
     feature name, description and class label is escaped, so values that
     contain markup are shown as text. The style is given once.
@@ -40,9 +44,30 @@ def explanation_html(explanation, rows=None, output=None, *, top=10):
     parts = [_STYLE]
     for row in rows:
         shown = explanation._outputs_shown(row, output)
+        parts.append('<div class="sklime-row">' + _predictions(explanation, row))
         parts.extend(explanation._picture(row, k) for k in shown)
         parts.extend(_row_table(explanation, row, k, top) for k in shown)
+        parts.append("</div>")
     return "".join(parts)
+
+
+def _predictions(explanation, row):
+    """The model's prediction of each output at ``row``, with bars for probabilities."""
+    values = explanation.model_prediction[row]
+    probabilities = explanation._classifier and ((0 <= values) & (values <= 1)).all()
+    heading = "Prediction probabilities" if probabilities else "Model prediction"
+    lines = [f'<div class="sklime"><div class="sklime-head">{heading}</div>']
+    for name, value in zip(explanation.outputs.tolist(), values, strict=True):
+        label = "prediction" if name is None else escape(str(name))
+        bar = (
+            f'<span class="bar" style="width:{int(round(100 * value))}px;'
+            f'background:{NEUTRAL}"></span> '
+            if probabilities
+            else ""
+        )
+        lines.append(f"<div>{label} {bar}{value:.3g}</div>")
+    lines.append("</div>")
+    return "".join(lines)
 
 
 def _row_table(explanation, row, k, top):

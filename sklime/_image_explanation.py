@@ -8,8 +8,9 @@ from numbers import Integral
 import numpy as np
 
 from ._compat import HasMethods, Interval, validate_params
+from ._display import ImageExplanationDisplay
+from ._display._style import require_matplotlib
 from ._instance_explanation import InstanceExplanation
-from ._plotting import AS_GIVEN, DIVERGING, _axes
 
 
 class ImageExplanation(InstanceExplanation):
@@ -128,11 +129,16 @@ class ImageExplanation(InstanceExplanation):
     def plot_image(self, row, output=None, *, top=None, ax=None):
         """The image with its segments' weights (needs matplotlib).
 
-        Draws the image in grey, overlaid with each segment's weight on a
-        diverging colour map (red pushes the output up, blue down; segments
-        outside the ``top`` largest absolute weights are left clear), and
-        the segment boundaries: lime's ``get_image_and_mask`` and its heatmap
-        in one picture.
+        Draws the image in grey, overlaid half transparent with each
+        segment's weight on the diverging colour map of every sklime picture
+        (red pushes the output up, blue down; segments outside the ``top``
+        largest absolute weights are left clear), and the outlines of the 20
+        segments with the largest absolute weights: lime's
+        ``get_image_and_mask`` and its heatmap in one picture. It draws an
+        :class:`~sklime.ImageExplanationDisplay`; use
+        :meth:`ImageExplanationDisplay.from_explanation
+        <sklime.ImageExplanationDisplay.from_explanation>` to keep its
+        artists or outline more segments.
 
         Parameters
         ----------
@@ -151,60 +157,46 @@ class ImageExplanation(InstanceExplanation):
         -------
         ax : matplotlib Axes
         """
-        row = self._position(row)
-        view = self._holding(output)
-        return _draw_image(view, row, view._output_for_row(row, output), top, ax)
+        require_matplotlib("ImageExplanation.plot_image")
+        display = ImageExplanationDisplay.from_explanation(
+            self, row, output, top=top, ax=ax
+        )
+        return display.ax_
+
+    def _common_columns(self, k):
+        """Segments, and their weights and errors in block ``k``.
+
+        Only where every image has the same segments (e.g. a grid on images
+        of one shape): otherwise segment ``j`` covers different pixels in
+        each image, and a view over all images would mean nothing.
+        """
+        first = self.segments[0]
+        for row, labels in enumerate(self.segments):
+            if labels.shape != first.shape or not np.array_equal(labels, first):
+                raise ValueError(
+                    "A view over all images needs the same segments in every "
+                    f"image, so that a segment covers the same pixels in each; "
+                    f"image {row}'s segments differ from image 0's. Explain "
+                    'images of one shape with segmenter="grid" (or a fixed '
+                    "segmentation) for it, or look at each image with plot_image."
+                )
+        n_segments = first.max() + 1
+        return (
+            np.array(self._labels[0], dtype=object),
+            self.segment_coef[:, k, :n_segments],
+            self.standard_error[:, k, :n_segments],
+        )
 
     def _picture(self, row, k):
         """An <img> tag holding the picture of ``row`` as an embedded PNG."""
-        ax = _draw_image(self, row, k, None, None)
+        plt = require_matplotlib("ImageExplanation.save_html")
+        figure = plt.figure(figsize=(4.5, 5.2), layout="constrained")
+        ImageExplanationDisplay.from_explanation(
+            self, row, self.outputs[k], ax=figure.add_subplot()
+        )
         buffer = io.BytesIO()
-        ax.figure.savefig(buffer, format="png", dpi=80)
-        import matplotlib.pyplot as plt
-
-        plt.close(ax.figure)
+        figure.savefig(buffer, format="png", dpi=100)
+        plt.close(figure)
         data = base64.b64encode(buffer.getvalue()).decode("ascii")
         alt = escape(f"image {row}, output {self._output_name(row, k)}")
         return f'<img alt="{alt}" src="data:image/png;base64,{data}"/>'
-
-
-def _draw_image(explanation, row, k, top, ax):
-    """Grey image, diverging overlay of segment weights, segment boundaries."""
-    image = explanation.images[row]
-    labels = explanation.segments[row]
-    weights = explanation.segment_coef[row, k, : labels.max() + 1].copy()
-    if top is not None:
-        weights[np.argsort(-np.abs(weights), kind="stable")[top:]] = 0.0
-    ax = _axes(ax, (4, 4), "ImageExplanation.plot_image")
-    grey = image.mean(axis=2, dtype=float)  # float32 sums overflow near 3e38
-    ax.imshow(grey, cmap="gray")
-    scale = np.abs(weights).max(initial=0.0) or 1.0
-    overlay = np.ma.masked_equal(weights[labels], 0.0)
-    shown = ax.imshow(overlay, cmap=DIVERGING, vmin=-scale, vmax=scale, alpha=0.6)
-    ax.add_collection(_boundaries(labels))
-    ax.figure.colorbar(shown, ax=ax, label="segment weight")
-    output = explanation._output_name(row, k)
-    ax.set_title(
-        f"Image {row}{'' if output is None else f', output {output}'}: model "
-        f"{explanation.model_prediction[row, k]:.3g}",
-        **AS_GIVEN,
-    )
-    ax.set_axis_off()
-    return ax
-
-
-def _boundaries(labels):
-    """Line segments along the pixel edges between different segments."""
-    from matplotlib.collections import LineCollection
-
-    rows, cols = np.nonzero(labels[1:] != labels[:-1])  # below pixel (r, c)
-    horizontal = [
-        ((c - 0.5, r + 0.5), (c + 0.5, r + 0.5))
-        for r, c in zip(rows, cols, strict=True)
-    ]
-    rows, cols = np.nonzero(labels[:, 1:] != labels[:, :-1])  # right of (r, c)
-    vertical = [
-        ((c + 0.5, r - 0.5), (c + 0.5, r + 0.5))
-        for r, c in zip(rows, cols, strict=True)
-    ]
-    return LineCollection(horizontal + vertical, colors="black", linewidths=0.6)

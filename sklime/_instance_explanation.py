@@ -62,8 +62,10 @@ class InstanceExplanation(Explanation):
 
     Subclasses set ``_labels`` (each instance's component names), and define
     ``_component_coef`` (n, n_outputs, max_components), ``_EXTRA`` (the name
-    of the long table's per-component column), ``_extra(row)`` (its values)
-    and ``_picture(row, k)`` (the HTML picture of an instance for block ``k``).
+    of the long table's per-component column), ``_extra(row)`` (its values),
+    ``_picture(row, k)`` (the HTML picture of an instance for block ``k``)
+    and ``_common_columns(k)`` (labels, weights and standard errors over
+    columns that mean the same in every instance, for the views over all).
     """
 
     _EXTRA = None
@@ -88,20 +90,15 @@ class InstanceExplanation(Explanation):
             **common,
         )
 
-    def plot_heatmap(self, output=None, *, ax=None):
-        """Not available: instances have different components (see the error)."""
-        raise TypeError(self._no_common_columns("plot_heatmap"))
+    def _importance(self, k):
+        """Labels, mean |weight| over instances and an upper bound of its error.
 
-    def plot_summary(self, output=None, *, top=20, ax=None):
-        """Not available: instances have different components (see the error)."""
-        raise TypeError(self._no_common_columns("plot_summary"))
-
-    def _no_common_columns(self, method):
-        return (
-            f"{type(self).__name__}.{method} is not available: each instance has "
-            "its own components. Use explanation.coef (the explainer's transform), "
-            "whose columns are the same for every instance, for views over many."
-        )
+        The mean standard error bounds the error of the mean however
+        correlated the instances' errors are, and |weight| varies no more
+        than the weight.
+        """
+        labels, coef, errors = self._common_columns(k)
+        return labels, np.abs(coef).mean(axis=0), errors.mean(axis=0), True
 
     @validate_params(
         {"layout": [StrOptions({"long", "wide"})]},
@@ -213,6 +210,10 @@ class InstanceExplanation(Explanation):
     def _weights(self, row, k):
         """The coefficients of ``row`` in block ``k``, one per component."""
         return self._component_coef[row, k]
+
+    def _errors(self, row, k):
+        """The standard errors of ``row`` in block ``k``, one per component."""
+        return self.standard_error[row, k]
 
     def _labels_of(self, row):
         """The components of ``row``."""

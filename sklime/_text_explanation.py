@@ -6,8 +6,8 @@ from numbers import Integral
 import numpy as np
 
 from ._compat import validate_params
+from ._display._style import NEGATIVE, POSITIVE
 from ._instance_explanation import InstanceExplanation
-from ._plotting import NEGATIVE, POSITIVE
 
 
 class TextExplanation(InstanceExplanation):
@@ -17,8 +17,9 @@ class TextExplanation(InstanceExplanation):
     behaves like :class:`Explanation` per document (:meth:`as_list`,
     :meth:`plot`, :meth:`to_frame`, :meth:`to_shap`, HTML), where the
     features are the document's own words, and adds :meth:`highlight_html`.
-    Documents have different words, so the views over all rows at once use
-    the vocabulary columns of :attr:`coef`.
+    The views over all documents (:meth:`plot_summary`, :meth:`plot_heatmap`)
+    take the words of all the documents as columns, a word's weight in a
+    document being 0 where the document lacks it.
 
     Attributes
     ----------
@@ -94,9 +95,10 @@ class TextExplanation(InstanceExplanation):
     def highlight_html(self, row, output=None):
         """Document ``row`` as HTML, each word coloured by its weight.
 
-        Green words push the output up, red ones down; the stronger the
-        colour, the larger the weight. The text is escaped (markup in the
-        document is shown as text) and the HTML holds no script.
+        Red words push the output up, blue ones down (the colours of every
+        sklime picture); the stronger the colour, the larger the weight. The
+        text is escaped (markup in the document is shown as text) and the
+        HTML holds no script.
 
         Parameters
         ----------
@@ -113,6 +115,22 @@ class TextExplanation(InstanceExplanation):
         row = self._position(row)
         view = self._holding(output)
         return view._picture(row, view._output_for_row(row, output))
+
+    def _common_columns(self, k):
+        """Every document's words, and their weights and errors in block ``k``.
+
+        Columns are the distinct words in order of first appearance; a word
+        at several positions (``bow=False``) gets their summed weight (the
+        effect of removing them all) and summed errors (a bound).
+        """
+        index = {}
+        columns = [[index.setdefault(w, len(index)) for w in ws] for ws in self.words]
+        coef = np.zeros((len(self), len(index)))
+        errors = np.zeros((len(self), len(index)))
+        for row, cols in enumerate(columns):
+            np.add.at(coef[row], cols, self.word_coef[row, k, : len(cols)])
+            np.add.at(errors[row], cols, self.standard_error[row, k, : len(cols)])
+        return np.array(list(index), dtype=object), coef, errors
 
     def _picture(self, row, k):
         """Document ``row`` with its words coloured by their weights in block ``k``."""
@@ -145,7 +163,8 @@ def highlighted_text(document, weights):
             parts.append(word)
         else:
             colour = POSITIVE if weight > 0 else NEGATIVE
-            opacity = 0.15 + 0.85 * abs(weight) / scale
+            # At most 60% opaque, so black text stays readable on the colour.
+            opacity = 0.1 + 0.5 * abs(weight) / scale
             parts.append(
                 f'<span style="background:{colour}{int(255 * opacity):02x}" '
                 f'title="{weight:+.4g}">{word}</span>'

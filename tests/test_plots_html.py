@@ -46,9 +46,9 @@ def test_row_bar_chart(diabetes, plt):
     )
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels == [d for d, _ in pairs][::-1]
-    for bar in bars:
-        green = bar.get_facecolor()[1] > bar.get_facecolor()[0]
-        assert green == (bar.get_width() >= 0)
+    for bar in bars:  # red pushes the output up, blue pushes it down
+        red = bar.get_facecolor()[0] > bar.get_facecolor()[2]
+        assert red == (bar.get_width() >= 0)
     title = ax.get_title()
     assert f"{diabetes.model_prediction[0, 0]:.3g}" in title
     assert f"{diabetes.local_prediction[0, 0]:.3g}" in title
@@ -149,6 +149,30 @@ def test_html_is_small_escaped_and_saved(tmp_path):
     page = path.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and page.count("<table") == 1
     assert len(page) < 5000 and "<script" not in page
+
+
+def test_html_shows_the_models_class_probabilities():
+    X, y = load_iris(return_X_y=True)
+    exp = (
+        LimeExplainer(LogisticRegression(max_iter=500), num_samples=300, random_state=0)
+        .fit(X, y)
+        .explain(X[[0, 60]])
+    )
+    html = exp._repr_html_()
+    assert html.count("Prediction probabilities") == 2
+    for row in range(2):
+        for label, p in enumerate(exp.model_prediction[row]):
+            width = int(round(100 * p))
+            assert f'{label} <span class="bar" style="width:{width}px;' in html
+            assert f"{p:.3g}</div>" in html
+    X, y = load_diabetes(return_X_y=True)
+    model = FrozenEstimator(LinearRegression().fit(X, y))
+    exp = LimeExplainer(model, num_samples=300, random_state=0).fit(X).explain(X[:1])
+    html = exp._repr_html_()
+    assert (
+        f"Model prediction</div><div>prediction {exp.model_prediction[0, 0]:.3g}"
+        in html
+    )
 
 
 def test_summary_marks_undetermined_errors(plt):

@@ -559,8 +559,6 @@ def test_explanation_views(corpus, tfidf_model):
     assert len(frame) == 2 * 3  # binary classifier: one block
     assert isinstance(explanation.to_frame("wide"), pd.DataFrame)
     assert explanation.descriptions(0) == explanation.words[0]
-    with pytest.raises(TypeError, match="each instance has its own components"):
-        explanation.plot_summary()
 
 
 def test_highlight_escapes_markup(tmp_path):
