@@ -86,6 +86,14 @@ def holds_labels(dtype):
     return kind not in "iufc"  # signed, unsigned, float, complex are numbers
 
 
+def pandas_missing(value):
+    """The name of pandas' missing value ``value`` is (``"NA"``, ``"NaT"``), or None."""
+    pd = sys.modules.get(PANDAS)
+    if pd is None:
+        return None
+    return next((name for name in ("NA", "NaT") if value is getattr(pd, name)), None)
+
+
 def is_missing_scalar(value):
     """Whether one entry of an object column is missing.
 
@@ -98,8 +106,7 @@ def is_missing_scalar(value):
         return bool(np.isnan(value))
     if isinstance(value, np.datetime64 | np.timedelta64):
         return bool(np.isnat(value))
-    pd = sys.modules.get(PANDAS)
-    return pd is not None and (value is pd.NA or value is pd.NaT)
+    return pandas_missing(value) is not None
 
 
 def make_frame(library, names, block, dtypes):

@@ -20,8 +20,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._compat import validate_params
+from ._dataframe import pandas_missing
 from ._explanation import Explanation, FeatureDescriber
 from ._image_explanation import ImageExplanation
+from ._optional import import_optional
 from ._text import Document
 from ._text_explanation import TextExplanation
 from ._version import __version__
@@ -189,6 +191,8 @@ class _Encoder:
             return node
         if isinstance(value, np.generic):
             return {"type": "scalar", **_bytes_of(np.asarray(value))}
+        if pandas_missing(value) is not None:
+            return {"type": "pandas", "value": pandas_missing(value)}
         if value is None or isinstance(value, bool | int | str):
             return value
         if isinstance(value, float):
@@ -213,7 +217,8 @@ class _Encoder:
         raise TypeError(
             f"{self.kind}.save cannot write {where}: a value of type "
             f"{type(value).__module__}.{type(value).__qualname__}. An explanation "
-            "file holds numbers, strings, booleans, None and NumPy values; "
+            "file holds numbers, strings, booleans, None, pandas' NA and NaT and "
+            "NumPy values; "
             "explain rows whose values are of these types (convert such a "
             "column, e.g. to str), or keep the explanation with joblib."
         )
@@ -265,6 +270,9 @@ class _Decoder:
             return _array_of(node)[()]
         if kind == "float":
             return float(node["value"])
+        if kind == "pandas" and node["value"] in ("NA", "NaT"):
+            pandas = import_optional("pandas", "pandas", "Reading this explanation")
+            return getattr(pandas, node["value"])
         if kind == "tuple":
             return tuple(self.decode(item) for item in node["items"])
         if kind == "dict":

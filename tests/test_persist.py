@@ -13,7 +13,9 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn.compose import make_column_transformer
 from sklearn.datasets import load_iris
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression, Ridge
@@ -221,6 +223,33 @@ def test_explanation_file_gives_back_the_same_explanation(data, model, tmp_path)
         "estimator": loaded.settings["estimator"]
     }
     same_views(explanation, loaded, tmp_path)
+
+
+def test_missing_values_and_chosen_classes_survive_the_file(tmp_path):
+    # NaN in a number column, pandas' NA in a string one, each row's predicted
+    # class: the loaded explanation reads and converts as the original does.
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("shap")
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    X.iloc[::7, 0] = np.nan
+    kind = np.where(np.arange(len(X)) % 3 == 0, "a", "b")
+    X["kind"] = pd.Series(kind, dtype="string").mask(np.arange(len(X)) % 5 == 0)
+    model = make_pipeline(
+        make_column_transformer(("drop", ["kind"]), remainder="passthrough"),
+        HistGradientBoostingClassifier(max_iter=10, random_state=0),
+    ).fit(X, y)
+    explainer = LimeExplainer(
+        FrozenEstimator(model), labels="predicted", num_samples=300, random_state=0
+    ).fit(X)
+    explanation = explainer.explain(X.iloc[:10])
+    assert X["kind"].iloc[0] is pd.NA
+    loaded = round_trip(explanation, tmp_path)
+    same_state(explanation, loaded)
+    same_views(explanation, loaded, tmp_path)
+    assert {"sepal length (cm) is missing", "kind is missing"} <= set(
+        loaded.descriptions(0)
+    )
+    np.testing.assert_array_equal(loaded.to_shap().values, explanation.to_shap().values)
 
 
 def test_explanation_file_is_plain_json_with_a_header(tmp_path):
