@@ -50,6 +50,7 @@ from ._surrogate import (
     weighted_moments,
 )
 from ._threads import own_arithmetic
+from ._wide import WIDE_MIN_COMPONENTS, system_floats, wide_moments
 
 
 @dataclass
@@ -613,6 +614,12 @@ def _instance_chunks(plan, with_errors):
     return chunks
 
 
+#: Most float64 values of perturbed inputs an instance of at least
+#: ``WIDE_MIN_COMPONENTS`` components holds: its perturbations go to the model
+#: in blocks (16 MiB).
+_WIDE_INPUT_FLOATS = 2**21
+
+
 class InstancePlan:
     """Base of the plans of :func:`explain_instances` (documents, images).
 
@@ -664,9 +671,15 @@ class InstancePlan:
         and its weighted copy (when no other instance of the chunk has that
         size), and the influences of the standard errors. Then the
         surrogates' systems, and the perturbed inputs (``_input_floats()``).
+        An instance of at least ``WIDE_MIN_COMPONENTS`` components holds
+        neither the design nor its copies, and one system of the smaller of
+        its size and ``num_samples`` squared (see ``sklime._wide``).
         """
         s, k = self.num_samples, self.n_outputs
         columns = _output_columns(self.box, self.settings.labels)
+        if size >= WIDE_MIN_COMPONENTS:
+            floats = s * (4 * columns + 2) + system_floats(s, size)
+            return floats + min(self._input_floats(), _WIDE_INPUT_FLOATS)
         per_sample = 4 * columns + 2 + 2 * size + (2 * size if with_errors else 0)
         return s * per_sample + 4 * k * size * size + self._input_floats()
 
@@ -714,11 +727,19 @@ class InstancePlan:
             yield members, self._sample(keep, output[members], prediction[members])
 
     def _sample(self, keep, output, prediction):
-        """The :class:`Sample` of instances of the size of ``keep``."""
+        """The :class:`Sample` of instances of the size of ``keep``.
+
+        Instances of at least ``WIDE_MIN_COMPONENTS`` components keep their
+        indicators as booleans (see :attr:`Sample.wide`).
+        """
         size = keep.shape[1]
-        design = keep.astype(float)[None] if size else np.zeros((1, len(keep), 1))
+        wide = size >= WIDE_MIN_COMPONENTS
+        if wide:
+            design = keep[None]
+        else:
+            design = keep.astype(float)[None] if size else np.zeros((1, len(keep), 1))
         width = design.shape[-1]
-        distance = self.DISTANCE_SCALE * cosine_distance(design[0, :, :size])
+        distance = self.DISTANCE_SCALE * cosine_distance(keep)
         return Sample(
             design,
             exponential_kernel(distance, self.kernel_width)[None],
@@ -727,6 +748,7 @@ class InstancePlan:
             np.ones((len(prediction), width)),
             np.arange(width) < size,
             common=True,
+            wide=wide,
         )
 
 
@@ -736,7 +758,7 @@ def cosine_distance(keep):
     Parameters
     ----------
     keep : ndarray of shape (n_samples, d)
-        Booleans, or zeros and ones (counted exactly by one mat-vec).
+        Booleans, or zeros and ones (counted exactly).
 
     Returns
     -------
@@ -754,15 +776,17 @@ def cosine_distance(keep):
     d = keep.shape[1]
     if d == 0:
         return np.zeros(keep.shape[0])
-    return 1.0 - np.sqrt(keep @ np.ones(d) / d)
+    return 1.0 - np.sqrt(np.count_nonzero(keep, axis=1) / d)
 
 
-def block_uniforms(num_samples, width, key):
+class BlockUniforms:
     """Uniform draws of ``width`` columns, the same whatever ``width`` a batch needs.
 
     Column ``j`` comes from the generator seeded with ``[*key, j // 64]``, so
     the noise of an instance with few components does not depend on how many
-    the largest instance of its batch has.
+    the largest instance of its batch has. The draws are made on demand, a
+    block of rows at a time (:meth:`row_blocks`): the noise of an instance of
+    thousands of components is never held whole.
 
     Parameters
     ----------
@@ -771,28 +795,52 @@ def block_uniforms(num_samples, width, key):
     key : list of int
         The seed's prefix (the explainer's seed, and a stream number).
 
-    Returns
-    -------
-    uniform : ndarray of shape (num_samples, width)
+    Attributes
+    ----------
+    shape : tuple of int
+        ``(num_samples, width)``.
     """
-    uniform = np.empty((num_samples, width))
-    for start in range(0, width, _UNIFORM_BLOCK):
-        columns = min(_UNIFORM_BLOCK, width - start)
-        generator = np.random.default_rng([*key, start // _UNIFORM_BLOCK])
+
+    def __init__(self, num_samples, width, key):
+        self.shape = (num_samples, width)
+        self.key = list(key)
+
+    def narrow(self, width):
+        """The draws of the first ``width`` columns."""
+        return BlockUniforms(self.shape[0], width, self.key)
+
+    def row_blocks(self, width):
+        """The draws of the first ``width`` columns, a block of rows at a time.
+
+        Yields
+        ------
+        rows : slice
+        uniform : ndarray of shape (n_rows, width)
+            The draws of those rows, about ``_UNIFORM_FLOATS`` of them.
+        """
+        num_samples = self.shape[0]
+        starts = range(0, width, _UNIFORM_BLOCK)
+        generators = [
+            np.random.default_rng([*self.key, start // _UNIFORM_BLOCK])
+            for start in starts
+        ]
+        step = max(1, _UNIFORM_FLOATS // (_UNIFORM_BLOCK * max(len(starts), 1)))
         # A generator gives its numbers in order, so drawing a block a few
-        # rows at a time gives the same numbers as all at once, without
-        # holding the columns past ``width``.
-        for first in range(0, num_samples, _UNIFORM_ROWS):
-            rows = min(_UNIFORM_ROWS, num_samples - first)
-            block = generator.random((rows, _UNIFORM_BLOCK))
-            uniform[first : first + rows, start : start + columns] = block[:, :columns]
-    return uniform
+        # rows at a time gives the same numbers as all at once.
+        for first in range(0, num_samples, step):
+            rows = slice(first, min(first + step, num_samples))
+            uniform = np.empty((rows.stop - first, width))
+            for start, generator in zip(starts, generators, strict=True):
+                block = generator.random((rows.stop - first, _UNIFORM_BLOCK))
+                columns = min(_UNIFORM_BLOCK, width - start)
+                uniform[:, start : start + columns] = block[:, :columns]
+            yield rows, uniform
 
 
-#: Columns of uniforms per generator in :func:`block_uniforms`.
+#: Columns of uniforms per generator in :class:`BlockUniforms`.
 _UNIFORM_BLOCK = 64
-#: Rows of a block drawn at once in :func:`block_uniforms` (4 MiB).
-_UNIFORM_ROWS = 2**13
+#: Uniforms drawn at once in :meth:`BlockUniforms.row_blocks` (4 MiB).
+_UNIFORM_FLOATS = 2**19
 
 
 @own_arithmetic()
@@ -918,6 +966,11 @@ class Sample:
     response : Response or None, default=None
         ``output`` prepared in advance (when every instance shares it), else
         None.
+    wide : bool, default=False
+        ``design`` (one entry) holds the kept indicators, as booleans, of
+        instances of at least ``WIDE_MIN_COMPONENTS`` components, all
+        active: their surrogates are solved within bounded memory (see
+        ``sklime._wide``).
     """
 
     design: np.ndarray
@@ -929,6 +982,7 @@ class Sample:
     offset: np.ndarray | None = None
     common: bool = False
     response: Response | None = None
+    wide: bool = False
 
 
 @dataclass
@@ -999,19 +1053,25 @@ def surrogate_parts(
     if labels is not None:
         chosen = labels.class_index(sample.prediction)
         columns, block_of, negated = labels.fitted(chosen)
-        if not sample.common:
+        # A wide system's products keep each output's bits whatever the
+        # others (fixed blocks of rows), so it takes its outputs first.
+        taken_first = sample.wide or not sample.common
+        if taken_first:
             response = response.take(columns)
-    moments = weighted_moments(
-        sample.design,
-        sample.weights,
-        response.centred,
-        prepared,
-        form_gram=with_errors or not iterative,
-        iterative=iterative,
-        common=sample.common,
-        y_shift=response.shift,
-    )
-    if labels is not None and sample.common:
+    if sample.wide:
+        moments = wide_moments(sample.design[0], sample.weights[0], response)
+    else:
+        moments = weighted_moments(
+            sample.design,
+            sample.weights,
+            response.centred,
+            prepared,
+            form_gram=with_errors or not iterative,
+            iterative=iterative,
+            common=sample.common,
+            y_shift=response.shift,
+        )
+    if labels is not None and not taken_first:
         # A common design's cross moments with each output are rows of one
         # product, whose bits depend on its number of rows: the chosen
         # outputs' are taken from the product with every output.
@@ -1044,15 +1104,7 @@ def surrogate_parts(
             _effective_size(sample, instances), (n,)
         ),
         "starved": np.broadcast_to(
-            starved(
-                moments,
-                sample.weights,
-                sample.design,
-                prepared,
-                sample.active,
-                kernel_sampled=kernel_sampled,
-            ),
-            (n,),
+            _starved(sample, moments, prepared, kernel_sampled), (n,)
         ),
         "selected": fits.support,
     }
@@ -1062,7 +1114,11 @@ def surrogate_parts(
         parts["shrinkage"] = np.where(selected, shrinkage, 1.0).min(axis=-1)
     if sample.prediction is not None:
         parts["model_prediction"] = sample.prediction
-    if with_errors:
+    if with_errors and sample.wide:
+        parts["standard_error"] = moments.operator.standard_errors(
+            moments, scaled, settings.alpha, row_scale
+        )
+    elif with_errors:
         errors = standard_errors(
             sample.design,
             sample.weights,
@@ -1082,6 +1138,24 @@ def surrogate_parts(
     return parts
 
 
+def _starved(sample, moments, prepared, kernel_sampled):
+    """Instances whose weights leave some component without variation.
+
+    See :func:`~sklime._surrogate.starved`; a wide instance's system
+    measures it from the kept indicators without a copy of the design.
+    """
+    if sample.wide:
+        return moments.operator.starved(moments)
+    return starved(
+        moments,
+        sample.weights,
+        sample.design,
+        prepared,
+        sample.active,
+        kernel_sampled=kernel_sampled,
+    )
+
+
 def _effective_size(sample, instances):
     """Kish's effective sample size of the weights, or the changed one.
 
@@ -1092,7 +1166,10 @@ def _effective_size(sample, instances):
     """
     if not instances or not sample.active.any():
         return effective_sample_size(sample.weights)
-    changed = (sample.design[..., sample.active] == 0).any(axis=-1)
+    if sample.wide:  # every component active; no copy of the indicators
+        changed = ~sample.design[0].all(axis=-1)
+    else:
+        changed = (sample.design[..., sample.active] == 0).any(axis=-1)
     return changed_sample_size(sample.weights, changed)
 
 

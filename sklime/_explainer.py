@@ -36,6 +36,7 @@ from ._model import (
 from ._sampling import FeatureSpace, Noise
 from ._surrogate import mean_abs_coefficients
 from ._tabular import TableSchema, check_table
+from ._wide import WIDE_MIN_COMPONENTS
 
 #: Widest kernel gaussian sampling accepts, in training standard deviations.
 _GAUSSIAN_MAX_WIDTH = 1e100
@@ -807,18 +808,20 @@ def _check_plan_memory(plan, with_errors, fix):
     ``plan`` is a text or image plan (see
     :func:`~sklime._engine.explain_instances`): an instance of ``d``
     components needs its surrogate's ``d x d`` moments besides its
-    perturbations, more than the machine holds for the largest photos cut
-    into thousands of superpixels or the longest documents. ``fix`` says how
-    to give it fewer components.
+    perturbations (from ``WIDE_MIN_COMPONENTS`` components on, a system of
+    the smaller of ``d`` and ``num_samples`` squared), more than the machine
+    holds for the largest photos cut into thousands of superpixels or the
+    longest documents. ``fix`` says how to give it fewer components.
     """
     available = _physical_memory()
     size = int(plan.sizes.max(initial=0))
     needed = 8 * plan.chunk_floats(size, with_errors)
     if available is None or needed <= available:
         return
+    side = size if size < WIDE_MIN_COMPONENTS else min(size, plan.num_samples)
     raise ValueError(
         f"Explaining an instance with {size} components needs about "
-        f"{needed / 2**30:.1f} GiB (its surrogate's {size} x {size} moments and "
+        f"{needed / 2**30:.1f} GiB (its surrogate's {side} x {side} moments and "
         f"num_samples={plan.num_samples} perturbations), more than this "
         f"machine's {available / 2**30:.1f} GiB of memory. Give it fewer "
         f"components: {fix}."

@@ -13,7 +13,7 @@ from numbers import Integral
 
 import numpy as np
 
-from ._engine import block_uniforms
+from ._engine import BlockUniforms
 from ._optional import import_optional
 
 #: lime's quickshift settings.
@@ -301,8 +301,9 @@ class ImageNoise:
 
     Attributes
     ----------
-    uniform : ndarray of shape (n_samples, width)
-        Uniform draws: a segment is kept where its draw is below 1/2.
+    uniform : BlockUniforms
+        Uniform draws of shape (n_samples, width): a segment is kept where
+        its draw is below 1/2.
     """
 
     uniform: np.ndarray
@@ -310,15 +311,17 @@ class ImageNoise:
     @classmethod
     def draw(cls, num_samples, width, seed):
         """Noise for images of up to ``width`` segments (columns drawn by block)."""
-        return cls(block_uniforms(num_samples, width, [seed]))
+        return cls(BlockUniforms(num_samples, width, [seed]))
 
     def narrow(self, width):
-        """The noise of images of up to ``width`` segments (a view)."""
-        return ImageNoise(self.uniform[:, :width])
+        """The noise of images of up to ``width`` segments."""
+        return ImageNoise(self.uniform.narrow(width))
 
     def keep(self, n_segments):
         """Which segments each perturbation keeps; the first keeps all."""
-        keep = self.uniform[:, :n_segments] < 0.5
+        keep = np.empty((self.uniform.shape[0], n_segments), dtype=bool)
+        for rows, uniform in self.uniform.row_blocks(n_segments):
+            keep[rows] = uniform < 0.5
         keep[0] = True
         return keep
 

@@ -42,9 +42,11 @@ class Moments:
         Weighted mean of the design.
     y_mean : ndarray of shape (n_rows, n_outputs)
         Weighted mean of the response.
-    operator : WeightedGram or None
+    operator : WeightedGram, WideSystem or None
         Products with the Gram matrices of a wide shared design with per-row
-        weights, solved by conjugate gradients (see ``sklime._iterative``).
+        weights, solved by conjugate gradients (see ``sklime._iterative``),
+        or the system of wide instances, solved directly (see
+        ``sklime._wide``).
     """
 
     gram: np.ndarray | None
@@ -408,14 +410,17 @@ def _full_ridge(moments, cross, active, alpha):
 
     Formed Gram matrices are inverted (each distinct one once); without them
     (a wide shared design with per-row weights) the systems are solved by
-    conjugate gradients.
+    conjugate gradients, or by the operator itself (the system of a wide
+    instance, see ``sklime._wide``).
 
     Returns
     -------
     coef : ndarray of shape (n_rows, n_outputs, n_features)
     """
-    if moments.operator is not None:
+    if isinstance(moments.operator, WeightedGram):
         return _iterative_fit(moments.operator, cross, active, alpha)
+    if moments.operator is not None:  # an operator that solves directly
+        return moments.operator.ridge(cross, active, alpha)
     return _masked_solve(moments.gram[:, None], cross, active, alpha)
 
 
@@ -951,13 +956,28 @@ def standard_errors(design, weights, output, moments, fits, alpha, *, row_scale=
         influence = stacked_matmul(weighted * residual[:, :, k : k + 1], bread[:, k])
         variance[:, k] = (influence**2).sum(axis=1)
         abs_influence[:, k] = np.einsum("nsj,nj->sj", influence, sign[:, k])
-    inflation = _small_sample_inflation(weights, fits.support)[..., None]
+    se = finished_errors(variance, weights, moments, fits.support, row_scale)
+    return Errors(se, abs_influence)
+
+
+def finished_errors(variance, weights, moments, support, row_scale):
+    """Standard errors from the sandwich variances of selected coefficients.
+
+    Scaled by HC1's factor (:func:`_small_sample_inflation`), infinite where
+    the data do not determine the coefficient, zero outside ``support``, and
+    multiplied back by ``row_scale`` (None for none).
+
+    Returns
+    -------
+    standard_error : ndarray of shape (n_rows, n_outputs, n_features)
+    """
+    inflation = _small_sample_inflation(weights, support)[..., None]
     determined = np.isfinite(inflation) & _varies(moments, weights)[:, None, :]
     se = np.sqrt(variance * np.where(determined, inflation, 1.0))
-    se = np.where(fits.support, np.where(determined, se, np.inf), 0.0)
+    se = np.where(support, np.where(determined, se, np.inf), 0.0)
     if row_scale is not None:
         se = se * row_scale[:, None, None]
-    return Errors(se, abs_influence)
+    return se
 
 
 def mean_abs_coefficients(coef, standard_error, abs_influence):

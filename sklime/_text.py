@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._dataframe import column_names, is_dataframe
-from ._engine import block_uniforms
+from ._engine import BlockUniforms
 
 #: Encoding error handler that round-trips lone surrogates.
 _KEEP = "surrogatepass"
@@ -141,8 +141,9 @@ class TextNoise:
     ----------
     count : ndarray of shape (n_samples,)
         Uniform draws choosing how many components each perturbation removes.
-    priority : ndarray of shape (n_samples, width)
-        Uniform draws choosing which: the ones with the lowest priorities.
+    priority : BlockUniforms
+        Uniform draws of shape (n_samples, width) choosing which: the ones
+        with the lowest priorities.
     """
 
     count: np.ndarray
@@ -156,11 +157,11 @@ class TextNoise:
         of columns, so it is the same whatever ``width`` a batch needs.
         """
         count = np.random.default_rng([seed, 0]).random(num_samples)
-        return cls(count, block_uniforms(num_samples, width, [seed, 1]))
+        return cls(count, BlockUniforms(num_samples, width, [seed, 1]))
 
     def narrow(self, width):
-        """The noise of documents of up to ``width`` components (a view)."""
-        return TextNoise(self.count, self.priority[:, :width])
+        """The noise of documents of up to ``width`` components."""
+        return TextNoise(self.count, self.priority.narrow(width))
 
     def keep(self, d):
         """Which of ``d`` components each perturbation keeps, (n_samples, d).
@@ -180,7 +181,9 @@ class TextNoise:
             keep = (self.count >= 0.5)[:, None]
         else:
             removed = 1 + np.floor(self.count * (d - 1)).astype(np.intp)
-            keep = above_order_statistic(self.priority[:, :d], removed)
+            keep = np.empty((len(self.count), d), dtype=bool)
+            for rows, priority in self.priority.row_blocks(d):
+                keep[rows] = above_order_statistic(priority, removed[rows])
         keep[0] = True
         return keep
 

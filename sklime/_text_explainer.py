@@ -30,6 +30,7 @@ from ._text import (
 )
 from ._text_explanation import TextExplanation
 from ._vectorizer import VectorizerShortcut, shortcut_input
+from ._wide import WIDE_MIN_COMPONENTS
 
 #: lime's replacement of a removed word position (``bow=False``).
 _POSITION_MASK = "UNKWORDZ"
@@ -386,7 +387,8 @@ class _TextPlan(InstancePlan):
         ``keeps`` holds each document's kept words. Documents without words
         are not perturbed: their output is their prediction. The others go
         through the vectorizer shortcut where it is exact, else through
-        strings; one model call for each.
+        strings; one model call for each, except for documents of at least
+        ``WIDE_MIN_COMPONENTS`` words (see :meth:`_long_outputs`).
         """
         s = self.num_samples
         output = np.repeat(prediction[:, None, :], s, axis=1)
@@ -397,7 +399,9 @@ class _TextPlan(InstancePlan):
             counts = None
             if self.shortcut is not None:
                 counts = self.shortcut.word_counts(document, self.mask_string)
-            if counts is None:
+            if document.n_components >= WIDE_MIN_COMPONENTS:
+                output[i] = self._long_outputs(document, keeps[i], counts)
+            elif counts is None:
                 slow.append(i)
             else:
                 fast.append(i)
@@ -417,3 +421,27 @@ class _TextPlan(InstancePlan):
             ]
             output[slow] = self.box(texts).reshape(len(slow), s, -1)
         return output
+
+    def _long_outputs(self, document, keep, counts):
+        """The model's output on a long document's perturbations, (s, n_outputs).
+
+        The perturbations go to the model in blocks of about
+        ``_LONG_QUERY_CHARS`` characters, a number of perturbations set by
+        the document alone: their strings (or count rows, with ``counts``)
+        are never all built at once.
+        """
+        step = max(1, _LONG_QUERY_CHARS // (len(document.text) + 1))
+        parts = []
+        for start in range(0, len(keep), step):
+            rows = keep[start : start + step]
+            if counts is None:
+                texts = document.perturbed_texts(rows, self.mask_string)
+                parts.append(self.box(texts))
+            else:
+                model_input = shortcut_input(self.shortcut, [rows], [counts])
+                parts.append(self.tail_box(model_input))
+        return np.concatenate(parts).reshape(len(keep), -1)
+
+
+#: Characters of perturbed text per model call for a long document.
+_LONG_QUERY_CHARS = 2**20

@@ -818,12 +818,13 @@ def test_a_document_too_long_for_memory_gets_a_clear_error(monkeypatch):
     lime = LimeTextExplainer(
         ModelFunction(lambda docs: np.zeros(len(docs))), num_samples=100
     ).fit(["a b"])
-    monkeypatch.setattr(_explainer, "_physical_memory", lambda: 2**24)
+    monkeypatch.setattr(_explainer, "_physical_memory", lambda: 2**22)
     document = " ".join(f"w{i}" for i in range(1000))
+    # Wider than num_samples: its system is num_samples x num_samples.
     with pytest.raises(
         ValueError,
         match=r"an instance with 1000 components needs about 0\.0 GiB \(its "
-        r"surrogate's 1000 x 1000 moments .* split the document",
+        r"surrogate's 100 x 100 moments .* split the document",
     ):
         lime.transform([document])
 
