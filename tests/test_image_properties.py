@@ -13,6 +13,7 @@ import hashlib
 import re
 import warnings
 from dataclasses import dataclass
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -23,7 +24,7 @@ from sklearn.preprocessing import FunctionTransformer
 from test_properties import call as checked_call
 from test_properties import snapshot
 
-from sklime import LimeImageExplainer, ModelFunction
+from sklime import LimeImageExplainer, ModelFunction, _engine
 
 hypothesis = pytest.importorskip("hypothesis")
 st = hypothesis.strategies
@@ -428,3 +429,22 @@ def test_html_embeds_pictures_and_no_script(case, tmp_path_factory):
 def _saved_page(explanation, path):
     explanation.save_html(path)
     return path.read_text(encoding="utf-8")
+
+
+# -- images on the wide path -------------------------------------------------------
+# The same promises where every image of three or more segments takes the path
+# of images with thousands of them.
+
+
+@given(case=cases())
+def test_wide_images_are_finite_sparse_and_pixelwise(case):
+    inner = test_explain_is_finite_sparse_and_pixelwise.hypothesis
+    with mock.patch.object(_engine, "WIDE_MIN_COMPONENTS", 3):
+        inner.inner_test(case)
+
+
+@given(case=cases())
+def test_a_wide_image_gets_the_same_weights_in_any_batch(case):
+    inner = test_an_image_gets_the_same_weights_in_any_batch.hypothesis
+    with mock.patch.object(_engine, "WIDE_MIN_COMPONENTS", 3):
+        inner.inner_test(case)

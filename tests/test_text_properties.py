@@ -13,6 +13,7 @@ import os
 import re
 import tempfile
 from dataclasses import dataclass
+from unittest import mock
 
 import joblib
 import numpy as np
@@ -29,7 +30,7 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import make_pipeline
 from test_properties import call
 
-from sklime import LimeTextExplainer, ModelFunction
+from sklime import LimeTextExplainer, ModelFunction, _engine
 
 hypothesis = pytest.importorskip("hypothesis")
 st = hypothesis.strategies
@@ -570,3 +571,30 @@ def test_html_shows_document_markup_as_text(train, X, model, params):
             if tag in ("</p>", "<span"):  # sklime's own tags
                 continue
             assert tag not in html, tag
+
+
+# -- documents on the wide path ---------------------------------------------------
+# The same promises where every document of three or more distinct words takes
+# the path of documents with thousands of them.
+
+
+@given(
+    train=corpora,
+    X=corpora,
+    container=st.sampled_from(CONTAINERS),
+    model=models,
+    params=settings,
+)
+def test_wide_documents_have_the_documented_shapes(train, X, container, model, params):
+    inner = test_transform_and_explain_have_the_documented_shapes.hypothesis
+    with mock.patch.object(_engine, "WIDE_MIN_COMPONENTS", 3):
+        inner.inner_test(train, X, container, model, params)
+
+
+@given(train=corpora, X=corpora, model=models, params=settings)
+def test_a_wide_document_is_explained_the_same_alone_or_in_any_batch(
+    train, X, model, params
+):
+    inner = test_a_document_is_explained_the_same_alone_or_in_any_batch.hypothesis
+    with mock.patch.object(_engine, "WIDE_MIN_COMPONENTS", 3):
+        inner.inner_test(train, X, model, params)
