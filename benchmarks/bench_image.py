@@ -51,7 +51,7 @@ from _common import (
     section_parser,
 )
 from sklime import LimeImageExplainer, ModelFunction
-from sklime._image import segment
+from sklime._image._segments import segment
 
 NUM_SAMPLES = 1000
 

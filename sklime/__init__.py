@@ -11,14 +11,14 @@ from ._display import (
     GlobalImportanceDisplay,
     ImageExplanationDisplay,
 )
-from ._explainer import LimeExplainer
-from ._explanation import Explanation
-from ._image_explainer import LimeImageExplainer
-from ._image_explanation import ImageExplanation
+from ._image._explainer import LimeImageExplainer
+from ._image._explanation import ImageExplanation
 from ._persist import load_explanation
 from ._pick import submodular_pick
-from ._text_explainer import LimeTextExplainer
-from ._text_explanation import TextExplanation
+from ._tabular._explainer import LimeExplainer
+from ._tabular._explanation import Explanation
+from ._text._explainer import LimeTextExplainer
+from ._text._explanation import TextExplanation
 from ._version import __version__ as __version__
 
 __all__ = [

@@ -28,19 +28,16 @@ from joblib import effective_n_jobs, parallel_config
 from sklearn.utils import gen_batches
 from sklearn.utils.parallel import Parallel, delayed
 
-from . import _sampling
 from ._compat import get_chunk_n_rows
-from ._kernels import (
+from ._core._kernels import (
     changed_sample_size,
     effective_sample_size,
     exponential_kernel,
     exponential_weights,
     sample_weights,
 )
-from ._labels import LabelChoice, gather_columns
-from ._progress import Progress
-from ._sampling import Noise
-from ._surrogate import (
+from ._core._progress import Progress
+from ._core._surrogate import (
     SharedDesign,
     Surrogates,
     fit_surrogates,
@@ -49,8 +46,11 @@ from ._surrogate import (
     starved,
     weighted_moments,
 )
-from ._threads import own_arithmetic
-from ._wide import WIDE_MIN_COMPONENTS, system_floats, wide_moments
+from ._core._threads import own_arithmetic
+from ._core._wide import WIDE_MIN_COMPONENTS, system_floats, wide_moments
+from ._labels import LabelChoice, gather_columns
+from ._tabular import _sampling
+from ._tabular._sampling import Noise
 
 
 @dataclass
@@ -145,7 +145,7 @@ def explain_rows(explainer, rows, *, with_errors=False, with_prediction=False):
     """Explain every row of ``rows``.
 
     sklime's own arithmetic runs on one BLAS thread, the model's calls with
-    the caller's threads (see ``sklime._threads``). What depends on no row
+    the caller's threads (see ``sklime._core._threads``). What depends on no row
     (marginal sampling's perturbations and the model's outputs on them, the
     prepared shared design) comes from the explainer's cache, made on first
     use.
@@ -558,7 +558,7 @@ def _warn_shrinkage(shrinkage, ess, plan):
 
     ``shrinkage`` (one per instance) is the least share of a selected
     coefficient the penalty leaves (see
-    :func:`~sklime._surrogate.ridge_shrinkage`); the warning names the
+    :func:`~sklime._core._surrogate.ridge_shrinkage`); the warning names the
     instances below ``_MIN_SHRINKAGE``, and the effective sample size
     ``ess`` of the most shrunk.
     """
@@ -673,7 +673,7 @@ class InstancePlan:
         surrogates' systems, and the perturbed inputs (``_input_floats()``).
         An instance of at least ``WIDE_MIN_COMPONENTS`` components holds
         neither the design nor its copies, and one system of the smaller of
-        its size and ``num_samples`` squared (see ``sklime._wide``).
+        its size and ``num_samples`` squared (see ``sklime._core._wide``).
         """
         s, k = self.num_samples, self.n_outputs
         columns = _output_columns(self.box, self.settings.labels)
@@ -886,7 +886,7 @@ def _explain_chunk(explainer, rows, sample, prepared, with_errors, with_predicti
 
     ``sample`` is a pair of the noise and, under marginal sampling, the
     :class:`_Shared` model outputs on it. ``prepared`` is the
-    :class:`~sklime._surrogate.SharedDesign` when no design column depends on
+    :class:`~sklime._core._surrogate.SharedDesign` when no design column depends on
     the row, else None.
 
     Returns
@@ -895,7 +895,7 @@ def _explain_chunk(explainer, rows, sample, prepared, with_errors, with_predicti
         ``coef`` and ``selected`` of shape (n_rows, n_outputs, n_features),
         (``standard_error`` too when asked, with ``abs_influence`` of shape
         (num_samples, n_outputs, n_features), summed over the chunk's rows:
-        see :class:`~sklime._surrogate.Errors`); ``intercept``, ``score``,
+        see :class:`~sklime._core._surrogate.Errors`); ``intercept``, ``score``,
         ``local_prediction`` and ``model_prediction`` of shape
         (n_rows, n_outputs); ``effective_sample_size`` of shape (n_rows,).
         ``model_prediction`` only ``with_prediction``. With the explainer's
@@ -970,7 +970,7 @@ class Sample:
         ``design`` (one entry) holds the kept indicators, as booleans, of
         instances of at least ``WIDE_MIN_COMPONENTS`` components, all
         active: their surrogates are solved within bounded memory (see
-        ``sklime._wide``).
+        ``sklime._core._wide``).
     """
 
     design: np.ndarray
@@ -1027,7 +1027,7 @@ def surrogate_parts(
         The design holds kept indicators of instances with components of
         their own (documents, images): the effective sample size counts only
         the perturbations that change the instance
-        (:func:`~sklime._kernels.changed_sample_size`), and the results hold
+        (:func:`~sklime._core._kernels.changed_sample_size`), and the results hold
         ``shrinkage``.
 
     Returns
@@ -1036,12 +1036,12 @@ def surrogate_parts(
         ``coef`` and ``selected`` of shape (n, n_outputs, n_components)
         (``standard_error`` too when asked, with ``abs_influence`` of shape
         (num_samples, n_outputs, n_components), summed over the chunk: see
-        :class:`~sklime._surrogate.Errors`); ``intercept``, ``score``,
+        :class:`~sklime._core._surrogate.Errors`); ``intercept``, ``score``,
         ``local_prediction`` and ``model_prediction`` of shape
         (n, n_outputs); ``effective_sample_size`` and ``starved`` of shape
         (n,); with ``instances``, ``shrinkage`` of shape (n,): the least that
         the ridge penalty leaves of a selected coefficient
-        (:func:`~sklime._surrogate.ridge_shrinkage`), 1 without any. With
+        (:func:`~sklime._core._surrogate.ridge_shrinkage`), 1 without any. With
         ``settings.labels``, ``n_outputs`` are the chosen classes, and
         ``class_index`` (n, n_outputs) and, with a prediction,
         ``predicted_index`` (n,) give positions among the model's classes.
@@ -1141,7 +1141,7 @@ def surrogate_parts(
 def _starved(sample, moments, prepared, kernel_sampled):
     """Instances whose weights leave some component without variation.
 
-    See :func:`~sklime._surrogate.starved`; a wide instance's system
+    See :func:`~sklime._core._surrogate.starved`; a wide instance's system
     measures it from the kept indicators without a copy of the design.
     """
     if sample.wide:
@@ -1161,7 +1161,7 @@ def _effective_size(sample, instances):
 
     For instances with components (``instances``), only the perturbations
     that change some component count (see
-    :func:`~sklime._kernels.changed_sample_size`); an instance without
+    :func:`~sklime._core._kernels.changed_sample_size`); an instance without
     components is not perturbed, and keeps Kish's.
     """
     if not instances or not sample.active.any():

@@ -12,10 +12,10 @@ from numbers import Integral
 import numpy as np
 
 from ._compat import StrOptions, validate_params
-from ._explanation import Explanation, explainer_settings
 from ._labels import explanation_fields
 from ._optional import import_optional
 from ._shap import shap_explanation
+from ._tabular._explanation import Explanation, explainer_settings
 
 #: The engine's per-instance results an explanation keeps as they are.
 _ENGINE_FIELDS = (

@@ -16,8 +16,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._adapter import ModelFunction
 from ._compat import _num_samples
+from ._core._threads import model_threads
 from ._labels import choose_labels
-from ._threads import model_threads
 
 
 def fit_black_box(estimator, X, y, seed, default, explainer="LimeExplainer"):

@@ -21,11 +21,11 @@ import scipy.sparse as sp
 
 from ._compat import validate_params
 from ._dataframe import pandas_missing
-from ._explanation import Explanation, FeatureDescriber
-from ._image_explanation import ImageExplanation
+from ._image._explanation import ImageExplanation
 from ._optional import import_optional
-from ._text import Document
-from ._text_explanation import TextExplanation
+from ._tabular._explanation import Explanation, FeatureDescriber
+from ._text._document import Document
+from ._text._explanation import TextExplanation
 from ._version import __version__
 
 #: What the header's "format" says.

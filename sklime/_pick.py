@@ -7,9 +7,9 @@ import scipy.sparse as sp
 from sklearn.utils import check_array, check_random_state
 
 from ._compat import Interval, _num_samples, _safe_indexing, validate_params
-from ._explainer import LimeExplainer
-from ._explanation import Explanation
-from ._text_explainer import LimeTextExplainer
+from ._tabular._explainer import LimeExplainer
+from ._tabular._explanation import Explanation
+from ._text._explainer import LimeTextExplainer
 
 
 @validate_params(

@@ -11,7 +11,7 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.tree import DecisionTreeRegressor
 
 from sklime import LimeExplainer
-from sklime._cache import BoundedCache
+from sklime._core._cache import BoundedCache
 
 SAMPLINGS = ["marginal", "local", "mask", "gaussian"]
 

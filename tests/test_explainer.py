@@ -617,7 +617,7 @@ def test_wide_table_algorithm_gives_the_same_coefficients(
     expected = lime.explain(X[:7])
     # Past FORMED_MAX_FEATURES, marginal sampling solves by conjugate
     # gradients; refitted, since the fitted explainer keeps its prepared design.
-    monkeypatch.setattr("sklime._surrogate.FORMED_MAX_FEATURES", 0)
+    monkeypatch.setattr("sklime._core._surrogate.FORMED_MAX_FEATURES", 0)
     lime.fit(X)
     with config_context(working_memory=0.1):
         wide = lime.explain(X[:7])
@@ -661,7 +661,7 @@ def test_wide_table_selection_gives_the_same_coefficients(
     lime.fit(X)
     expected = lime.transform(X[:9])
     expected_errors = lime.explain(X[:3]).standard_error
-    monkeypatch.setattr("sklime._surrogate.FORMED_MAX_FEATURES", 0)
+    monkeypatch.setattr("sklime._core._surrogate.FORMED_MAX_FEATURES", 0)
     lime.fit(X)
     with config_context(working_memory=0.1):
         wide = lime.transform(X[:9])

@@ -12,7 +12,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, PolynomialFeatures, StandardScaler
 
 from sklime import LimeExplainer
-from sklime._sampling import Noise, kernel_keep_probability
+from sklime._tabular._sampling import Noise, kernel_keep_probability
 from sklime.metrics import explanation_stability
 
 W = np.array([1.5, -2.0, 0.5, 3.0])

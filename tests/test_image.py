@@ -14,9 +14,9 @@ from sklime import (
     ImageExplanation,
     LimeImageExplainer,
     ModelFunction,
-    _explainer,
-    _image_explainer,
 )
+from sklime._image import _explainer as _image_explainer
+from sklime._tabular import _explainer
 
 
 def _linear_model(weights):

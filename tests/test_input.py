@@ -423,7 +423,9 @@ def test_n_jobs_zero_is_refused_in_fit(fitted, n_jobs):
 def test_num_samples_beyond_memory_is_refused_in_fit(fitted, monkeypatch):
     X, y, _ = fitted
     model = FrozenEstimator(LinearRegression().fit(X, y))
-    monkeypatch.setattr("sklime._explainer._physical_memory", lambda: 16 * 2**30)
+    monkeypatch.setattr(
+        "sklime._tabular._explainer._physical_memory", lambda: 16 * 2**30
+    )
     # 10**9 perturbations of 10 features: 10**9 x 10 x 5 arrays x 8 bytes.
     with pytest.raises(
         ValueError,

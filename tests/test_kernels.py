@@ -11,7 +11,7 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LinearRegression
 
 from sklime import LimeExplainer
-from sklime._kernels import effective_sample_size, exponential_kernel
+from sklime._core._kernels import effective_sample_size, exponential_kernel
 
 
 @pytest.fixture(scope="module")

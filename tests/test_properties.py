@@ -744,7 +744,7 @@ def test_wide_table_algorithms_agree_with_the_formed_matrices(table, params):
     expected = call(lime.transform, X)
     if expected is None:
         return
-    with mock.patch("sklime._surrogate.FORMED_MAX_FEATURES", 0):
+    with mock.patch("sklime._core._surrogate.FORMED_MAX_FEATURES", 0):
         # A new explainer: the prepared design is kept by the fitted one.
         lime, X = fit_case(table, Model("tree", "frozen"), params)
         wide = call(lime.transform, X)

@@ -11,10 +11,11 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeRegressor
 
-from sklime import LimeExplainer, ModelFunction, _engine, _sampling
-from sklime._cache import BoundedCache
+from sklime import LimeExplainer, ModelFunction, _engine
+from sklime._core._cache import BoundedCache
 from sklime._model import is_ensemble
-from sklime._sampling import Noise
+from sklime._tabular import _sampling
+from sklime._tabular._sampling import Noise
 
 FIELDS = ("normal", "group", "value", "keep", "keep_uniform")
 

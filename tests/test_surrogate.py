@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LinearRegression, Ridge, lars_path
 
-from sklime._surrogate import (
+from sklime._core._surrogate import (
     SharedDesign,
     fit_surrogates,
     select_features,

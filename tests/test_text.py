@@ -22,11 +22,11 @@ from sklime import (
     ModelFunction,
     TextExplanation,
     _engine,
-    _explainer,
 )
+from sklime._core._kernels import exponential_kernel
 from sklime._engine import cosine_distance
-from sklime._kernels import exponential_kernel
-from sklime._text import TextNoise, above_order_statistic
+from sklime._tabular import _explainer
+from sklime._text._document import TextNoise, above_order_statistic
 
 SIGNAL = {"great": 1, "awful": 0}
 

@@ -15,9 +15,9 @@ from sklime import (
     LimeImageExplainer,
     LimeTextExplainer,
     ModelFunction,
-    _surrogate,
 )
-from sklime._threads import model_threads, own_arithmetic, usable_processors
+from sklime._core import _surrogate
+from sklime._core._threads import model_threads, own_arithmetic, usable_processors
 
 
 def _blas_threads():
@@ -170,7 +170,7 @@ def test_images_of_256_segments_give_the_same_bits_with_one_or_two_jobs():
 
 
 def test_the_model_never_gets_more_blas_threads_than_processors(monkeypatch):
-    monkeypatch.setattr("sklime._threads.usable_processors", lambda: 2)
+    monkeypatch.setattr("sklime._core._threads.usable_processors", lambda: 2)
     with threadpool_limits(limits=16, user_api="blas"):
         with own_arithmetic():
             with model_threads():

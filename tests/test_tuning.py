@@ -15,7 +15,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from sklime import LimeExplainer, ModelFunction
-from sklime._sampling import Noise
+from sklime._tabular._sampling import Noise
 from sklime.metrics import explanation_stability, lime_scorers, optilime_refit
 
 COEF = np.array([1.0, 0.8, 0.6, 0.4, 0.2, 0.0])

@@ -7,10 +7,10 @@ from numbers import Integral
 
 import numpy as np
 
-from ._compat import HasMethods, Interval, validate_params
-from ._display import ImageExplanationDisplay
-from ._display._style import require_matplotlib
-from ._instance_explanation import InstanceExplanation
+from .._compat import HasMethods, Interval, validate_params
+from .._display import ImageExplanationDisplay
+from .._display._style import require_matplotlib
+from .._instance_explanation import InstanceExplanation
 
 
 class ImageExplanation(InstanceExplanation):

@@ -23,7 +23,7 @@ a time. In the dual, every surrogate on all components has more
 coefficients than perturbations, so its standard errors are infinite (as on
 the direct path); with ``num_features`` they come from the selected
 components' block. The blocks have fixed shapes and every product over explained
-instances goes through :func:`~sklime._linalg.rowwise_matmul`, so an
+instances goes through :func:`~sklime._core._linalg.rowwise_matmul`, so an
 instance's numbers do not depend on the others or on ``working_memory``.
 """
 
@@ -94,7 +94,7 @@ def wide_moments(keep, weights, response):
 class WideSystem:
     """The ridge system of instances sharing kept indicators and weights.
 
-    Gives what :mod:`sklime._surrogate` asks of an operator (``weights``,
+    Gives what :mod:`sklime._core._surrogate` asks of an operator (``weights``,
     ``diagonals``, ``columns``, ``block``), and solves the full ridge system
     directly (:meth:`ridge`).
 
@@ -178,7 +178,7 @@ class WideSystem:
         ``cross`` must be this system's own cross moments (:meth:`cross`):
         the dual solves for the responses ``u`` behind them. ``L`` is the
         penalty ``alpha`` and the relative loading of
-        :func:`~sklime._surrogate._loading`.
+        :func:`~sklime._core._surrogate._loading`.
 
         Returns
         -------
@@ -249,7 +249,7 @@ class WideSystem:
     def starved(self, moments):
         """Whether a component varies over the perturbations, not the weighted ones.
 
-        See :func:`~sklime._surrogate.starved`; the unweighted variation of
+        See :func:`~sklime._core._surrogate.starved`; the unweighted variation of
         an indicator is ``p (1 - p)``, with ``p`` its share of kept draws.
 
         Returns

@@ -38,7 +38,7 @@ def stacked_matmul(a, b):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklime._linalg import stacked_matmul
+    >>> from sklime._core._linalg import stacked_matmul
     >>> a = np.arange(8.0).reshape(2, 2, 2)
     >>> stacked_matmul(a, np.eye(2)[None]).tolist() == a.tolist()
     True
@@ -69,7 +69,7 @@ def rowwise_matmul(a, b):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklime._linalg import rowwise_matmul
+    >>> from sklime._core._linalg import rowwise_matmul
     >>> a, b = np.arange(6.0).reshape(3, 2), np.ones((2, 4))
     >>> rowwise_matmul(a, b)[:, 0].tolist()
     [1.0, 5.0, 9.0]

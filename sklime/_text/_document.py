@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._dataframe import column_names, is_dataframe
-from ._engine import BlockUniforms
+from .._dataframe import column_names, is_dataframe
+from .._engine import BlockUniforms
 
 #: Encoding error handler that round-trips lone surrogates.
 _KEEP = "surrogatepass"
@@ -210,7 +210,7 @@ def above_order_statistic(values, rank):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklime._text import above_order_statistic
+    >>> from sklime._text._document import above_order_statistic
     >>> values = np.array([[0.3, 0.1, 0.2], [1.0, 1.0 + 1e-12, 0.5]])
     >>> above_order_statistic(values, np.array([1, 2])).tolist()
     [[True, False, True], [False, True, False]]

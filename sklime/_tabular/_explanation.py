@@ -7,19 +7,19 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from ._compat import HasMethods, Interval, StrOptions, validate_params
-from ._dataframe import is_missing_scalar
-from ._display import (
+from .._compat import HasMethods, Interval, StrOptions, validate_params
+from .._dataframe import is_missing_scalar
+from .._display import (
     CoefficientHeatmapDisplay,
     ExplanationDisplay,
     GlobalImportanceDisplay,
 )
-from ._display._style import require_matplotlib
-from ._html import explanation_html, write_page
-from ._optional import import_optional
+from .._display._html import explanation_html, write_page
+from .._display._style import require_matplotlib
+from .._optional import import_optional
+from .._shap import contribution_errors, shap_explanation
+from .._version import __version__
 from ._sampling import BINNED, CATEGORICAL
-from ._shap import contribution_errors, shap_explanation
-from ._version import __version__
 
 
 def explainer_settings(explainer):
@@ -81,7 +81,7 @@ class FeatureDescriber:
     names : array-like of str
         Feature names.
     kind : ndarray of shape (n_features,)
-        Representation of each feature (see ``sklime._sampling``).
+        Representation of each feature (see ``sklime._tabular._sampling``).
     edges : list
         Inner bin edges of binned features (None elsewhere).
     sampling : str
@@ -615,7 +615,7 @@ class Explanation:
         --------
         sklime.load_explanation : Reads it back.
         """
-        from ._persist import save_explanation
+        from .._persist import save_explanation
 
         save_explanation(self, path)
 

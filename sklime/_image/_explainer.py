@@ -11,16 +11,19 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.validation import check_is_fitted
 
-from ._compat import Interval, StrOptions, _fit_context, get_chunk_n_rows
-from ._constraints import ESTIMATOR_CONSTRAINT, SURROGATE_CONSTRAINTS
-from ._engine import InstancePlan, explain_instances
-from ._explainer import (
+from .._compat import Interval, StrOptions, _fit_context, get_chunk_n_rows
+from .._constraints import ESTIMATOR_CONSTRAINT, SURROGATE_CONSTRAINTS
+from .._engine import InstancePlan, explain_instances
+from .._instance_explanation import common_fields
+from .._model import fit_instance_model, is_class_target, needs_target
+from .._tabular._explainer import (
     _check_instance_memory,
     _check_plan_memory,
     _check_target_length,
     coef_names,
 )
-from ._image import (
+from ._explanation import ImageExplanation
+from ._segments import (
     _SKIMAGE_SEGMENTERS,
     ImageNoise,
     changes_no_pixel,
@@ -30,9 +33,6 @@ from ._image import (
     perturbed_images,
     segment,
 )
-from ._image_explanation import ImageExplanation
-from ._instance_explanation import common_fields
-from ._model import fit_instance_model, is_class_target, needs_target
 
 #: Training images queried in ``fit`` to learn the model's output.
 _PROBE_IMAGES = 5

@@ -30,10 +30,10 @@ import numpy as np
 from scipy.special import expit, ndtri
 from scipy.stats import qmc
 
-from ._cache import BoundedCache
+from .._core._cache import BoundedCache
+from .._core._linalg import rowwise_matmul
 from ._discretize import Bins
-from ._linalg import rowwise_matmul
-from ._tabular import OWN_VALUE
+from ._schema import OWN_VALUE
 
 ZSCORE, BINNED, CATEGORICAL = 0, 1, 2
 
@@ -67,7 +67,7 @@ class FeatureSpace:
     groups : list
         Training frequency of each bin or category (None for z-scores).
     bins : list
-        :class:`~sklime._discretize.Bins` of binned features, else None.
+        :class:`~sklime._tabular._discretize.Bins` of binned features, else None.
     missing : ndarray of shape (n_features,)
         Training frequency of missing values in continuous features (0 in
         categorical ones, whose missing values are a category).
@@ -217,7 +217,7 @@ class Noise:
         -------
         noise : Noise
             Its arrays are read-only: the blocks drawn last are kept (see
-            :class:`~sklime._cache.BoundedCache`), so that transforming batch
+            :class:`~sklime._core._cache.BoundedCache`), so that transforming batch
             after batch with the same fitted explainer draws its noise once.
         """
         if sampler == "sobol" and _NOISE_BLOCKS * n_features > _SOBOL_MAX_DIM:
@@ -320,7 +320,7 @@ def kernel_keep_probability(width):
 
     Examples
     --------
-    >>> from sklime._sampling import kernel_keep_probability
+    >>> from sklime._tabular._sampling import kernel_keep_probability
     >>> round(float(kernel_keep_probability(1.0)), 4)
     0.6225
     """
@@ -350,7 +350,7 @@ class Neighbourhood:
         Perturbed points (continuous values); a :class:`RowPoints` builds
         them a few rows at a time when the model is queried.
     codes : ndarray of shape (n_rows or 1, n_samples, n_features)
-        Category codes of the points (see :class:`~sklime._tabular.Rows`).
+        Category codes of the points (see :class:`~sklime._tabular._schema.Rows`).
     design : ndarray of shape (n_rows or 1, n_samples, n_features)
         Interpretable representation of the points, up to ``offset``.
     offset : ndarray of shape (n_rows, n_features) or None

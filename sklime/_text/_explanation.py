@@ -5,9 +5,9 @@ from numbers import Integral
 
 import numpy as np
 
-from ._compat import validate_params
-from ._display._style import NEGATIVE, POSITIVE
-from ._instance_explanation import InstanceExplanation
+from .._compat import validate_params
+from .._display._style import NEGATIVE, POSITIVE
+from .._instance_explanation import InstanceExplanation
 
 
 class TextExplanation(InstanceExplanation):

@@ -19,7 +19,7 @@ import os
 from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 
-from ._compat import _get_threadpool_controller
+from .._compat import _get_threadpool_controller
 
 #: The caller's BLAS thread settings while :func:`own_arithmetic` runs, else None.
 _CALLER_BLAS = ContextVar("sklime_caller_blas", default=None)
@@ -34,7 +34,7 @@ def own_arithmetic():
     Examples
     --------
     >>> from threadpoolctl import threadpool_info
-    >>> from sklime._threads import own_arithmetic
+    >>> from sklime._core._threads import own_arithmetic
     >>> with own_arithmetic():
     ...     inside = {lib["num_threads"] for lib in threadpool_info()
     ...               if lib["user_api"] == "blas"}

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ._dataframe import (
+from .._dataframe import (
     column_arrays,
     column_dtypes,
     column_names,

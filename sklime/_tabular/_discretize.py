@@ -17,7 +17,7 @@ from sklearn.base import clone
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils.multiclass import type_of_target
 
-from ._tabular import missing_values
+from ._schema import missing_values
 
 _PERCENTILES = {
     "quartile": [25, 50, 75],

@@ -13,8 +13,8 @@ from numbers import Integral
 
 import numpy as np
 
-from ._engine import BlockUniforms
-from ._optional import import_optional
+from .._engine import BlockUniforms
+from .._optional import import_optional
 
 #: lime's quickshift settings.
 _QUICKSHIFT = {"kernel_size": 4, "max_dist": 200, "ratio": 0.2}

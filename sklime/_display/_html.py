@@ -2,7 +2,7 @@
 
 from html import escape
 
-from ._display._style import NEGATIVE, NEUTRAL, POSITIVE
+from ._style import NEGATIVE, NEUTRAL, POSITIVE
 
 _STYLE = (
     "<style>"

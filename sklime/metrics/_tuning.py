@@ -15,7 +15,7 @@ from numbers import Integral, Real
 import joblib
 import numpy as np
 
-from ._compat import Interval, validate_params
+from .._compat import Interval, validate_params
 
 #: Suffix of the ``cv_results_`` column holding a candidate's kernel width.
 _WIDTH_PARAM = "kernel_width"
@@ -98,7 +98,7 @@ class _StabilityScorer:
     def __call__(self, explainer, X, y=None):
         del y
         # sklime.metrics re-exports this module: import it when called.
-        from .metrics import explanation_stability
+        from ..metrics import explanation_stability
 
         _check_explainer(explainer, "stability")
         random_state = self.random_state

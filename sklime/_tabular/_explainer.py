@@ -10,8 +10,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
-from ._cache import BoundedCache
-from ._compat import (
+from .._compat import (
     HasMethods,
     Interval,
     StrOptions,
@@ -19,24 +18,25 @@ from ._compat import (
     _fit_context,
     validate_data,
 )
-from ._constraints import ESTIMATOR_CONSTRAINT, SURROGATE_CONSTRAINTS
-from ._dataframe import column_names, is_dataframe, is_pandas_series
-from ._discretize import fit_bin_edges
-from ._engine import evaluate_surrogates, explain_rows
-from ._explanation import Explanation, FeatureDescriber, explainer_settings
-from ._kernels import default_kernel_width
-from ._labels import choose_labels, explanation_fields
-from ._model import (
+from .._constraints import ESTIMATOR_CONSTRAINT, SURROGATE_CONSTRAINTS
+from .._core._cache import BoundedCache
+from .._core._kernels import default_kernel_width
+from .._core._surrogate import mean_abs_coefficients
+from .._core._wide import WIDE_MIN_COMPONENTS
+from .._dataframe import column_names, is_dataframe, is_pandas_series
+from .._engine import evaluate_surrogates, explain_rows
+from .._labels import choose_labels, explanation_fields
+from .._model import (
     BlackBox,
     default_estimator,
     fit_black_box,
     needs_target,
     takes_missing_values,
 )
+from ._discretize import fit_bin_edges
+from ._explanation import Explanation, FeatureDescriber, explainer_settings
 from ._sampling import FeatureSpace, Noise
-from ._surrogate import mean_abs_coefficients
-from ._tabular import TableSchema, check_table
-from ._wide import WIDE_MIN_COMPONENTS
+from ._schema import TableSchema, check_table
 
 #: Widest kernel gaussian sampling accepts, in training standard deviations.
 _GAUSSIAN_MAX_WIDTH = 1e100

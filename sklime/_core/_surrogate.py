@@ -44,9 +44,9 @@ class Moments:
         Weighted mean of the response.
     operator : WeightedGram, WideSystem or None
         Products with the Gram matrices of a wide shared design with per-row
-        weights, solved by conjugate gradients (see ``sklime._iterative``),
+        weights, solved by conjugate gradients (see ``sklime._core._iterative``),
         or the system of wide instances, solved directly (see
-        ``sklime._wide``).
+        ``sklime._core._wide``).
     """
 
     gram: np.ndarray | None
@@ -85,7 +85,7 @@ class SharedDesign:
     preconditioner : ndarray of shape (n_features, n_features) or None
         For wide designs with per-row weights, the inverse of the unweighted
         Gram matrix per sample, slightly loaded (the conjugate gradients'
-        preconditioner, see :func:`~sklime._iterative.preconditioner`).
+        preconditioner, see :func:`~sklime._core._iterative.preconditioner`).
     """
 
     shift: np.ndarray
@@ -127,7 +127,7 @@ def _design_products(weighted_y, x):
     """``x^T y_i`` for every row ``i``, of shape (n_rows, n_outputs, n_features).
 
     One product of all rows' weighted responses with the shared design, in
-    row blocks of a fixed shape (:func:`~sklime._linalg.rowwise_matmul`).
+    row blocks of a fixed shape (:func:`~sklime._core._linalg.rowwise_matmul`).
     """
     n_rows, n_samples, n_outputs = weighted_y.shape
     stacked = np.swapaxes(weighted_y, 1, 2).reshape(n_rows * n_outputs, n_samples)
@@ -411,7 +411,7 @@ def _full_ridge(moments, cross, active, alpha):
     Formed Gram matrices are inverted (each distinct one once); without them
     (a wide shared design with per-row weights) the systems are solved by
     conjugate gradients, or by the operator itself (the system of a wide
-    instance, see ``sklime._wide``).
+    instance, see ``sklime._core._wide``).
 
     Returns
     -------

@@ -378,7 +378,7 @@ def _in_tokens(token_pattern, char):
 
     Examples
     --------
-    >>> from sklime._vectorizer import _in_tokens
+    >>> from sklime._text._shortcut import _in_tokens
     >>> [_in_tokens(r"ab\d", c) for c in "ab1 ,"]
     [True, True, True, False, False]
     """

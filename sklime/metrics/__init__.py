@@ -14,8 +14,8 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._compat import Interval, validate_params
-from ._explainer import LimeExplainer
+from .._compat import Interval, validate_params
+from .._tabular._explainer import LimeExplainer
 from ._tuning import lime_scorers, optilime_refit
 
 __all__ = [

@@ -27,7 +27,7 @@ class BoundedCache:
     Examples
     --------
     >>> import numpy as np
-    >>> from sklime._cache import BoundedCache
+    >>> from sklime._core._cache import BoundedCache
     >>> cache = BoundedCache(max_bytes=1000)
     >>> cache.get(("ones", 3), lambda: np.ones(3)).tolist()
     [1.0, 1.0, 1.0]

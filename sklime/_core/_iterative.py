@@ -157,7 +157,7 @@ def _positive_inverse(a):
     """Inverse of a symmetric positive definite matrix, through its Cholesky factor.
 
     Half the operations of a general inverse; a matrix that rounding makes
-    indefinite gets :func:`~sklime._linalg.inverse`.
+    indefinite gets :func:`~sklime._core._linalg.inverse`.
     """
     factor, info = lapack.dpotrf(a, lower=False)
     if info == 0:

@@ -34,7 +34,7 @@ def exponential_kernel(distances, width):
 
     Examples
     --------
-    >>> from sklime._kernels import exponential_kernel
+    >>> from sklime._core._kernels import exponential_kernel
     >>> exponential_kernel([0.0, 1.0], 1.0).round(4).tolist()
     [1.0, 0.6065]
     >>> exponential_kernel([1.0, 2.0], 1.0).round(4).tolist()  # nearest weighs 1
@@ -76,7 +76,7 @@ def exponential_weights(sq_distances, width):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklime._kernels import exponential_weights
+    >>> from sklime._core._kernels import exponential_weights
     >>> exponential_weights(np.array([1.0, 4.0]), 1.0).round(4).tolist()
     [1.0, 0.2231]
     >>> exponential_weights(np.array([1, 4]), 1.0).round(4).tolist()
@@ -168,7 +168,7 @@ def effective_sample_size(weights):
 
     Examples
     --------
-    >>> from sklime._kernels import effective_sample_size
+    >>> from sklime._core._kernels import effective_sample_size
     >>> effective_sample_size([[1e-300, 1e-300, 0.0]]).tolist()
     [2.0]
     """
@@ -208,7 +208,7 @@ def changed_sample_size(weights, changed):
 
     Examples
     --------
-    >>> from sklime._kernels import changed_sample_size
+    >>> from sklime._core._kernels import changed_sample_size
     >>> changed_sample_size([[1.0, 1.0, 1.0, 1.0]], [[False, True, True, True]])
     array([4.])
     >>> weights = [[1.0, 1.0, 1e-4, 1e-4]]  # the changed ones weigh little

@@ -10,27 +10,27 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from ._compat import Interval, _fit_context
-from ._constraints import ESTIMATOR_CONSTRAINT, SURROGATE_CONSTRAINTS
-from ._engine import InstancePlan, explain_instances
-from ._explainer import (
+from .._compat import Interval, _fit_context
+from .._constraints import ESTIMATOR_CONSTRAINT, SURROGATE_CONSTRAINTS
+from .._core._wide import WIDE_MIN_COMPONENTS
+from .._engine import InstancePlan, explain_instances
+from .._instance_explanation import common_fields
+from .._model import BlackBox, fit_instance_model, is_class_target, needs_target
+from .._tabular._explainer import (
     _check_instance_memory,
     _check_plan_memory,
     _check_target_length,
     coef_names,
 )
-from ._instance_explanation import common_fields
-from ._model import BlackBox, fit_instance_model, is_class_target, needs_target
-from ._text import (
+from ._document import (
     Document,
     TextNoise,
     check_documents,
     compile_pattern,
     word_matches,
 )
-from ._text_explanation import TextExplanation
-from ._vectorizer import VectorizerShortcut, shortcut_input
-from ._wide import WIDE_MIN_COMPONENTS
+from ._explanation import TextExplanation
+from ._shortcut import VectorizerShortcut, shortcut_input
 
 #: lime's replacement of a removed word position (``bow=False``).
 _POSITION_MASK = "UNKWORDZ"

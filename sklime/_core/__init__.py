@@ -1,0 +1,5 @@
+"""The numerical core: surrogates, weighted moments, ridge solves, kernels.
+
+It knows no kind of data: tables, documents and images hand it designs,
+weights and model outputs.
+"""

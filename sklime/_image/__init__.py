@@ -1,0 +1,1 @@
+"""Images: the explainer, segmentations and the explanation."""

@@ -1,0 +1,1 @@
+"""Tables: the explainer, its schema, bins, sampling schemes and explanation."""

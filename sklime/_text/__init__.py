@@ -1,0 +1,1 @@
+"""Documents: the explainer, documents and their noise, the vectorizer shortcut."""
