@@ -27,8 +27,10 @@ from sklime import (
     LimeImageExplainer,
     LimeTextExplainer,
     ModelFunction,
+    _persist,
     load_explanation,
 )
+from sklime._file_format import READABLE
 
 DOCS = ["good fun film", "bad dull film", "good film", "dull bad plot"]
 LABELS = [1, 0, 1, 0]
@@ -395,3 +397,9 @@ def test_random_document_explanations_survive_the_file(documents, bow):
 def _file_round_trip(explanation):
     with tempfile.TemporaryDirectory() as folder:
         return round_trip(explanation, Path(folder))
+
+
+def test_the_writer_and_the_reader_know_the_same_classes():
+    # The writer names the classes it may write without importing them; the
+    # reader builds exactly those.
+    assert set(_persist._CLASSES) == READABLE

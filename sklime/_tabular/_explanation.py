@@ -16,6 +16,7 @@ from .._display import (
 )
 from .._display._html import explanation_html, write_page
 from .._display._style import require_matplotlib
+from .._file_format import save_explanation
 from .._optional import import_optional
 from .._shap import contribution_errors, shap_explanation
 from .._version import __version__
@@ -609,14 +610,13 @@ class Explanation:
         ------
         TypeError
             If an explained row holds a value the file cannot hold (only
-            numbers, strings, booleans, None and NumPy values).
+            numbers, strings, booleans, None, pandas' NA and NaT and NumPy
+            values).
 
         See Also
         --------
         sklime.load_explanation : Reads it back.
         """
-        from .._persist import save_explanation
-
         save_explanation(self, path)
 
     @validate_params(

@@ -16,6 +16,7 @@ import joblib
 import numpy as np
 
 from .._compat import Interval, validate_params
+from ._local import explanation_stability
 
 #: Suffix of the ``cv_results_`` column holding a candidate's kernel width.
 _WIDTH_PARAM = "kernel_width"
@@ -97,9 +98,6 @@ class _StabilityScorer:
 
     def __call__(self, explainer, X, y=None):
         del y
-        # sklime.metrics re-exports this module: import it when called.
-        from ..metrics import explanation_stability
-
         _check_explainer(explainer, "stability")
         random_state = self.random_state
         if random_state is None:
