@@ -17,12 +17,12 @@ from unittest import mock
 
 import numpy as np
 import pytest
+from _checks import call as checked_call
+from _checks import snapshot
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
-from test_properties import call as checked_call
-from test_properties import snapshot
 
 from sklime import LimeImageExplainer, ModelFunction, _engine
 

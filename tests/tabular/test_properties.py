@@ -6,15 +6,13 @@ explanation is the same whatever the other rows of the batch. The examples are
 drawn by hypothesis with the fixed profile of ``conftest.py``.
 """
 
-import copy
-import os
-import traceback
 import warnings
 from dataclasses import dataclass
 from unittest import mock
 
 import numpy as np
 import pytest
+from _checks import assert_clear_error, call, check_warnings, snapshot
 from sklearn.base import BaseEstimator, RegressorMixin, clone, is_classifier
 from sklearn.compose import make_column_transformer
 from sklearn.dummy import DummyClassifier, DummyRegressor
@@ -25,7 +23,6 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
-import sklime
 from sklime import LimeExplainer, ModelFunction, submodular_pick
 from sklime.metrics import (
     effective_sample_size,
@@ -51,12 +48,6 @@ NUMERIC_KINDS = ("float", "integer", "constant")
 MISSING_SHARE = 0.3
 #: Training rows among the rows to explain.
 N_KNOWN = 3
-#: Where sklime's modules are.
-SKLIME_DIR = os.path.dirname(sklime.__file__)
-#: Where the tests are: warnings pointed at them come from sklime too.
-TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
-#: The only warning sklime documents: too few effective samples per coefficient.
-DOCUMENTED_WARNING = "effective sample size"
 
 
 # -- random tables ------------------------------------------------------------
@@ -343,11 +334,6 @@ class ModelObject:
 
 
 # -- helpers ------------------------------------------------------------------
-def snapshot(data):
-    """A deep copy to compare with after a call."""
-    return copy.deepcopy(data)
-
-
 def assert_unchanged(data, before):
     """``data`` equals its snapshot ``before``, values and dtypes."""
     if isinstance(data, pd.DataFrame):
@@ -364,39 +350,6 @@ def assert_unchanged(data, before):
 def rows_at(X, index):
     """Rows of an array or DataFrame at ``index``."""
     return X.iloc[index] if isinstance(X, pd.DataFrame) else X[index]
-
-
-def assert_clear_error(exc):
-    """A refused case: a ValueError or TypeError with a message, raised on purpose.
-
-    An error that a failed operation raises (a NumPy reshape, a conversion)
-    instead of a ``raise`` statement is a bug met by chance, not a refusal.
-    """
-    assert isinstance(exc, ValueError | TypeError), repr(exc)
-    assert str(exc).strip(), f"{type(exc).__name__} without a message"
-    frame = traceback.extract_tb(exc.__traceback__)[-1]
-    deliberate = (frame.line or "").lstrip().startswith("raise")
-    assert deliberate and "numpy" not in frame.filename, (
-        f"{type(exc).__name__} raised by {frame.line!r} "
-        f"({frame.filename}:{frame.lineno}): {exc}"
-    )
-
-
-def check_warnings(caught):
-    """Only the documented warning from sklime; no feature-name warnings.
-
-    sklime's warnings point at its own code or, through ``stacklevel``, at a
-    test file; the model's own warnings (and scikit-image's) are their
-    business.
-    """
-    for w in caught:
-        message = str(w.message)
-        assert "feature names" not in message, message
-        if (
-            w.filename.startswith(SKLIME_DIR)
-            or os.path.dirname(w.filename) == TESTS_DIR
-        ):
-            assert DOCUMENTED_WARNING in message, f"{w.category.__name__}: {message}"
 
 
 def fit_case(table, model, params, with_y=True):
@@ -424,19 +377,6 @@ def fit_case(table, model, params, with_y=True):
         if target is not None:
             assert_unchanged(target, before[1])
     return lime, X
-
-
-def call(function, *args, **kwargs):
-    """Call ``function``; None when it refused the case with a clear error."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            result = function(*args, **kwargs)
-        except Exception as exc:  # the property is about its type
-            assert_clear_error(exc)
-            return None
-    check_warnings(caught)
-    return result
 
 
 def classifies(model):

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import sklearn
+from _checks import call
 from sklearn.feature_extraction.text import (
     CountVectorizer,
     HashingVectorizer,
@@ -28,7 +29,6 @@ from sklearn.feature_extraction.text import (
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import make_pipeline
-from test_properties import call
 
 from sklime import LimeTextExplainer, ModelFunction, _engine
 
