@@ -10,6 +10,7 @@ from ._display import (
     ExplanationDisplay,
     GlobalImportanceDisplay,
     ImageExplanationDisplay,
+    KernelWidthDisplay,
 )
 from ._explainer import LimeExplainer
 from ._explanation import Explanation
@@ -28,6 +29,7 @@ __all__ = [
     "GlobalImportanceDisplay",
     "ImageExplanation",
     "ImageExplanationDisplay",
+    "KernelWidthDisplay",
     "LimeExplainer",
     "LimeImageExplainer",
     "LimeTextExplainer",
