@@ -361,7 +361,8 @@ def test_kernel_width_display_from_arrays_keeps_exact_scores(plt):
     np.testing.assert_array_equal(
         display.lines_["stability"].get_ydata(), [0.6, 0.8, 1]
     )
-    # A fidelity of -40 leaves the axes rather than flattening every curve.
+    # A fidelity of -40 leaves the axes rather than flattening every curve;
+    # every picture has the same limits, so pictures side by side agree.
     assert display.ax_.get_ylim() == pytest.approx((-0.3, 1.05))
     assert display.chosen_line_ is None and display.threshold_line_ is None
     with pytest.raises(ValueError, match="one stability score per kernel width: got 2"):

@@ -32,9 +32,9 @@ class KernelWidthDisplay:
     the refit rule applies as a horizontal line and the chosen width as a
     vertical one. The adherence falls as the kernel widens, the stability
     rises; the rule chooses the widest width whose adherence stays above
-    the threshold. The lines hold the exact mean test scores; scores below
-    -0.25 (the fidelity of narrow kernels, often) run off the bottom of the
-    axes.
+    the threshold. The lines hold the exact mean test scores; the score
+    axis spans -0.25 to 1 in every picture, and lower scores (the fidelity
+    of narrow kernels, often) run off its bottom.
 
     Build it with :meth:`from_search`; the constructor takes plain arrays.
 
@@ -163,8 +163,9 @@ class KernelWidthDisplay:
             xlabel="kernel_width",
             ylabel="mean test score (higher: better)",
         )
-        ax.set_ylim(_bottom(curves.values()), 1.05)
-        ax.legend(loc="lower left", fontsize="small")
+        # The same limits in every picture, so that pictures side by side agree.
+        ax.set_ylim(_LOWEST_SHOWN - 0.05, 1.05)
+        ax.legend(loc="best", fontsize="small")
         if self.title is not None:
             ax.set_title(self.title, **AS_GIVEN)
         self.ax_, self.figure_ = ax, ax.figure
@@ -247,13 +248,6 @@ class KernelWidthDisplay:
             chosen_width=chosen,
         )
         return display.plot(ax=ax)
-
-
-def _bottom(curves):
-    """Lower limit of the score axis: 0, or the lowest score down to -0.25."""
-    values = np.concatenate([np.asarray(c, dtype=float) for c in curves])
-    lowest = np.min(values[np.isfinite(values)], initial=0.0)
-    return max(lowest, _LOWEST_SHOWN) - 0.05
 
 
 def _searched_width(cv_results):
