@@ -33,7 +33,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from sklime import LimeExplainer
+from sklime import KernelWidthDisplay, LimeExplainer
 from sklime.metrics import lime_scorers, optilime_refit
 
 SCALES = [0.5, 1.0, 2.0]
@@ -91,23 +91,8 @@ def _plot(results, output):
         1, len(results), figsize=(9, 3.2), sharey=True, layout="constrained"
     )
     for ax, (r, search) in zip(axes, results.items(), strict=True):
-        cv = search.cv_results_
-        best = search.best_params_["kernel_width"]
-        ax.plot(WIDTHS, cv["mean_test_adherence"], "o-", ms=3, label="adherence")
-        ax.plot(WIDTHS, cv["mean_test_stability"], "s--", ms=3, label="stability")
-        ax.plot(
-            WIDTHS,
-            np.maximum(cv["mean_test_fidelity"], -0.2),
-            ":",
-            color="grey",
-            label="fidelity (score)",
-        )
-        ax.axhline(MIN_ADHERENCE, color="k", lw=0.5)
-        ax.axvline(best, color="tab:red", lw=1, label=f"tuned width {best}")
-        ax.set(
-            xscale="log", xlabel="kernel_width", title=f"r = {r}", ylim=(-0.25, 1.05)
-        )
-        ax.legend(loc="lower left", fontsize=7)
+        KernelWidthDisplay.from_search(search, ax=ax).ax_.set_title(f"r = {r}")
+        ax.label_outer()  # one score label for the row of panels
     if output:
         fig.savefig(output, dpi=120)
         plt.close(fig)

@@ -10,6 +10,7 @@ from ._display import (
     ExplanationDisplay,
     GlobalImportanceDisplay,
     ImageExplanationDisplay,
+    KernelWidthDisplay,
 )
 from ._image._explainer import LimeImageExplainer
 from ._image._explanation import ImageExplanation
@@ -28,6 +29,7 @@ __all__ = [
     "GlobalImportanceDisplay",
     "ImageExplanation",
     "ImageExplanationDisplay",
+    "KernelWidthDisplay",
     "LimeExplainer",
     "LimeImageExplainer",
     "LimeTextExplainer",

@@ -2,16 +2,19 @@
 
 Each display takes plain arrays and labels, draws with ``plot(ax=...)`` and
 keeps its axes, figure and artists so they can be restyled;
-``from_explanation`` and ``from_estimator`` build and draw one in a call.
+``from_explanation``, ``from_estimator`` and ``from_search`` build and
+draw one in a call.
 """
 
 from ._bars import ExplanationDisplay, GlobalImportanceDisplay
 from ._heatmap import CoefficientHeatmapDisplay
 from ._image import ImageExplanationDisplay
+from ._kernel_width import KernelWidthDisplay
 
 __all__ = [
     "CoefficientHeatmapDisplay",
     "ExplanationDisplay",
     "GlobalImportanceDisplay",
     "ImageExplanationDisplay",
+    "KernelWidthDisplay",
 ]

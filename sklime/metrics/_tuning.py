@@ -278,8 +278,27 @@ class _OptiLimeRefit:
         return np.asarray(cv_results[key], dtype=float)
 
 
-def _candidate_widths(cv_results, n_candidates):
+def _candidate_widths(cv_results, n_candidates, caller="optilime_refit"):
     """Each candidate's kernel width (zeros when the grid does not vary it).
+
+    ``caller`` names the function whose errors these are.
+    """
+    key = _width_key(cv_results, caller)
+    if key is None:
+        return np.zeros(n_candidates)
+    column = np.ma.asarray(cv_results[key])
+    values = np.ma.filled(column.astype(object), None)
+    if any(not isinstance(value, Real) for value in values):
+        raise ValueError(
+            f"{caller} compares kernel widths, but the grid holds a "
+            f"kernel_width that is not a number ({key}: {values.tolist()}). Give "
+            "explicit widths, e.g. np.geomspace(0.1, 4, 10)."
+        )
+    return values.astype(float)
+
+
+def _width_key(cv_results, caller):
+    """The ``cv_results_`` column of the candidates' kernel width, or None.
 
     The width is the ``param_kernel_width`` column, or a ``param_*__kernel_width``
     column of a nested explainer.
@@ -289,22 +308,12 @@ def _candidate_widths(cv_results, n_candidates):
         for key in cv_results
         if key == f"param_{_WIDTH_PARAM}" or key.endswith(f"__{_WIDTH_PARAM}")
     ]
-    if not keys:
-        return np.zeros(n_candidates)
     if len(keys) > 1:
         raise ValueError(
-            f"optilime_refit found several kernel width columns {keys}; search over "
+            f"{caller} found several kernel width columns {keys}; search over "
             "one explainer's kernel_width."
         )
-    column = np.ma.asarray(cv_results[keys[0]])
-    values = np.ma.filled(column.astype(object), None)
-    if any(not isinstance(value, Real) for value in values):
-        raise ValueError(
-            "optilime_refit compares kernel widths, but the grid holds a "
-            f"kernel_width that is not a number ({keys[0]}: {values.tolist()}). Give "
-            "explicit widths, e.g. np.geomspace(0.1, 4, 10)."
-        )
-    return values.astype(float)
+    return keys[0] if keys else None
 
 
 @validate_params(

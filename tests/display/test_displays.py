@@ -5,19 +5,24 @@ import re
 import numpy as np
 import pytest
 from sklearn.datasets import load_diabetes
+from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LinearRegression
+from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
+from sklearn.preprocessing import StandardScaler
 
 from sklime import (
     CoefficientHeatmapDisplay,
     ExplanationDisplay,
     GlobalImportanceDisplay,
     ImageExplanationDisplay,
+    KernelWidthDisplay,
     LimeExplainer,
     LimeImageExplainer,
     LimeTextExplainer,
     ModelFunction,
 )
+from sklime.metrics import lime_scorers, optilime_refit
 
 
 @pytest.fixture
@@ -264,3 +269,124 @@ def test_displays_name_a_missing_row_or_output(diabetes, image, plt):
     lime, images = image
     with pytest.raises(IndexError, match="Row -3 is out of range"):
         ImageExplanationDisplay.from_estimator(lime, images, row=-3)
+
+
+# -- the kernel-width tuning curve ------------------------------------------
+
+
+def _sines(X):
+    """Linear at a scale of about 0.5 standard deviations."""
+    return np.sin(2 * X) @ [1.0, 0.5, 0.0]
+
+
+def _sine_search(search_class=GridSearchCV, grid=None, **params):
+    """A tiny fitted search over the width of the explanations of ``_sines``."""
+    X = StandardScaler().fit_transform(np.random.default_rng(0).uniform(size=(20, 3)))
+    lime = LimeExplainer(
+        ModelFunction(_sines), sampling="gaussian", num_samples=128, random_state=0
+    )
+    grid = {"kernel_width": [1.0, 0.1, 0.3]} if grid is None else grid
+    return search_class(lime, grid, cv=2, **params).fit(X)
+
+
+@pytest.fixture(scope="module")
+def width_search():
+    return _sine_search(
+        scoring=lime_scorers(top_k=2), refit=optilime_refit(min_adherence=0.8)
+    )
+
+
+def test_kernel_width_display_draws_the_searchs_scores(width_search, plt):
+    search = width_search
+    cv = search.cv_results_
+    _, ax = plt.subplots()
+    display = KernelWidthDisplay.from_search(search, ax=ax)
+    assert display.ax_ is ax and display.figure_ is ax.figure
+    order = [1, 2, 0]  # the grid's widths, increasing
+    for name in ["adherence", "stability", "fidelity"]:
+        line = display.lines_[name]
+        np.testing.assert_array_equal(line.get_xdata(), [0.1, 0.3, 1.0])
+        np.testing.assert_array_equal(line.get_ydata(), cv[f"mean_test_{name}"][order])
+    # Narrow kernels adhere to the sines, the widest does not: the rule
+    # chooses a width inside the grid, and the display marks that one.
+    assert cv["mean_test_adherence"][1] > 0.8 > cv["mean_test_adherence"][0]
+    chosen = search.best_params_["kernel_width"]
+    assert chosen == 0.3
+    assert display.chosen_line_.get_xdata()[0] == chosen
+    assert display.threshold_line_.get_ydata()[0] == 0.8
+    labels = display.ax_.get_legend_handles_labels()[1]
+    assert labels[-2:] == ["min_adherence 0.8", "chosen width 0.3"]
+    assert display.ax_.get_xscale() == "log"
+    assert display.ax_.get_xlabel() == "kernel_width"
+    with pytest.raises(ValueError, match=r"min_adherence=0.8\); drawing min_adh"):
+        KernelWidthDisplay.from_search(search, min_adherence=0.9)
+    same = KernelWidthDisplay.from_search(search, min_adherence=0.8)
+    assert same.threshold_line_.get_ydata()[0] == 0.8
+
+
+def test_kernel_width_display_reads_the_searchs_refit(plt):
+    """Renamed scorers, no fidelity, a randomized search; a refit by name."""
+    scorers = lime_scorers(top_k=2)
+    scoring = {"own": scorers["adherence"], "stability": scorers["stability"]}
+    search = _sine_search(
+        RandomizedSearchCV,
+        n_iter=2,
+        random_state=0,
+        scoring=scoring,
+        refit=optilime_refit(0.8, adherence="own"),
+    )
+    display = KernelWidthDisplay.from_search(search)
+    assert sorted(display.lines_) == ["adherence", "stability"]
+    cv = search.cv_results_
+    order = np.argsort(cv["param_kernel_width"].astype(float))
+    np.testing.assert_array_equal(
+        display.lines_["adherence"].get_ydata(), cv["mean_test_own"][order]
+    )
+    assert display.chosen_line_.get_xdata()[0] == search.best_params_["kernel_width"]
+    # The threshold is optilime_refit's: under another refit, none unless asked.
+    search = _sine_search(scoring=scorers, refit=False)
+    display = KernelWidthDisplay.from_search(search)
+    assert display.chosen_line_ is None and display.threshold_line_ is None
+    display = KernelWidthDisplay.from_search(search, min_adherence=0.7)
+    assert display.threshold_line_.get_ydata()[0] == 0.7
+
+
+def test_kernel_width_display_from_arrays_keeps_exact_scores(plt):
+    display = KernelWidthDisplay(
+        [2.0, 0.5, 1.0], [0.7, 0.99, 0.9], [1.0, 0.6, 0.8], fidelity=[-40, 0.1, 0.5]
+    ).plot()
+    np.testing.assert_array_equal(
+        display.lines_["fidelity"].get_ydata(), [0.1, 0.5, -40]
+    )
+    np.testing.assert_array_equal(
+        display.lines_["stability"].get_ydata(), [0.6, 0.8, 1]
+    )
+    # A fidelity of -40 leaves the axes rather than flattening every curve;
+    # every picture has the same limits, so pictures side by side agree.
+    assert display.ax_.get_ylim() == pytest.approx((-0.3, 1.05))
+    assert display.chosen_line_ is None and display.threshold_line_ is None
+    with pytest.raises(ValueError, match="one stability score per kernel width: got 2"):
+        KernelWidthDisplay([0.5, 1.0, 2.0], [0.9] * 3, [1.0, 0.5]).plot()
+
+
+def test_kernel_width_display_names_what_the_search_lacks(width_search, plt):
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        KernelWidthDisplay.from_search(GridSearchCV(LimeExplainer(), {}))
+    with pytest.raises(ValueError, match="did not vary it .*'param_num_features'"):
+        KernelWidthDisplay.from_search(_sine_search(grid={"num_features": [1, 2]}))
+    both = {"kernel_width": [0.5, 1.0], "num_features": [1, 2]}
+    with pytest.raises(ValueError, match="also varied \\['param_num_features'\\]"):
+        KernelWidthDisplay.from_search(_sine_search(grid=both))
+    with pytest.raises(ValueError, match="tried kernel_width=0.5 several times"):
+        KernelWidthDisplay.from_search(_sine_search(grid={"kernel_width": [0.5] * 2}))
+    with pytest.raises(
+        ValueError, match="KernelWidthDisplay compares.*not a number.*explicit"
+    ):
+        KernelWidthDisplay.from_search(_sine_search(grid={"kernel_width": [None, 1]}))
+    message = "no lime adherence scorer under 'adherence' .*scoring=None"
+    with pytest.raises(ValueError, match=message):
+        KernelWidthDisplay.from_search(_sine_search())
+    scorers = lime_scorers()
+    scoring = {"adherence": scorers["fidelity"], "stability": scorers["stability"]}
+    with pytest.raises(ValueError, match="lime_scorers.*no lime adherence scorer"):
+        KernelWidthDisplay.from_search(_sine_search(scoring=scoring, refit=False))
