@@ -10,7 +10,6 @@ from ._display import (
     ExplanationDisplay,
     GlobalImportanceDisplay,
     ImageExplanationDisplay,
-    KernelWidthDisplay,
 )
 from ._image._explainer import LimeImageExplainer
 from ._image._explanation import ImageExplanation
@@ -21,6 +20,7 @@ from ._tabular._explanation import Explanation
 from ._text._explainer import LimeTextExplainer
 from ._text._explanation import TextExplanation
 from ._version import __version__ as __version__
+from .metrics._width_display import KernelWidthDisplay
 
 __all__ = [
     "CoefficientHeatmapDisplay",

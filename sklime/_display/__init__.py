@@ -9,12 +9,10 @@ draw one in a call.
 from ._bars import ExplanationDisplay, GlobalImportanceDisplay
 from ._heatmap import CoefficientHeatmapDisplay
 from ._image import ImageExplanationDisplay
-from ._kernel_width import KernelWidthDisplay
 
 __all__ = [
     "CoefficientHeatmapDisplay",
     "ExplanationDisplay",
     "GlobalImportanceDisplay",
     "ImageExplanationDisplay",
-    "KernelWidthDisplay",
 ]

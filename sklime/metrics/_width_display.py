@@ -1,16 +1,20 @@
-"""The kernel-width tuning curve: adherence and stability against the width."""
+"""The kernel-width tuning curve: adherence and stability against the width.
+
+A display like those of ``sklime._display``, kept beside the search it reads
+(``from_search`` knows lime's scorers and refit rule).
+"""
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from .._tuning import (
+from .._display._style import AS_GIVEN, NEUTRAL, new_axes
+from ._tuning import (
     _candidate_widths,
     _FreshFidelityScorer,
     _OptiLimeRefit,
     _StabilityScorer,
     _width_key,
 )
-from ._style import AS_GIVEN, NEUTRAL, new_axes
 
 #: How each score is drawn: its legend label and line style.
 _CURVES = {
