@@ -1,11 +1,5 @@
-"""Explanations written to a portable file and read back, bit for bit.
+"""Explanation files read back, bit for bit (``_file_format`` writes them).
 
-An explanation file is JSON: a header (what the file is, the version of its
-format, the sklime version that wrote it) and the explanation's state.
-Numeric arrays are stored as their little-endian bytes in base64, with their
-dtype and shape, so that every bit comes back (signed zeros, NaN and
-infinities, float32 images) and images stay compact; names, outputs and the
-rows' own values are JSON values, tagged where JSON has no type of its own.
 Reading a file builds only sklime's explanation classes and plain values: it
 imports and runs nothing the file names, so a file needs no trust.
 """
