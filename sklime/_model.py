@@ -10,17 +10,16 @@ from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
-from sklearn.utils import check_random_state, get_tags
+from sklearn.utils import get_tags
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
 from ._adapter import ModelFunction
 from ._compat import _num_samples
 from ._core._threads import model_threads
-from ._labels import choose_labels
 
 
-def fit_black_box(estimator, X, y, seed, default, explainer="LimeExplainer"):
+def fit_black_box(estimator, X, y, seed, default, explainer, fit_note):
     """Return the fitted model to explain.
 
     ``None`` becomes ``default(y)`` fitted on ``(X, y)``; a
@@ -40,8 +39,11 @@ def fit_black_box(estimator, X, y, seed, default, explainer="LimeExplainer"):
     seed : int
     default : callable
         ``default(y)`` returns the unfitted default model for the target.
-    explainer : str, default="LimeExplainer"
+    explainer : str
         Name of the explainer, for error messages.
+    fit_note : tuple of str
+        What the model is fitted on and how to fix a failing fit, for the
+        error of a model whose ``fit`` raises.
 
     Returns
     -------
@@ -61,7 +63,7 @@ def fit_black_box(estimator, X, y, seed, default, explainer="LimeExplainer"):
         model.fit(X, y)  # a home-made fit may not return self
     except Exception as exc:
         raise _kind_of(exc)(
-            _fit_error_message(estimator, exc, _num_samples(X), explainer)
+            _fit_error_message(estimator, exc, _num_samples(X), explainer, fit_note)
         ) from exc
     return model
 
@@ -107,73 +109,14 @@ def _kind_of(exc):
     return ValueError
 
 
-#: What each explainer fits its model on, and how to fix a failing fit.
-_FIT_NOTES = {
-    "LimeExplainer": (
-        "training rows (X and y as given to fit)",
-        "Pass X and y the model accepts (encode string columns in a pipeline "
-        "with the model; the default random forest needs y without NaN), or "
-        "pass your fitted model as FrozenEstimator(model).",
-    ),
-    "LimeTextExplainer": (
-        "training documents",
-        "The default model is a TfidfVectorizer (which keeps only words of two "
-        "or more characters) then, for class labels, a LogisticRegression (y "
-        "needs two or more classes), else a Ridge. Pass documents and y the "
-        "model accepts, an estimator that accepts them, or your fitted model "
-        "as FrozenEstimator(model).",
-    ),
-    "LimeImageExplainer": (
-        "training images (as the model takes them, with y)",
-        "Pass images and y the model accepts (the default random forest needs "
-        "y without NaN), or your fitted model as FrozenEstimator(model).",
-    ),
-}
-
-
-def _fit_error_message(estimator, exc, n_samples, explainer):
+def _fit_error_message(estimator, exc, n_samples, explainer, fit_note):
     """The error for a model whose own ``fit`` raised ``exc``."""
-    data, fix = _FIT_NOTES[explainer]
+    data, fix = fit_note
     what = "the default model" if estimator is None else f"the estimator {estimator!r}"
     return (
         f"{explainer} could not fit its model: fitting {what} on the {n_samples} "
         f"{data} raised {type(exc).__name__}: {str(exc).rstrip('.')}. {fix}"
     )
-
-
-def fit_instance_model(explainer, X, y, probe, default, input_note):
-    """Fit or freeze the model of a text or image explainer; learn its outputs.
-
-    Two seeds are drawn from the explainer's ``random_state``: the first for
-    the perturbation noise, the second for fitting the model.
-
-    Parameters
-    ----------
-    explainer : LimeTextExplainer or LimeImageExplainer
-        Gets the fitted attributes ``estimator_``, ``black_box_``,
-        ``label_choice_``, ``outputs_`` and ``noise_seed_``.
-    X : list or ndarray
-        Training instances, as the model takes them.
-    y : array-like or None
-        Target, needed to fit an unfitted model.
-    probe : list or ndarray
-        A few training instances, queried once to learn the output's width.
-    default : callable
-        ``default(y)``: the model made when the explainer has none.
-    input_note : str
-        What the explainer sends the model, said when the model raises.
-    """
-    seeds = check_random_state(explainer.random_state).randint(
-        np.iinfo(np.int32).max, size=2
-    )
-    explainer.estimator_ = fit_black_box(
-        explainer.estimator, X, y, int(seeds[1]), default, type(explainer).__name__
-    )
-    explainer.black_box_ = BlackBox(
-        explainer.estimator_, explainer.response_method, probe, input_note
-    )
-    choose_labels(explainer)
-    explainer.noise_seed_ = int(seeds[0])
 
 
 def needs_target(estimator):
@@ -298,14 +241,6 @@ def _missing_y_message(estimator, explainer):
     )
 
 
-#: What the tabular explainer sends the model, for error messages.
-_TABLE_INPUT = (
-    "LimeExplainer queries the model with data shaped like the X given to fit "
-    "(the model's own columns, by name, with X's dtypes); check that the model "
-    "accepts such data."
-)
-
-
 def is_ensemble(model):
     """Whether ``model`` (or the last step it wraps) is a fitted ensemble.
 
@@ -369,7 +304,7 @@ class BlackBox:
         its calls costs a call of every member, so it gets few large calls.
     """
 
-    def __init__(self, model, response_method, probe, input_note=_TABLE_INPUT):
+    def __init__(self, model, response_method, probe, input_note):
         self.model = model
         self.ensemble = is_ensemble(model)
         self.input_note = input_note

@@ -6,17 +6,15 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_array, check_random_state
 
+from ._base import LimeBase
 from ._compat import Interval, _num_samples, _safe_indexing, validate_params
-from ._tabular._explainer import LimeExplainer
 from ._tabular._explanation import Explanation
-from ._text._explainer import LimeTextExplainer
 
 
 @validate_params(
     {
         "explanations": [
-            LimeExplainer,
-            LimeTextExplainer,
+            LimeBase,
             Explanation,
             "array-like",
             "sparse matrix",
@@ -42,13 +40,14 @@ def submodular_pick(
 
     Parameters
     ----------
-    explanations : LimeExplainer, LimeTextExplainer, Explanation or \
-            array-like of shape (n_rows, n_columns)
-        A fitted :class:`LimeExplainer` or :class:`LimeTextExplainer` (then
-        ``X`` is required), an :class:`Explanation` (a
-        :class:`TextExplanation` too: its columns are the vocabulary's
-        words), or a coefficient matrix such as ``transform`` returns (dense
-        or sparse).
+    explanations : LimeExplainer, LimeTextExplainer, LimeImageExplainer, \
+            Explanation or array-like of shape (n_rows, n_columns)
+        A fitted :class:`LimeExplainer`, :class:`LimeTextExplainer` or
+        :class:`LimeImageExplainer` (then ``X`` is required), an
+        :class:`Explanation` (a :class:`TextExplanation` or
+        :class:`ImageExplanation` too: its columns are the vocabulary's
+        words, or the pixels), or a coefficient matrix such as ``transform``
+        returns (dense or sparse).
     n_picks : int
         Number of rows to choose, from 1 to the number of candidate rows.
     X : array-like or DataFrame of shape (n_rows, n_features), default=None
@@ -86,7 +85,7 @@ def submodular_pick(
     >>> submodular_pick(coef, 2).tolist()
     [0, 2]
     """
-    if isinstance(explanations, LimeExplainer | LimeTextExplainer):
+    if isinstance(explanations, LimeBase):
         candidates, coef = _explain_candidates(
             explanations, X, sample_size, random_state
         )
@@ -94,7 +93,7 @@ def submodular_pick(
         if X is not None or sample_size is not None:
             raise ValueError(
                 "X and sample_size apply only when explanations is a fitted "
-                "LimeExplainer; an Explanation or a coefficient matrix already "
+                "explainer; an Explanation or a coefficient matrix already "
                 "holds its rows. Drop X and sample_size, or pass the explainer."
             )
         candidates = None
@@ -105,9 +104,9 @@ def submodular_pick(
         )
     except (TypeError, ValueError) as exc:
         raise ValueError(
-            "explanations must be a fitted LimeExplainer (with X), one "
+            "explanations must be a fitted explainer (with X), one "
             "Explanation, or a 2-d numeric coefficient matrix such as "
-            f"LimeExplainer.transform returns ({exc}). To pick among several "
+            f"an explainer's transform returns ({exc}). To pick among several "
             "explanations, explain their rows together in one call."
         ) from exc
     if n_picks > coef.shape[0]:

@@ -5,23 +5,17 @@ from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.validation import check_is_fitted
 
+from .._base import LimeBase, check_target_length
 from .._compat import Interval, StrOptions, _fit_context, get_chunk_n_rows
-from .._constraints import ESTIMATOR_CONSTRAINT, SURROGATE_CONSTRAINTS
 from .._engine import InstancePlan, explain_instances
 from .._instance_explanation import common_fields
-from .._model import fit_instance_model, is_class_target, needs_target
-from .._tabular._explainer import (
-    _check_instance_memory,
-    _check_plan_memory,
-    _check_target_length,
-    coef_names,
-)
+from .._model import is_class_target
+from .._tabular._explainer import _check_instance_memory, _check_plan_memory
 from ._explanation import ImageExplanation
 from ._segments import (
     _SKIMAGE_SEGMENTERS,
@@ -45,7 +39,7 @@ _IMAGE_INPUT = (
 )
 
 
-class LimeImageExplainer(TransformerMixin, BaseEstimator):
+class LimeImageExplainer(LimeBase):
     """Explain an image model's predictions with LIME, superpixel by superpixel.
 
     Each image is cut into superpixels (segments). LIME hides random sets of
@@ -165,15 +159,21 @@ class LimeImageExplainer(TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "estimator": ESTIMATOR_CONSTRAINT,
+        **LimeBase._parameter_constraints,
         "image_shape": ["array-like", None],
         "segmenter": [StrOptions({*_SKIMAGE_SEGMENTERS, "grid"}), callable],
         "segmenter_params": [dict, None],
         "hide_color": [Real, "array-like", None],
         "num_samples": [Interval(Integral, 2, None, closed="left")],
         "kernel_width": [Interval(Real, 0, None, closed="neither")],
-        **SURROGATE_CONSTRAINTS,
     }
+
+    _FIT_NOTE = (
+        "training images (as the model takes them, with y)",
+        "Pass images and y the model accepts (the default random forest needs "
+        "y without NaN), or your fitted model as FrozenEstimator(model).",
+    )
+    _INPUT_NOTE = _IMAGE_INPUT
 
     def __init__(
         self,
@@ -229,17 +229,16 @@ class LimeImageExplainer(TransformerMixin, BaseEstimator):
             The fitted explainer.
         """
         images, self.input_ndim_ = check_images(X, self.image_shape)
-        _check_target_length(images, y)
+        check_target_length(images, y)
         _check_instance_memory(self)
         self.image_shape_ = images.shape[1:]
-        fit_instance_model(
-            self,
+        self._fit_model(
             self._model_input(images, copy=True),
             y,
-            self._model_input(images[:_PROBE_IMAGES], copy=True),
+            self._draw_seeds()["model"],
             partial(_default_image_model, flat=self.input_ndim_ == 2),
-            _IMAGE_INPUT,
         )
+        self._learn_outputs(self._model_input(images[:_PROBE_IMAGES], copy=True))
         return self
 
     def _model_input(self, images, copy=False):
@@ -400,14 +399,7 @@ class LimeImageExplainer(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         height, width = self.image_shape_[:2]
         pixels = [f"{r}_{c}" for r in range(height) for c in range(width)]
-        return coef_names(
-            self.outputs_, pixels, prefixed=self.label_choice_ is not None
-        )
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.required = needs_target(self.estimator)
-        return tags
+        return self._names_out(pixels)
 
 
 def _default_image_model(y, flat):

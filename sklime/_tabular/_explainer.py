@@ -6,10 +6,9 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn import get_config
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_consistent_length, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 
+from .._base import LimeBase, check_target_length
 from .._compat import (
     HasMethods,
     Interval,
@@ -18,21 +17,14 @@ from .._compat import (
     _fit_context,
     validate_data,
 )
-from .._constraints import ESTIMATOR_CONSTRAINT, SURROGATE_CONSTRAINTS
 from .._core._cache import BoundedCache
 from .._core._kernels import default_kernel_width
 from .._core._surrogate import mean_abs_coefficients
 from .._core._wide import WIDE_MIN_COMPONENTS
 from .._dataframe import column_names, is_dataframe, is_pandas_series
 from .._engine import evaluate_surrogates, explain_rows
-from .._labels import choose_labels, explanation_fields
-from .._model import (
-    BlackBox,
-    default_estimator,
-    fit_black_box,
-    needs_target,
-    takes_missing_values,
-)
+from .._labels import explanation_fields
+from .._model import default_estimator, takes_missing_values
 from ._discretize import fit_bin_edges
 from ._explanation import Explanation, FeatureDescriber, explainer_settings
 from ._sampling import FeatureSpace, Noise
@@ -58,8 +50,15 @@ _AUTO_MARGINAL_CELLS = 2**22
 #: four blocks of noise uniforms and the perturbed points.
 _SHARED_ARRAYS = 5
 
+#: What the explainer sends the model, said when the model raises.
+_TABLE_INPUT = (
+    "LimeExplainer queries the model with data shaped like the X given to fit "
+    "(the model's own columns, by name, with X's dtypes); check that the model "
+    "accepts such data."
+)
 
-class LimeExplainer(TransformerMixin, BaseEstimator):
+
+class LimeExplainer(LimeBase):
     """Explain a model's predictions with LIME, many rows at once.
 
     For each row, LIME draws perturbations, queries the model on them, weights
@@ -297,7 +296,7 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "estimator": ESTIMATOR_CONSTRAINT,
+        **LimeBase._parameter_constraints,
         "num_samples": [
             Interval(Integral, 1, None, closed="left"),
             StrOptions({"auto"}),
@@ -314,8 +313,16 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         ],
         "categorical_features": [StrOptions({"from_dtype"}), "array-like", None],
         "categorical_max_distinct": [Interval(Integral, 1, None, closed="left"), None],
-        **SURROGATE_CONSTRAINTS,
     }
+
+    _SEEDS = ("noise", "bins", "model", "evaluation")
+    _FIT_NOTE = (
+        "training rows (X and y as given to fit)",
+        "Pass X and y the model accepts (encode string columns in a pipeline "
+        "with the model; the default random forest needs y without NaN), or "
+        "pass your fitted model as FrozenEstimator(model).",
+    )
+    _INPUT_NOTE = _TABLE_INPUT
 
     def __init__(
         self,
@@ -397,7 +404,7 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         )
         self._check_sizes()
         self._check_memory()
-        _check_target_length(X, y)
+        check_target_length(X, y)
         if self.sampling == "gaussian" and self.kernel is not None:
             raise ValueError(
                 "sampling='gaussian' draws from the exponential kernel's own "
@@ -416,32 +423,26 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
                 f"{_GAUSSIAN_MAX_WIDTH:.0e} (a width beyond the data's range "
                 "explains nothing local)."
             )
-        seeds = check_random_state(self.random_state).randint(
-            np.iinfo(np.int32).max, size=4
-        )
+        seeds = self._draw_seeds()
         self.schema_ = TableSchema(
             X, self.categorical_features, self.categorical_max_distinct
         )
         self.categorical_ = self.schema_.categorical.copy()
         rows = self.schema_.encode(X)
-        edges = self._bin_edges(rows, y, int(seeds[1]))
+        edges = self._bin_edges(rows, y, seeds["bins"])
         self.space_ = FeatureSpace(
             rows.values, self.categorical_, self.schema_.frequencies, edges
         )
-        self.estimator_ = fit_black_box(
-            self.estimator,
+        self._fit_model(
             X,
             y,
-            int(seeds[2]),
+            seeds["model"],
             partial(default_estimator, categorical=self.categorical_),
         )
         self.schema_.adapt_to(self.estimator_)
-        probe = self.schema_.rows_input(rows.take(slice(0, _PROBE_ROWS)))
-        self.black_box_ = BlackBox(self.estimator_, self.response_method, probe)
-        choose_labels(self)
-        self.noise_seed_ = int(seeds[0])
+        self._learn_outputs(self.schema_.rows_input(rows.take(slice(0, _PROBE_ROWS))))
         self._cache = BoundedCache(get_config()["working_memory"] * 2**20)
-        self.evaluation_seed_ = int(seeds[3])
+        self.evaluation_seed_ = seeds["evaluation"]
         default_width = default_kernel_width(self.n_features_in_)
         self.kernel_width_ = float(
             default_width if self.kernel_width is None else self.kernel_width
@@ -691,15 +692,10 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
             row's top class).
         """
         check_is_fitted(self)
-        return coef_names(
-            self.outputs_,
-            _check_feature_names_in(self, input_features),
-            prefixed=self.label_choice_ is not None,
-        )
+        return self._names_out(_check_feature_names_in(self, input_features))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.target_tags.required = needs_target(self.estimator)
         tags.input_tags.string = True
         tags.input_tags.categorical = True
         # Missing values are explained; the default forest takes them too.
@@ -721,31 +717,6 @@ def _auto_num_samples(sampling, n_features):
     return min(max(fitting, _AUTO_SAMPLES), _AUTO_MARGINAL_MAX)
 
 
-def coef_names(outputs, names, *, prefixed=False):
-    """Names of coefficient columns: one block of ``names`` per output.
-
-    Parameters
-    ----------
-    outputs : sequence
-        The explained outputs (classes), in the order of the blocks.
-    names : sequence of str
-        What each column of a block stands for (a feature, word or pixel).
-    prefixed : bool, default=False
-        Name the output of a single block too (chosen classes).
-
-    Returns
-    -------
-    names_out : ndarray of str
-        ``coef_<name>`` for a single output (unless ``prefixed``), else
-        ``coef_<output>_<name>``.
-    """
-    if len(outputs) == 1 and not prefixed:
-        return np.asarray([f"coef_{name}" for name in names], dtype=object)
-    return np.asarray(
-        [f"coef_{out}_{name}" for out in outputs for name in names], dtype=object
-    )
-
-
 def _one_row_as_table(X):
     """A single row (a 1-D array or list, or a pandas Series) as a table of one.
 
@@ -760,19 +731,6 @@ def _one_row_as_table(X):
     if isinstance(X, list | tuple) and X and all(np.ndim(v) == 0 for v in X):
         return [X]
     return X
-
-
-def _check_target_length(X, y):
-    """Raise a clear error when y does not have one entry per row of X."""
-    if y is None:
-        return
-    try:
-        check_consistent_length(X, y)
-    except ValueError as exc:
-        raise ValueError(
-            f"y must have one entry per row of X ({exc}). Pass the target of the "
-            "rows in X, or no y when explaining a FrozenEstimator."
-        ) from exc
 
 
 #: Float64 values per perturbation of an instance with a single component

@@ -4,24 +4,18 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from .._base import LimeBase, check_target_length
 from .._compat import Interval, _fit_context
-from .._constraints import ESTIMATOR_CONSTRAINT, SURROGATE_CONSTRAINTS
 from .._core._wide import WIDE_MIN_COMPONENTS
 from .._engine import InstancePlan, explain_instances
 from .._instance_explanation import common_fields
-from .._model import BlackBox, fit_instance_model, is_class_target, needs_target
-from .._tabular._explainer import (
-    _check_instance_memory,
-    _check_plan_memory,
-    _check_target_length,
-    coef_names,
-)
+from .._model import BlackBox, is_class_target
+from .._tabular._explainer import _check_instance_memory, _check_plan_memory
 from ._document import (
     Document,
     TextNoise,
@@ -44,7 +38,7 @@ _TEXT_INPUT = (
 )
 
 
-class LimeTextExplainer(TransformerMixin, BaseEstimator):
+class LimeTextExplainer(LimeBase):
     """Explain a text model's predictions with LIME, word by word, in batches.
 
     For each document, LIME removes random sets of its words, queries the
@@ -161,14 +155,23 @@ class LimeTextExplainer(TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "estimator": ESTIMATOR_CONSTRAINT,
+        **LimeBase._parameter_constraints,
         "num_samples": [Interval(Integral, 2, None, closed="left")],
         "kernel_width": [Interval(Real, 0, None, closed="neither")],
         "token_pattern": [str],
         "bow": ["boolean"],
         "mask_string": [str, None],
-        **SURROGATE_CONSTRAINTS,
     }
+
+    _FIT_NOTE = (
+        "training documents",
+        "The default model is a TfidfVectorizer (which keeps only words of two "
+        "or more characters) then, for class labels, a LogisticRegression (y "
+        "needs two or more classes), else a Ridge. Pass documents and y the "
+        "model accepts, an estimator that accepts them, or your fitted model "
+        "as FrozenEstimator(model).",
+    )
+    _INPUT_NOTE = _TEXT_INPUT
 
     def __init__(
         self,
@@ -222,12 +225,13 @@ class LimeTextExplainer(TransformerMixin, BaseEstimator):
         """
         documents = check_documents(X)
         pattern = compile_pattern(self.token_pattern)
-        _check_target_length(documents, y)
+        check_target_length(documents, y)
         _check_instance_memory(self)
         words = sorted({m.group() for d in documents for m in word_matches(d, pattern)})
         self.vocabulary_ = {word: j for j, word in enumerate(words)}
         probe = documents[:_PROBE_DOCUMENTS]
-        fit_instance_model(self, documents, y, probe, _default_text_model, _TEXT_INPUT)
+        self._fit_model(documents, y, self._draw_seeds()["model"], _default_text_model)
+        self._learn_outputs(probe)
         self.shortcut_ = VectorizerShortcut.detect(self.estimator_)
         if self.shortcut_ is not None:
             self.tail_box_ = BlackBox(
@@ -323,15 +327,10 @@ class LimeTextExplainer(TransformerMixin, BaseEstimator):
         """
         del input_features
         check_is_fitted(self)
-        return coef_names(
-            self.outputs_,
-            sorted(self.vocabulary_, key=self.vocabulary_.get),
-            prefixed=self.label_choice_ is not None,
-        )
+        return self._names_out(sorted(self.vocabulary_, key=self.vocabulary_.get))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.target_tags.required = needs_target(self.estimator)
         tags.input_tags.two_d_array = False
         tags.input_tags.string = True
         return tags
