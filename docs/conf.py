@@ -37,7 +37,13 @@ exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "auto_examples/*.ipynb"]
 
 # -- API reference -----------------------------------------------------------
 autosummary_generate = True
-autodoc_default_options = {"members": True, "member-order": "groupwise"}
+# Explanations share their methods through a private base: inherited methods
+# are documented on each public class, scikit-learn's excepted (see setup).
+autodoc_default_options = {
+    "members": True,
+    "member-order": "groupwise",
+    "inherited-members": True,
+}
 autodoc_typehints = "none"
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
@@ -68,3 +74,16 @@ html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
 }
+
+
+def _skip_scikit_learn_methods(app, what, name, obj, skip, options):
+    """Leave out the methods an estimator inherits from scikit-learn."""
+    del app, name, options
+    module = getattr(obj, "__module__", None) or ""
+    if what == "class" and callable(obj) and not module.startswith("sklime"):
+        return True
+    return skip
+
+
+def setup(app):
+    app.connect("autodoc-skip-member", _skip_scikit_learn_methods)

@@ -11,6 +11,7 @@ from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
     StrOptions,
+    validate_parameter_constraints,
     validate_params,
 )
 from sklearn.utils.fixes import _get_threadpool_controller
@@ -31,5 +32,6 @@ __all__ = [
     "_safe_indexing",
     "get_chunk_n_rows",
     "validate_data",
+    "validate_parameter_constraints",
     "validate_params",
 ]

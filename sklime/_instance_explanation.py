@@ -11,11 +11,13 @@ from numbers import Integral
 
 import numpy as np
 
-from ._compat import StrOptions, validate_params
+from ._explanation_base import (
+    BaseExplanation,
+    explainer_settings,
+    validate_arguments,
+)
 from ._labels import explanation_fields
-from ._optional import import_optional
 from ._shap import shap_explanation
-from ._tabular._explanation import Explanation, explainer_settings
 
 #: The engine's per-instance results an explanation keeps as they are.
 _ENGINE_FIELDS = (
@@ -57,38 +59,26 @@ def common_fields(explainer, results):
     )
 
 
-class InstanceExplanation(Explanation):
+class InstanceExplanation(BaseExplanation):
     """Base of :class:`TextExplanation` and :class:`ImageExplanation`.
 
     Subclasses set ``_labels`` (each instance's component names), and define
-    ``_component_coef`` (n, n_outputs, max_components), ``_EXTRA`` (the name
-    of the long table's per-component column), ``_extra(row)`` (its values),
-    ``_picture(row, k)`` (the HTML picture of an instance for block ``k``)
-    and ``_common_columns(k)`` (labels, weights and standard errors over
-    columns that mean the same in every instance, for the views over all).
+    ``_component_coef`` (n, n_outputs, max_components),
+    ``_COMPONENT_COLUMNS`` (the long table's columns of a component: its
+    name, and what it holds), ``_extra(row)`` (what each component of
+    ``row`` holds), ``_picture(row, k)`` (the HTML picture of an instance
+    for block ``k``) and ``_common_columns(k)`` (labels, weights and
+    standard errors over columns that mean the same in every instance, for
+    the views over all).
     """
 
-    _EXTRA = None
-
     def __init__(self, *, instances, **common):
-        """Keep the batch's arrays (see :class:`Explanation`) and its instances.
+        """Keep the batch's arrays (see :class:`BaseExplanation`) and its instances.
 
-        ``common`` holds ``coef``, ``standard_error``, ``intercept``,
-        ``local_prediction``, ``model_prediction``, ``score``,
-        ``effective_sample_size``, ``selected``, ``outputs``,
-        ``feature_names_out``, ``classifier``, ``row_outputs``,
-        ``predicted``, ``mirror`` and ``settings``; the views over a fixed set
-        of features (``feature_names``, ``mean_abs_coef``) do not apply.
+        ``common`` holds the arguments of :class:`BaseExplanation` but
+        ``rows``: the explained ``instances``.
         """
-        super().__init__(
-            representation=None,
-            mean_abs_coef=None,
-            mean_abs_coef_error=None,
-            feature_names=None,
-            rows=instances,
-            describer=None,
-            **common,
-        )
+        super().__init__(rows=instances, **common)
 
     def _importance(self, k):
         """Labels, mean |weight| over instances and an upper bound of its error.
@@ -100,60 +90,8 @@ class InstanceExplanation(Explanation):
         labels, coef, errors = self._common_columns(k)
         return labels, np.abs(coef).mean(axis=0), errors.mean(axis=0), True
 
-    @validate_params(
-        {"layout": [StrOptions({"long", "wide"})]},
-        prefer_skip_nested_validation=True,
-    )
-    def to_frame(self, layout="long"):
-        """The explanations as a pandas DataFrame (needs pandas).
-
-        Parameters
-        ----------
-        layout : {"long", "wide"}, default="long"
-            "long": one line per instance, output and selected component,
-            with the columns ``row``, ``output``, ``feature`` (the component),
-            a column of what the component holds (see the subclass),
-            ``weight``, ``standard_error``, ``model_prediction``,
-            ``local_prediction`` and ``score``, by decreasing absolute
-            weight. "wide": :attr:`coef` with :attr:`feature_names_out`
-            columns (sparse for documents).
-
-        Returns
-        -------
-        frame : pandas.DataFrame
-        """
-        pd = import_optional("pandas", "pandas", f"{type(self).__name__}.to_frame")
-        if layout == "wide":
-            if hasattr(self.coef, "tocsr"):
-                return pd.DataFrame.sparse.from_spmatrix(
-                    self.coef, columns=list(self.feature_names_out)
-                )
-            return pd.DataFrame(self.coef, columns=list(self.feature_names_out))
-        records = []
-        for row in range(len(self)):
-            extra = self._extra(row)
-            for k in range(len(self.outputs)):
-                output = self._output_name(row, k)
-                for j in self._ranked(row, k):
-                    records.append(
-                        (
-                            row,
-                            output,
-                            self._labels[row][j],
-                            extra[j],
-                            self._component_coef[row, k, j],
-                            self.standard_error[row, k, j],
-                            self.model_prediction[row, k],
-                            self.local_prediction[row, k],
-                            self.score[row, k],
-                        )
-                    )
-        columns = ["row", "output", "feature", self._EXTRA, *_LONG_TAIL]
-        return pd.DataFrame.from_records(records, columns=columns)
-
-    @validate_params(
-        {"row": [Integral], "output": "no_validation", "residual": ["boolean"]},
-        prefer_skip_nested_validation=True,
+    @validate_arguments(
+        {"row": [Integral], "output": "no_validation", "residual": ["boolean"]}
     )
     def to_shap(self, row, output=None, *, residual=False):
         """One instance's explanation as a ``shap.Explanation`` (needs shap).
@@ -219,12 +157,6 @@ class InstanceExplanation(Explanation):
         """The components of ``row``."""
         return self._labels[row]
 
-
-#: Columns of the long table after the component's own.
-_LONG_TAIL = [
-    "weight",
-    "standard_error",
-    "model_prediction",
-    "local_prediction",
-    "score",
-]
+    def _component_fields(self, row):
+        """Each component of ``row`` and what it holds."""
+        return self._labels[row], self._extra(row)

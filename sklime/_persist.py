@@ -12,6 +12,7 @@ import os
 import numpy as np
 
 from ._compat import validate_params
+from ._explanation_base import BaseExplanation
 from ._file_format import FORMAT, FORMAT_VERSION, SPARSE
 from ._image._explanation import ImageExplanation
 from ._optional import import_optional
@@ -108,7 +109,7 @@ def load_explanation(path):
             f"content is damaged ({type(exc).__name__}: {exc}). Write it again "
             "with Explanation.save."
         ) from exc
-    if not isinstance(explanation, Explanation):
+    if not isinstance(explanation, BaseExplanation):
         raise ValueError(
             f"{os.fspath(path)!r} holds a {type(explanation).__name__}, not an "
             "explanation. Read files written by Explanation.save."

@@ -8,14 +8,14 @@ from sklearn.utils import check_array, check_random_state
 
 from ._base import LimeBase
 from ._compat import Interval, _num_samples, _safe_indexing, validate_params
-from ._tabular._explanation import Explanation
+from ._explanation_base import BaseExplanation
 
 
 @validate_params(
     {
         "explanations": [
             LimeBase,
-            Explanation,
+            BaseExplanation,
             "array-like",
             "sparse matrix",
         ],

@@ -1,4 +1,6 @@
-"""What the three explainers share, through their common base, for every kind."""
+"""What the explainers, and the explanations, share through their bases."""
+
+import json
 
 import numpy as np
 import pytest
@@ -8,13 +10,18 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import make_pipeline
 
 from sklime import (
+    Explanation,
+    ImageExplanation,
     LimeExplainer,
     LimeImageExplainer,
     LimeTextExplainer,
     ModelFunction,
+    TextExplanation,
+    load_explanation,
     submodular_pick,
 )
 from sklime._base import LimeBase
+from sklime._explanation_base import BaseExplanation
 
 EXPLAINERS = [LimeExplainer, LimeTextExplainer, LimeImageExplainer]
 
@@ -170,3 +177,53 @@ def test_seeds_are_drawn_from_random_state_once_in_fit(seed, as_instance):
     )
     noise, _, _, evaluation = _int32_seeds(np.random.RandomState(seed), 4)
     assert (table.noise_seed_, table.evaluation_seed_) == (noise, evaluation)
+
+
+def _text_explanation():
+    docs = ["good fun film", "bad dull film", "good film", "dull bad plot"]
+    lime = LimeTextExplainer(num_samples=200, random_state=0).fit(docs, [1, 0, 1, 0])
+    return lime.explain(["good plot", "dull fun film"])
+
+
+def test_table_and_instance_explanations_are_siblings():
+    for cls in (Explanation, TextExplanation, ImageExplanation):
+        assert issubclass(cls, BaseExplanation)
+    assert not issubclass(TextExplanation, Explanation)
+    assert not issubclass(ImageExplanation, Explanation)
+    text = _text_explanation()
+    # What only tables have is not left on documents as None.
+    for name in ("feature_names", "representation", "mean_abs_coef"):
+        assert not hasattr(text, name)
+
+
+@pytest.mark.parametrize("kind", ["text", "image"])
+def test_argument_errors_name_the_explanations_own_class(kind):
+    if kind == "text":
+        explanation = _text_explanation()
+    else:
+        explanation = _image_explainer().fit(_images()).explain(_images()[:2])
+    name = type(explanation).__name__
+    with pytest.raises(ValueError, match=f"'layout' parameter of {name}.to_frame"):
+        explanation.to_frame("tall")
+    with pytest.raises(ValueError, match=f"'row' parameter of {name}.as_list"):
+        explanation.as_list("first")
+    with pytest.raises(ValueError, match=f"'row' parameter of {name}.to_shap"):
+        explanation.to_shap(None)
+
+
+def test_a_file_written_with_the_fields_only_tables_use_still_reads(tmp_path):
+    """Files of documents used to hold the table-only fields, all None."""
+    explanation = _text_explanation()
+    path = tmp_path / "explanation.json"
+    explanation.save(path)
+    document = json.loads(path.read_text(encoding="ascii"))
+    state = document["explanation"]["state"]
+    for name in ("representation", "mean_abs_coef", "mean_abs_coef_error"):
+        state[name] = None
+    state["feature_names"] = state["_describer"] = None
+    path.write_text(json.dumps(document), encoding="ascii")
+    loaded = load_explanation(path)
+    assert type(loaded) is TextExplanation
+    for row in range(len(explanation)):
+        assert loaded.as_list(row) == explanation.as_list(row)
+    assert loaded.to_frame().equals(explanation.to_frame())

@@ -67,7 +67,7 @@ class ImageExplanation(InstanceExplanation):
     (8, 8)
     """
 
-    _EXTRA = "pixels"
+    _COMPONENT_COLUMNS = ("feature", "pixels")
     _COEFFICIENTS = ("coef", "segment_coef")
 
     def __init__(self, *, segment_coef, images, segments, **common):

@@ -23,10 +23,11 @@ from .._core._surrogate import mean_abs_coefficients
 from .._core._wide import WIDE_MIN_COMPONENTS
 from .._dataframe import column_names, is_dataframe, is_pandas_series
 from .._engine import evaluate_surrogates, explain_rows
+from .._explanation_base import explainer_settings
 from .._labels import explanation_fields
 from .._model import default_estimator, takes_missing_values
 from ._discretize import fit_bin_edges
-from ._explanation import Explanation, FeatureDescriber, explainer_settings
+from ._explanation import Explanation, FeatureDescriber
 from ._sampling import FeatureSpace, Noise
 from ._schema import TableSchema, check_table
 

@@ -71,7 +71,7 @@ class TextExplanation(InstanceExplanation):
         self.words = [list(d.words) for d in documents]
         self._labels = self.words
 
-    _EXTRA = "occurrences"
+    _COMPONENT_COLUMNS = ("feature", "occurrences")
     _COEFFICIENTS = ("coef", "word_coef")
 
     @property
