@@ -9,6 +9,9 @@ from ._constraints import ESTIMATOR_CONSTRAINT, SURROGATE_CONSTRAINTS
 from ._labels import choose_labels
 from ._model import BlackBox, fit_black_box, needs_target
 
+#: Training instances queried in ``fit`` to learn the shape of the model's output.
+PROBE_SIZE = 5
+
 
 class LimeBase(TransformerMixin, BaseEstimator):
     """Base of the explainers of tables, documents and images.

@@ -50,8 +50,9 @@ def submodular_pick(
         returns (dense or sparse).
     n_picks : int
         Number of rows to choose, from 1 to the number of candidate rows.
-    X : array-like or DataFrame of shape (n_rows, n_features), default=None
-        Rows to explain; only with a fitted explainer.
+    X : array-like, DataFrame or list of str, default=None
+        Rows (documents, images) to explain, as the explainer's
+        ``transform`` takes them; only with a fitted explainer.
     sample_size : int or None, default=None
         Only with a fitted explainer: explain only this many rows of ``X``,
         drawn without replacement (None, or a value of at least the number of

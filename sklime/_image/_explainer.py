@@ -10,7 +10,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.validation import check_is_fitted
 
-from .._base import LimeBase, check_target_length
+from .._base import PROBE_SIZE, LimeBase, check_target_length
 from .._compat import Interval, StrOptions, _fit_context, get_chunk_n_rows
 from .._engine import InstancePlan, explain_instances
 from .._instance_explanation import common_fields
@@ -28,8 +28,6 @@ from ._segments import (
     segment,
 )
 
-#: Training images queried in ``fit`` to learn the model's output.
-_PROBE_IMAGES = 5
 #: What the explainer sends the model, said when the model raises.
 _IMAGE_INPUT = (
     "LimeImageExplainer queries the model with images laid out as the X given "
@@ -238,7 +236,7 @@ class LimeImageExplainer(LimeBase):
             self._draw_seeds()["model"],
             partial(_default_image_model, flat=self.input_ndim_ == 2),
         )
-        self._learn_outputs(self._model_input(images[:_PROBE_IMAGES], copy=True))
+        self._learn_outputs(self._model_input(images[:PROBE_SIZE], copy=True))
         return self
 
     def _model_input(self, images, copy=False):

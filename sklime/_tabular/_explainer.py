@@ -8,7 +8,7 @@ import numpy as np
 from sklearn import get_config
 from sklearn.utils.validation import check_is_fitted
 
-from .._base import LimeBase, check_target_length
+from .._base import PROBE_SIZE, LimeBase, check_target_length
 from .._compat import (
     HasMethods,
     Interval,
@@ -33,9 +33,6 @@ from ._schema import TableSchema, check_table
 
 #: Widest kernel gaussian sampling accepts, in training standard deviations.
 _GAUSSIAN_MAX_WIDTH = 1e100
-
-#: Training rows queried in fit to learn the shape of the model's output.
-_PROBE_ROWS = 5
 
 #: ``num_samples="auto"`` outside marginal sampling, and its least value there.
 _AUTO_SAMPLES = 8192
@@ -441,7 +438,7 @@ class LimeExplainer(LimeBase):
             partial(default_estimator, categorical=self.categorical_),
         )
         self.schema_.adapt_to(self.estimator_)
-        self._learn_outputs(self.schema_.rows_input(rows.take(slice(0, _PROBE_ROWS))))
+        self._learn_outputs(self.schema_.rows_input(rows.take(slice(0, PROBE_SIZE))))
         self._cache = BoundedCache(get_config()["working_memory"] * 2**20)
         self.evaluation_seed_ = seeds["evaluation"]
         default_width = default_kernel_width(self.n_features_in_)

@@ -9,7 +9,7 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from .._base import LimeBase, check_target_length
+from .._base import PROBE_SIZE, LimeBase, check_target_length
 from .._compat import Interval, _fit_context
 from .._core._wide import WIDE_MIN_COMPONENTS
 from .._engine import InstancePlan, explain_instances
@@ -28,8 +28,6 @@ from ._shortcut import VectorizerShortcut, shortcut_input
 
 #: lime's replacement of a removed word position (``bow=False``).
 _POSITION_MASK = "UNKWORDZ"
-#: Training documents queried in ``fit`` to learn the model's output.
-_PROBE_DOCUMENTS = 5
 #: What the explainer sends the model, said when the model raises.
 _TEXT_INPUT = (
     "LimeTextExplainer queries the model with a list of str: copies of the "
@@ -229,7 +227,7 @@ class LimeTextExplainer(LimeBase):
         _check_instance_memory(self)
         words = sorted({m.group() for d in documents for m in word_matches(d, pattern)})
         self.vocabulary_ = {word: j for j, word in enumerate(words)}
-        probe = documents[:_PROBE_DOCUMENTS]
+        probe = documents[:PROBE_SIZE]
         self._fit_model(documents, y, self._draw_seeds()["model"], _default_text_model)
         self._learn_outputs(probe)
         self.shortcut_ = VectorizerShortcut.detect(self.estimator_)
