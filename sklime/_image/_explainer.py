@@ -13,7 +13,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._compat import Interval, StrOptions, _fit_context, get_chunk_n_rows
 from .._constraints import ESTIMATOR_CONSTRAINT, SURROGATE_CONSTRAINTS
-from .._engine import InstancePlan, explain_instances
+from .._core import _engine
+from .._core._components import InstancePlan
 from .._instance_explanation import common_fields
 from .._model import fit_instance_model, is_class_target, needs_target
 from .._tabular._explainer import (
@@ -249,11 +250,7 @@ class LimeImageExplainer(TransformerMixin, BaseEstimator):
         (the caller's, or those the perturbations are made from): a model
         may write into its input.
         """
-        if self.input_ndim_ == 2:
-            images = images.reshape(len(images), -1)
-        elif self.input_ndim_ == 3:
-            images = images[..., 0]
-        return images.copy(order="K") if copy else images
+        return _model_input(images, self.input_ndim_, copy)
 
     def _images(self, X):
         """The images of X, checked against those seen in fit."""
@@ -285,7 +282,7 @@ class LimeImageExplainer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         labels, results = self._explain(self._images(X), with_errors=False)
-        return _pixel_weights(labels, results["coef"])
+        return _pixel_weights(labels, results.coef)
 
     def explain(self, X):
         """Explain images: segments, their coefficients, predictions, fit quality.
@@ -305,8 +302,8 @@ class LimeImageExplainer(TransformerMixin, BaseEstimator):
         images = self._images(X)
         labels, results = self._explain(images, with_errors=True)
         return ImageExplanation(
-            coef=_pixel_weights(labels, results["coef"]),
-            segment_coef=results["coef"],
+            coef=_pixel_weights(labels, results.coef),
+            segment_coef=results.coef,
             images=images,
             segments=labels,
             **common_fields(self, results),
@@ -328,7 +325,7 @@ class LimeImageExplainer(TransformerMixin, BaseEstimator):
             with_errors,
             "a coarser segmentation (segmenter_params that give fewer segments)",
         )
-        return labels, explain_instances(plan, with_errors)
+        return labels, _engine.explain(plan, with_errors=with_errors)
 
     def _single_segment_message(self, position, image):
         """The error for an image cut into one segment, with a segmenter to use."""
@@ -426,6 +423,18 @@ def _flatten(images):
     return images.reshape(len(images), -1)
 
 
+def _model_input(images, input_ndim, copy=False):
+    """Images laid out as a model fitted on ``input_ndim``-D images takes them.
+
+    See :meth:`LimeImageExplainer._model_input`.
+    """
+    if input_ndim == 2:
+        images = images.reshape(len(images), -1)
+    elif input_ndim == 3:
+        images = images[..., 0]
+    return images.copy(order="K") if copy else images
+
+
 def _pixel_weights(labels, coef):
     """Each pixel's coefficient (its segment's), (n, n_outputs * height * width)."""
     n, n_outputs = coef.shape[:2]
@@ -440,7 +449,7 @@ def _pixel_weights(labels, coef):
 class _ImagePlan(InstancePlan):
     """What the engine needs to explain a batch of images.
 
-    See :func:`sklime._engine.explain_instances`.
+    See :class:`sklime._core._engine.Plan`.
     """
 
     def __init__(self, explainer, images, labels, hide_color):
@@ -448,7 +457,7 @@ class _ImagePlan(InstancePlan):
         self.images = images
         self.labels = labels
         self.hide_color = hide_color
-        self.model_input = explainer._model_input
+        self.model_input = partial(_model_input, input_ndim=explainer.input_ndim_)
         self.noise = ImageNoise.draw(
             self.num_samples, int(self.sizes.max()), explainer.noise_seed_
         )

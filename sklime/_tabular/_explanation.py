@@ -21,6 +21,7 @@ from .._optional import import_optional
 from .._shap import contribution_errors, shap_explanation
 from .._version import __version__
 from ._sampling import BINNED, CATEGORICAL
+from ._schemes import scheme_of
 
 
 def explainer_settings(explainer):
@@ -133,7 +134,7 @@ class FeatureDescriber:
             return f"{name}={value}"
         if self.kind[j] == BINNED:
             return _bin_label(name, self.edges[j], float(value))
-        if self.sampling == "mask":
+        if scheme_of(self.sampling).describes_values:
             return f"{name}={format_number(value)}"
         return name
 
