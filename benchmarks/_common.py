@@ -116,9 +116,12 @@ def chunk_rows(est, n_rows):
     """Rows per chunk sklime uses for ``n_rows`` rows (private API: None when
     it cannot be found in this version)."""
     try:
-        from sklime._engine import _chunk_rows
+        from sklime._core._engine import _rows_per_chunk
+        from sklime._tabular._plan import TabularPlan
 
-        return int(_chunk_rows(est, n_rows))
+        plan = TabularPlan(est, None, None, est.kernel, est.kernel_width_)
+        floats = plan.chunk_floats(est.n_features_in_, False)
+        return int(_rows_per_chunk(floats, n_rows, est.n_jobs))
     except (ImportError, AttributeError, TypeError):
         pass
     try:

@@ -38,9 +38,9 @@ def common_fields(explainer, results):
     ----------
     explainer : LimeTextExplainer or LimeImageExplainer
         The fitted explainer.
-    results : dict of ndarray
+    results : Results
         The engine's per-instance results (see
-        :func:`~sklime._engine.explain_instances`).
+        :func:`~sklime._core._engine.explain`).
 
     Returns
     -------
@@ -50,7 +50,7 @@ def common_fields(explainer, results):
         instance's explained classes and settings.
     """
     return dict(
-        {name: results[name] for name in _ENGINE_FIELDS},
+        {name: getattr(results, name) for name in _ENGINE_FIELDS},
         outputs=explainer.outputs_,
         feature_names_out=explainer.get_feature_names_out(),
         classifier=explainer.black_box_.classifier,

@@ -42,7 +42,7 @@ def explanation_fields(explainer, results):
     ----------
     explainer : estimator
         A fitted explainer.
-    results : dict of ndarray
+    results : Results
         The engine's results, with ``class_index`` and ``predicted_index``
         when the explainer's ``labels`` chose the classes.
 
@@ -57,8 +57,8 @@ def explanation_fields(explainer, results):
     choice, box = explainer.label_choice_, explainer.black_box_
     if choice is not None:
         return {
-            "row_outputs": choice.classes[results["class_index"]],
-            "predicted": choice.classes[results["predicted_index"]],
+            "row_outputs": choice.classes[results.class_index],
+            "predicted": choice.classes[results.predicted_index],
             "mirror": None,
         }
     mirror = None

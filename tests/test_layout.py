@@ -82,3 +82,36 @@ def test_the_package_has_no_import_cycle():
     for name in sorted(graph):
         if name not in state:
             visit(name, [name])
+
+
+#: The values of LimeExplainer's ``sampling`` parameter.
+_SAMPLINGS = {"marginal", "local", "mask", "gaussian"}
+
+
+def _compares_a_sampling(tree):
+    """The line of each comparison of ``tree`` with a sampling's name."""
+    lines = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Compare):
+            continue
+        operands = [node.left, *node.comparators]
+        for operand in operands:
+            names = [operand] if isinstance(operand, ast.Constant) else []
+            if isinstance(operand, ast.Tuple | ast.List | ast.Set):
+                names = operand.elts
+            if any(
+                isinstance(name, ast.Constant) and name.value in _SAMPLINGS
+                for name in names
+            ):
+                lines.append(node.lineno)
+    return lines
+
+
+def test_only_the_sampling_schemes_compare_sampling_names():
+    schemes = PACKAGE / "_tabular" / "_schemes.py"
+    for path in PACKAGE.rglob("*.py"):
+        if path == schemes:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        lines = _compares_a_sampling(tree)
+        assert not lines, f"{path.relative_to(PACKAGE)} tests sampling at {lines}"

@@ -179,7 +179,7 @@ def weighted_moments(
         row's numbers do not change with the number of rows.
     y_shift : ndarray of shape (n_rows or 1, n_outputs) or None, default=None
         ``Y`` is already shifted by these means (see
-        :class:`~sklime._engine.Response`); None shifts it here by its
+        :class:`~sklime._core._problem.Response`); None shifts it here by its
         unweighted means.
 
     Returns

@@ -12,7 +12,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._base import PROBE_SIZE, LimeBase, check_target_length
 from .._compat import Interval, StrOptions, _fit_context, get_chunk_n_rows
-from .._engine import InstancePlan, explain_instances
+from .._core import _engine
+from .._core._components import InstancePlan
 from .._instance_explanation import common_fields
 from .._model import is_class_target
 from .._tabular._explainer import _check_instance_memory, _check_plan_memory
@@ -246,11 +247,7 @@ class LimeImageExplainer(LimeBase):
         (the caller's, or those the perturbations are made from): a model
         may write into its input.
         """
-        if self.input_ndim_ == 2:
-            images = images.reshape(len(images), -1)
-        elif self.input_ndim_ == 3:
-            images = images[..., 0]
-        return images.copy(order="K") if copy else images
+        return _model_input(images, self.input_ndim_, copy)
 
     def _images(self, X):
         """The images of X, checked against those seen in fit."""
@@ -282,7 +279,7 @@ class LimeImageExplainer(LimeBase):
         """
         check_is_fitted(self)
         labels, results = self._explain(self._images(X), with_errors=False)
-        return _pixel_weights(labels, results["coef"])
+        return _pixel_weights(labels, results.coef)
 
     def explain(self, X):
         """Explain images: segments, their coefficients, predictions, fit quality.
@@ -302,8 +299,8 @@ class LimeImageExplainer(LimeBase):
         images = self._images(X)
         labels, results = self._explain(images, with_errors=True)
         return ImageExplanation(
-            coef=_pixel_weights(labels, results["coef"]),
-            segment_coef=results["coef"],
+            coef=_pixel_weights(labels, results.coef),
+            segment_coef=results.coef,
             images=images,
             segments=labels,
             **common_fields(self, results),
@@ -325,7 +322,7 @@ class LimeImageExplainer(LimeBase):
             with_errors,
             "a coarser segmentation (segmenter_params that give fewer segments)",
         )
-        return labels, explain_instances(plan, with_errors)
+        return labels, _engine.explain(plan, with_errors=with_errors)
 
     def _single_segment_message(self, position, image):
         """The error for an image cut into one segment, with a segmenter to use."""
@@ -416,6 +413,18 @@ def _flatten(images):
     return images.reshape(len(images), -1)
 
 
+def _model_input(images, input_ndim, copy=False):
+    """Images laid out as a model fitted on ``input_ndim``-D images takes them.
+
+    See :meth:`LimeImageExplainer._model_input`.
+    """
+    if input_ndim == 2:
+        images = images.reshape(len(images), -1)
+    elif input_ndim == 3:
+        images = images[..., 0]
+    return images.copy(order="K") if copy else images
+
+
 def _pixel_weights(labels, coef):
     """Each pixel's coefficient (its segment's), (n, n_outputs * height * width)."""
     n, n_outputs = coef.shape[:2]
@@ -430,7 +439,7 @@ def _pixel_weights(labels, coef):
 class _ImagePlan(InstancePlan):
     """What the engine needs to explain a batch of images.
 
-    See :func:`sklime._engine.explain_instances`.
+    See :class:`sklime._core._engine.Plan`.
     """
 
     def __init__(self, explainer, images, labels, hide_color):
@@ -438,7 +447,7 @@ class _ImagePlan(InstancePlan):
         self.images = images
         self.labels = labels
         self.hide_color = hide_color
-        self.model_input = explainer._model_input
+        self.model_input = partial(_model_input, input_ndim=explainer.input_ndim_)
         self.noise = ImageNoise.draw(
             self.num_samples, int(self.sizes.max()), explainer.noise_seed_
         )

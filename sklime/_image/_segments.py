@@ -13,7 +13,7 @@ from numbers import Integral
 
 import numpy as np
 
-from .._engine import BlockUniforms
+from .._core._components import BlockUniforms
 from .._optional import import_optional
 
 #: lime's quickshift settings.

@@ -17,32 +17,21 @@ from .._compat import (
     _fit_context,
     validate_data,
 )
+from .._core import _engine
 from .._core._cache import BoundedCache
 from .._core._kernels import default_kernel_width
 from .._core._surrogate import mean_abs_coefficients
 from .._core._wide import WIDE_MIN_COMPONENTS
 from .._dataframe import column_names, is_dataframe, is_pandas_series
-from .._engine import evaluate_surrogates, explain_rows
 from .._explanation_base import explainer_settings
 from .._labels import explanation_fields
 from .._model import default_estimator, takes_missing_values
 from ._discretize import fit_bin_edges
 from ._explanation import Explanation, FeatureDescriber
-from ._sampling import FeatureSpace, Noise
+from ._plan import evaluation_plan, explanation_plan
+from ._sampling import FeatureSpace
 from ._schema import TableSchema, check_table
-
-#: Widest kernel gaussian sampling accepts, in training standard deviations.
-_GAUSSIAN_MAX_WIDTH = 1e100
-
-#: ``num_samples="auto"`` outside marginal sampling, and its least value there.
-_AUTO_SAMPLES = 8192
-
-#: Most perturbations ``num_samples="auto"`` draws under marginal sampling.
-_AUTO_MARGINAL_MAX = 2**16
-
-#: Largest ``num_samples * n_features`` of ``num_samples="auto"`` under
-#: marginal sampling: its shared arrays then take at most about 170 MB.
-_AUTO_MARGINAL_CELLS = 2**22
+from ._schemes import scheme_of
 
 #: Float64 arrays of shape (num_samples, n_features) shared by every row: the
 #: four blocks of noise uniforms and the perturbed points.
@@ -395,32 +384,16 @@ class LimeExplainer(LimeBase):
             The fitted explainer.
         """
         X = self._validate(X, reset=True)
+        self._scheme = scheme_of(self.sampling)
         self.num_samples_ = (
-            _auto_num_samples(self.sampling, self.n_features_in_)
+            self._scheme.auto_num_samples(self.n_features_in_)
             if self.num_samples == "auto"
             else self.num_samples
         )
         self._check_sizes()
         self._check_memory()
         check_target_length(X, y)
-        if self.sampling == "gaussian" and self.kernel is not None:
-            raise ValueError(
-                "sampling='gaussian' draws from the exponential kernel's own "
-                "distribution and cannot use a custom kernel. Use kernel=None, or "
-                "sampling='local' to weight local draws with your kernel."
-            )
-        if (
-            self.sampling == "gaussian"
-            and self.kernel_width is not None
-            and self.kernel_width > _GAUSSIAN_MAX_WIDTH
-        ):
-            raise ValueError(
-                f"sampling='gaussian' moves features by kernel_width training "
-                f"standard deviations; kernel_width={self.kernel_width:.3g} would "
-                f"overflow the perturbed values. Use kernel_width <= "
-                f"{_GAUSSIAN_MAX_WIDTH:.0e} (a width beyond the data's range "
-                "explains nothing local)."
-            )
+        self._scheme.check(self.kernel, self.kernel_width)
         seeds = self._draw_seeds()
         self.schema_ = TableSchema(
             X, self.categorical_features, self.categorical_max_distinct
@@ -547,9 +520,7 @@ class LimeExplainer(LimeBase):
         after the first call.
         """
         rows = self._rows(X)
-        return explain_rows(self, rows, with_errors=False)["coef"].reshape(
-            len(rows), -1
-        )
+        return _engine.explain(explanation_plan(self, rows)).coef.reshape(len(rows), -1)
 
     def explain(self, X):
         """Explain rows: coefficients, intercepts, predictions and fit quality.
@@ -571,24 +542,22 @@ class LimeExplainer(LimeBase):
             for a single row).
         """
         rows = self._rows(_one_row_as_table(X))
-        merged = explain_rows(self, rows, with_errors=True, with_prediction=True)
+        plan = explanation_plan(self, rows, with_prediction=True)
+        merged = _engine.explain(plan, with_errors=True)
         n_rows = len(rows)
-        shape = merged["selected"].shape
         mean_abs, mean_abs_error = mean_abs_coefficients(
-            merged["coef"].reshape(shape),
-            merged["standard_error"].reshape(shape),
-            merged["abs_influence"],
+            merged.coef, merged.standard_error, merged.abs_influence
         )
         return Explanation(
-            coef=merged["coef"].reshape(n_rows, -1),
-            standard_error=merged["standard_error"].reshape(n_rows, -1),
-            intercept=merged["intercept"],
-            local_prediction=merged["local_prediction"],
-            model_prediction=merged["model_prediction"],
-            score=merged["score"],
-            effective_sample_size=merged["effective_sample_size"],
-            selected=merged["selected"],
-            representation=self.space_.representation(rows, self.sampling),
+            coef=merged.coef.reshape(n_rows, -1),
+            standard_error=merged.standard_error.reshape(n_rows, -1),
+            intercept=merged.intercept,
+            local_prediction=merged.local_prediction,
+            model_prediction=merged.model_prediction,
+            score=merged.score,
+            effective_sample_size=merged.effective_sample_size,
+            selected=merged.selected,
+            representation=self._scheme.representation(self.space_, rows),
             mean_abs_coef=mean_abs.reshape(-1),
             mean_abs_coef_error=mean_abs_error.reshape(-1),
             feature_names=self.schema_.names.copy(),
@@ -643,8 +612,8 @@ class LimeExplainer(LimeBase):
         return self.schema_.encode(self._validate(X, reset=False))
 
     def _surrogates(self, X):
-        """The surrogates of the rows of ``X``: ``explain_rows``'s arrays."""
-        return explain_rows(self, self._rows(X))
+        """The surrogates of the rows of ``X``: the engine's results."""
+        return _engine.explain(explanation_plan(self, self._rows(X)))
 
     def _fresh_fidelity(self, X, *, own_kernel, surrogates=None):
         """Pooled weighted R^2 of the surrogates on fresh perturbations.
@@ -657,17 +626,13 @@ class LimeExplainer(LimeBase):
         """
         rows = self._rows(X)
         if surrogates is None:
-            surrogates = explain_rows(self, rows)
-        evaluation = Noise.draw(
-            self.num_samples_, self.n_features_in_, self.evaluation_seed_, self.sampler
-        )
-        parts = evaluate_surrogates(
-            self, rows, surrogates, evaluation, own_kernel=own_kernel
-        )
+            surrogates = _engine.explain(explanation_plan(self, rows))
+        plan = evaluation_plan(self, rows, surrogates, own_kernel=own_kernel)
+        fidelity = _engine.evaluate(plan)
         # Rows' sums were divided by their squared scale; pool on a common one.
-        relative = (parts["fidelity_scale"] / parts["fidelity_scale"].max()) ** 2
-        sse = (relative[:, None] * parts["fidelity_sse"]).sum()
-        sst = (relative[:, None] * parts["fidelity_sst"]).sum()
+        relative = (fidelity.scale / fidelity.scale.max()) ** 2
+        sse = (relative[:, None] * fidelity.sse).sum()
+        sst = (relative[:, None] * fidelity.sst).sum()
         if sst <= 0:
             return float(sse <= 0)
         return float(1.0 - sse / sst)
@@ -699,20 +664,6 @@ class LimeExplainer(LimeBase):
         # Missing values are explained; the default forest takes them too.
         tags.input_tags.allow_nan = takes_missing_values(self.estimator)
         return tags
-
-
-def _auto_num_samples(sampling, n_features):
-    """The number of perturbations ``num_samples="auto"`` stands for.
-
-    Under marginal sampling, the largest power of two up to
-    ``_AUTO_MARGINAL_MAX`` whose product with ``n_features`` is at most
-    ``_AUTO_MARGINAL_CELLS``, and at least ``_AUTO_SAMPLES``; under the other
-    samplings (one model call per row), ``_AUTO_SAMPLES``.
-    """
-    if sampling != "marginal":
-        return _AUTO_SAMPLES
-    fitting = 1 << (max(_AUTO_MARGINAL_CELLS // n_features, 1).bit_length() - 1)
-    return min(max(fitting, _AUTO_SAMPLES), _AUTO_MARGINAL_MAX)
 
 
 def _one_row_as_table(X):
@@ -762,7 +713,7 @@ def _check_plan_memory(plan, with_errors, fix):
     """Refuse a batch whose largest instance cannot be explained in memory.
 
     ``plan`` is a text or image plan (see
-    :func:`~sklime._engine.explain_instances`): an instance of ``d``
+    ``sklime._core._components``): an instance of ``d``
     components needs its surrogate's ``d x d`` moments besides its
     perturbations (from ``WIDE_MIN_COMPONENTS`` components on, a system of
     the smaller of ``d`` and ``num_samples`` squared), more than the machine

@@ -9,6 +9,7 @@ from .._dataframe import is_missing_scalar
 from .._explanation_base import BaseExplanation
 from .._shap import contribution_errors, shap_explanation
 from ._sampling import BINNED, CATEGORICAL
+from ._schemes import scheme_of
 
 
 def format_number(value):
@@ -78,7 +79,7 @@ class FeatureDescriber:
             return f"{name}={value}"
         if self.kind[j] == BINNED:
             return _bin_label(name, self.edges[j], float(value))
-        if self.sampling == "mask":
+        if scheme_of(self.sampling).describes_values:
             return f"{name}={format_number(value)}"
         return name
 

@@ -137,15 +137,13 @@ class FeatureSpace:
             codes[:, j] = np.isnan(rows.values[:, j])
         return codes
 
-    def representation(self, rows, sampling):
+    def representation(self, rows):
         """Interpretable representation of the rows themselves.
 
-        Z-scores of observed continuous features under marginal and local
-        sampling; 1 (the row's own bin, category, missing state or, under mask
-        sampling, value) for every other feature.
+        Z-scores of observed continuous features; 1 (the row's own bin,
+        category or missing state) for every other feature. Mask sampling
+        represents every feature by 1 (see ``sklime._tabular._schemes``).
         """
-        if sampling == "mask":
-            return np.ones(rows.values.shape)
         zscored = (self.kind == ZSCORE) & ~np.isnan(rows.values)
         return np.where(zscored, self.zscore(rows.values), 1.0)
 
@@ -409,7 +407,7 @@ class MarginalPoints:
         The codes laid out feature by feature; None when no feature is
         binned or categorical (no row reads them).
     design : ndarray of shape (1, n_samples, n_features)
-        The shared part of the design (:func:`base_design`).
+        The shared part of the design (:func:`marginal_base_design`).
     zscores : ndarray of shape (n_samples, n_zscored)
         The normals of the active z-scored features, contiguous (the noise's
         own normals when every feature is z-scored and active).
@@ -451,7 +449,7 @@ def marginal_points(space, noise):
         values[None],
         codes[None],
         np.ascontiguousarray(codes.T) if grouped else None,
-        base_design(space, noise, "marginal")[None],
+        marginal_base_design(space, noise)[None],
         zscores,
         (zscores**2).sum(axis=1),
     )
@@ -469,43 +467,49 @@ def _missing_draws(space, noise):
     return space.zscore_missing & (noise.group < space.missing)
 
 
-def base_design(space, noise, sampling):
-    """The part of the design that every row shares.
+def marginal_base_design(space, noise):
+    """The part of marginal sampling's design that every row shares.
 
-    It is the whole design under mask sampling, under local sampling without
-    binned features and under marginal sampling without grouped features;
-    otherwise the per-row indicator columns replace some of its columns.
+    It is the whole design without grouped features (and z-scored ones with
+    missing values); otherwise the per-row indicator columns replace some of
+    its columns.
 
     Returns
     -------
     design : ndarray of shape (n_samples, n_features)
-        The noise (z-scored features, 0 where a marginal draw is missing), or
-        the keep mask (mask sampling, and categorical features under local
-        sampling); zero for constant features.
+        The noise, 0 where a draw is missing; zero for constant features.
     """
-    if sampling == "mask":
-        design = noise.keep
-    elif sampling == "local":
-        design = np.where(space.kind == CATEGORICAL, noise.keep, noise.normal)
-    else:
-        gone = _missing_draws(space, noise)
-        design = noise.normal if gone is None else np.where(gone, 0.0, noise.normal)
+    gone = _missing_draws(space, noise)
+    design = noise.normal if gone is None else np.where(gone, 0.0, noise.normal)
     return _only_active(space, design)
 
 
-def shared_design(space, noise, sampling):
-    """The design when no column depends on the row, else None.
+def local_base_design(space, noise):
+    """The part of local sampling's design that every row shares.
 
-    A z-scored feature with missing values is an indicator in the rows
-    where it is missing: its column depends on the row under marginal and
-    local sampling.
+    It is the whole design without binned features (and z-scored ones with
+    missing values); otherwise the per-row indicator columns replace some of
+    its columns.
+
+    Returns
+    -------
+    design : ndarray of shape (n_samples, n_features)
+        The noise of z-scored and binned features, the keep mask of
+        categorical ones; zero for constant features.
     """
-    per_row = {
-        "marginal": (space.kind != ZSCORE) | space.zscore_missing,
-        "local": (space.kind == BINNED) | space.zscore_missing,
-        "mask": np.zeros(space.n_features, dtype=bool),
-    }[sampling]
-    return None if per_row.any() else base_design(space, noise, sampling)
+    design = np.where(space.kind == CATEGORICAL, noise.keep, noise.normal)
+    return _only_active(space, design)
+
+
+def mask_base_design(space, noise):
+    """Mask sampling's design, the keep mask, shared by every row.
+
+    Returns
+    -------
+    design : ndarray of shape (n_samples, n_features)
+        The keep mask; zero for constant features.
+    """
+    return _only_active(space, noise.keep)
 
 
 def marginal(space, noise, points, rows):
@@ -609,7 +613,7 @@ def local(space, noise, rows):
         build = _StepOrReplace(step, space.mean + ndtri(noise.value) * space.std, keep)
     values = RowPoints(rows.values, step.shape[0], build)
     codes = _other_groups(space, noise, rows, keep, codes_only=True)
-    design = base_design(space, noise, "local")[None]
+    design = local_base_design(space, noise)[None]
     mismatch = np.where(categorical, ~keep, noise.normal**2)[None]
     binned = space.kind == BINNED
     if binned.any():
@@ -669,7 +673,7 @@ def mask(space, noise, rows):
     if (space.kind == BINNED).any():
         values = values[:]
     codes = _other_groups(space, noise, rows, keep, codes_only=False, values=values)
-    design = base_design(space, noise, "mask")[None]
+    design = mask_base_design(space, noise)[None]
     sq_distance = ((~keep) & space.active).sum(axis=-1)[None]
     return Neighbourhood(values, codes, design, None, sq_distance)
 

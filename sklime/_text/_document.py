@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._core._components import BlockUniforms
 from .._dataframe import column_names, is_dataframe
-from .._engine import BlockUniforms
 
 #: Encoding error handler that round-trips lone surrogates.
 _KEEP = "surrogatepass"

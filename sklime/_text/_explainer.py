@@ -11,8 +11,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._base import PROBE_SIZE, LimeBase, check_target_length
 from .._compat import Interval, _fit_context
+from .._core import _engine
+from .._core._components import InstancePlan
 from .._core._wide import WIDE_MIN_COMPONENTS
-from .._engine import InstancePlan, explain_instances
 from .._instance_explanation import common_fields
 from .._model import BlackBox, is_class_target
 from .._tabular._explainer import _check_instance_memory, _check_plan_memory
@@ -257,7 +258,7 @@ class LimeTextExplainer(LimeBase):
         """
         check_is_fitted(self)
         documents, results = self._explain(X, with_errors=False)
-        return self._vocabulary_matrix(documents, results["coef"])
+        return self._vocabulary_matrix(documents, results.coef)
 
     def explain(self, X):
         """Explain documents: word coefficients, predictions and fit quality.
@@ -275,8 +276,8 @@ class LimeTextExplainer(LimeBase):
         check_is_fitted(self)
         documents, results = self._explain(X, with_errors=True)
         return TextExplanation(
-            coef=self._vocabulary_matrix(documents, results["coef"]),
-            word_coef=results["coef"],
+            coef=self._vocabulary_matrix(documents, results.coef),
+            word_coef=results.coef,
             documents=documents,
             **common_fields(self, results),
         )
@@ -287,7 +288,7 @@ class LimeTextExplainer(LimeBase):
         documents = [Document.parse(t, pattern, self.bow) for t in check_documents(X)]
         plan = _TextPlan(self, documents)
         _check_plan_memory(plan, with_errors, "split the document into shorter ones")
-        return documents, explain_instances(plan, with_errors)
+        return documents, _engine.explain(plan, with_errors=with_errors)
 
     def _vocabulary_matrix(self, documents, coef):
         """Scatter per-document word coefficients into vocabulary columns."""
@@ -343,7 +344,7 @@ def _default_text_model(y):
 class _TextPlan(InstancePlan):
     """What the engine needs to explain a batch of documents.
 
-    See :func:`sklime._engine.explain_instances`.
+    See :class:`sklime._core._engine.Plan`.
     """
 
     #: lime's text distances are cosine distances times 100.

@@ -46,7 +46,7 @@ def test_the_model_gets_the_callers_threads_and_sklime_one(sampling, monkeypatch
         moments_threads.append(_blas_threads())
         return weighted_moments(*args, **kwargs)
 
-    monkeypatch.setattr("sklime._engine.weighted_moments", recording)
+    monkeypatch.setattr("sklime._core._problem.weighted_moments", recording)
     lime = LimeExplainer(
         ModelFunction(_recording_model),
         sampling=sampling,

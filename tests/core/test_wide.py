@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import sklearn
 
-from sklime import LimeImageExplainer, LimeTextExplainer, ModelFunction, _engine
+from sklime import LimeImageExplainer, LimeTextExplainer, ModelFunction
+from sklime._core import _components
 
 _VOCABULARY = [f"w{i}" for i in range(60)]
 _WEIGHTS = dict(zip(_VOCABULARY, np.random.default_rng(0).normal(size=60), strict=True))
@@ -28,7 +29,7 @@ _DOCS = [
 
 
 def _explain(lime, docs, threshold, monkeypatch):
-    monkeypatch.setattr(_engine, "WIDE_MIN_COMPONENTS", threshold)
+    monkeypatch.setattr(_components, "WIDE_MIN_COMPONENTS", threshold)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # few samples per coefficient
         return lime.explain(docs)

@@ -24,7 +24,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from sklime import LimeImageExplainer, ModelFunction, _engine
+from sklime import LimeImageExplainer, ModelFunction
+from sklime._core import _components
 
 hypothesis = pytest.importorskip("hypothesis")
 st = hypothesis.strategies
@@ -439,12 +440,12 @@ def _saved_page(explanation, path):
 @given(case=cases())
 def test_wide_images_are_finite_sparse_and_pixelwise(case):
     inner = test_explain_is_finite_sparse_and_pixelwise.hypothesis
-    with mock.patch.object(_engine, "WIDE_MIN_COMPONENTS", 3):
+    with mock.patch.object(_components, "WIDE_MIN_COMPONENTS", 3):
         inner.inner_test(case)
 
 
 @given(case=cases())
 def test_a_wide_image_gets_the_same_weights_in_any_batch(case):
     inner = test_an_image_gets_the_same_weights_in_any_batch.hypothesis
-    with mock.patch.object(_engine, "WIDE_MIN_COMPONENTS", 3):
+    with mock.patch.object(_components, "WIDE_MIN_COMPONENTS", 3):
         inner.inner_test(case)

@@ -16,7 +16,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import KBinsDiscretizer, StandardScaler
 from sklearn.tree import DecisionTreeRegressor
 
-from sklime import LimeExplainer, _engine
+from sklime import LimeExplainer
+from sklime._core import _problem
 
 SAMPLINGS = ["marginal", "local", "mask"]
 
@@ -798,13 +799,13 @@ def test_chosen_classes_have_the_bits_of_all_classes(ten_classes, params, labels
 
 def test_only_the_chosen_classes_surrogates_are_fitted(ten_classes, monkeypatch):
     fitted = []
-    fit = _engine.fit_surrogates
+    fit = _problem.fit_surrogates
 
     def recording(moments, *args, **kwargs):
         fitted.append(moments.cross.shape[1])
         return fit(moments, *args, **kwargs)
 
-    monkeypatch.setattr(_engine, "fit_surrogates", recording)
+    monkeypatch.setattr(_problem, "fit_surrogates", recording)
     X, _ = ten_classes
     _ten_class_explainer(ten_classes, labels=3).transform(X[:4])
     _ten_class_explainer(ten_classes, labels=[4, 1, 0, 9]).transform(X[:4])

@@ -11,10 +11,10 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeRegressor
 
-from sklime import LimeExplainer, ModelFunction, _engine
+from sklime import LimeExplainer, ModelFunction
 from sklime._core._cache import BoundedCache
 from sklime._model import is_ensemble
-from sklime._tabular import _sampling
+from sklime._tabular import _plan, _sampling
 from sklime._tabular._sampling import Noise
 
 FIELDS = ("normal", "group", "value", "keep", "keep_uniform")
@@ -83,12 +83,12 @@ def test_points_sent_a_row_at_a_time_give_the_same_explanations(
     rows = X[:7]
     expected = lime.explain(rows)
     # Points of a single row per model call, instead of all seven at once.
-    monkeypatch.setattr(_engine, "_QUERY_BYTES", 1)
+    monkeypatch.setattr(_plan, "_QUERY_BYTES", 1)
     _CALLS.clear()
     blocks = lime.explain(rows)
     assert _CALLS == [200] * 7 + [7]  # each row's points, then the rows
     # Three rows' points per call.
-    monkeypatch.setattr(_engine, "_QUERY_BYTES", 3 * 200 * X.shape[1] * 8)
+    monkeypatch.setattr(_plan, "_QUERY_BYTES", 3 * 200 * X.shape[1] * 8)
     _CALLS.clear()
     threes = lime.explain(rows)
     assert _CALLS == [600, 600, 200, 7]
@@ -116,7 +116,7 @@ def test_an_ensemble_gets_all_the_rows_points_in_one_call(sampling, monkeypatch)
         X
     )
     assert lime.black_box_.ensemble
-    monkeypatch.setattr(_engine, "_QUERY_BYTES", 1)
+    monkeypatch.setattr(_plan, "_QUERY_BYTES", 1)
     _CALLS.clear()
     whole = lime.explain(X[:7])
     assert _CALLS == [7 * 200, 7]  # the rows' points in one call, then the rows
@@ -160,7 +160,7 @@ def test_an_output_that_is_a_view_of_the_points_is_kept(sampling, monkeypatch):
         random_state=0,
     ).fit(X)
     expected = lime.explain(X[:5])
-    monkeypatch.setattr(_engine, "_QUERY_BYTES", 1)  # one buffer, row after row
+    monkeypatch.setattr(_plan, "_QUERY_BYTES", 1)  # one buffer, row after row
     actual = lime.explain(X[:5])
     np.testing.assert_array_equal(actual.coef, expected.coef)
     np.testing.assert_array_equal(actual.intercept, expected.intercept)

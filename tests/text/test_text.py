@@ -21,10 +21,10 @@ from sklime import (
     LimeTextExplainer,
     ModelFunction,
     TextExplanation,
-    _engine,
 )
+from sklime._core import _engine
+from sklime._core._components import cosine_distance
 from sklime._core._kernels import exponential_kernel
-from sklime._engine import cosine_distance
 from sklime._tabular import _explainer
 from sklime._text._document import TextNoise, above_order_statistic
 

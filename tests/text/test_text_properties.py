@@ -30,7 +30,8 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import make_pipeline
 
-from sklime import LimeTextExplainer, ModelFunction, _engine
+from sklime import LimeTextExplainer, ModelFunction
+from sklime._core import _components
 
 hypothesis = pytest.importorskip("hypothesis")
 st = hypothesis.strategies
@@ -587,7 +588,7 @@ def test_html_shows_document_markup_as_text(train, X, model, params):
 )
 def test_wide_documents_have_the_documented_shapes(train, X, container, model, params):
     inner = test_transform_and_explain_have_the_documented_shapes.hypothesis
-    with mock.patch.object(_engine, "WIDE_MIN_COMPONENTS", 3):
+    with mock.patch.object(_components, "WIDE_MIN_COMPONENTS", 3):
         inner.inner_test(train, X, container, model, params)
 
 
@@ -596,5 +597,5 @@ def test_a_wide_document_is_explained_the_same_alone_or_in_any_batch(
     train, X, model, params
 ):
     inner = test_a_document_is_explained_the_same_alone_or_in_any_batch.hypothesis
-    with mock.patch.object(_engine, "WIDE_MIN_COMPONENTS", 3):
+    with mock.patch.object(_components, "WIDE_MIN_COMPONENTS", 3):
         inner.inner_test(train, X, model, params)
