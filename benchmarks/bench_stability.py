@@ -49,6 +49,8 @@ scikit-image: ``pip install -e ".[benchmark]"``); ``--quick`` explains 3
 documents and 2 photos per case.
 """
 
+import contextlib
+import io
 import warnings
 from itertools import combinations
 
@@ -422,15 +424,15 @@ def _lime_segments(model, images, seed):
     n_segments = [len(np.unique(_slic(image))) for image in images]
     coef = np.zeros((len(images), max(n_segments)))
     for i, image in enumerate(images):
-        exp = explainer.explain_instance(
-            image,
-            model,
-            labels=(1,),
-            top_labels=None,
-            num_features=n_segments[i],
-            segmentation_fn=_slic,
-            progress_bar=False,
-        )
+        with contextlib.redirect_stderr(io.StringIO()):  # lime's progress bar
+            exp = explainer.explain_instance(
+                image,
+                model,
+                labels=(1,),
+                top_labels=None,
+                num_features=n_segments[i],
+                segmentation_fn=_slic,
+            )
         for segment, weight in exp.local_exp[1]:
             coef[i, segment] = weight
     return coef

@@ -336,7 +336,7 @@ def hidden_segments_law(d):
     Examples
     --------
     >>> from sklime._image._segments import hidden_segments_law
-    >>> hidden_segments_law(2).tolist()
+    >>> hidden_segments_law(2).round(12).tolist()
     [0.25, 0.5, 0.25]
     """
     return binom.pmf(np.arange(d + 1), d, 0.5)
