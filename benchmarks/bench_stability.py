@@ -27,10 +27,30 @@ Section ``narrow``: the same on ``load_diabetes`` at narrow kernel widths,
 ``sample_around_instance=True``) against ``sampling="gaussian"`` (draws from
 the kernel's own distribution, weighted uniformly).
 
-Run with ``python benchmarks/bench_stability.py [--sections defaults narrow]
-[--threads 1]`` (needs the ``lime`` package: ``pip install -e ".[benchmark]"``).
+Section ``text``: ``--docs`` documents x ``--seeds`` seeds with every
+default of both explainers (lime: 5000 perturbations), the surrogate on all
+words and its top 5 by absolute coefficient compared across seeds. Two
+corpora: ``bench_text``'s (windows of 60 words of scikit-learn's data set
+descriptions, ``TfidfVectorizer`` and ``LogisticRegression``), and whole
+descriptions cut at 150 words, explained with the same model. sklime's time
+per document is one fit and one ``transform`` of all documents per seed;
+lime's one ``explain_instance`` per document and seed; ``/ lime`` is
+sklime's time over lime's. Rows: sklime's defaults (``sampling="lime"``)
+and the kernel's own masks (``sampling="kernel"``).
+
+Section ``image``: the same with ``--photos`` photos of 96 x 96 pixels (cut
+from scikit-learn's sample images, and scikit-image's astronaut, coffee, cat
+and rocket, resized), slic with 40 segments on both sides, the mean fill,
+and a cheap nonlinear model (``warm_edges``: warm colours and edges).
+
+Run with ``python benchmarks/bench_stability.py [--sections defaults narrow
+text image] [--threads 1] [--quick]`` (needs the ``lime`` package and
+scikit-image: ``pip install -e ".[benchmark]"``); ``--quick`` explains 3
+documents and 2 photos per case.
 """
 
+import contextlib
+import io
 import warnings
 from itertools import combinations
 
@@ -40,7 +60,7 @@ from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.frozen import FrozenEstimator
 
 from _common import Table, load_average, run_sections, section_parser, timed
-from sklime import LimeExplainer
+from sklime import LimeExplainer, LimeImageExplainer, LimeTextExplainer, ModelFunction
 
 
 def _jaccard_and_spread(coefs):
@@ -255,7 +275,209 @@ def narrow(args):
     )
 
 
-SECTIONS = {"defaults": defaults, "narrow": narrow}
+def _top5(coef):
+    """``coef`` (n, d) with all but each row's 5 largest absolute values zeroed."""
+    coef = np.asarray(coef)
+    top = np.argsort(-np.abs(coef), axis=1, kind="stable")[:, :5]
+    kept = np.zeros(coef.shape, dtype=bool)
+    np.put_along_axis(kept, top, True, axis=1)
+    return np.where(kept, coef, 0.0)
+
+
+def _instance_table(title, runs, seeds, n_instances):
+    """Top-5 Jaccard, spread and time per instance of each run beside lime's.
+
+    ``runs`` maps a name to ``run(seed) -> coef`` of shape (n_instances, d);
+    the run named ``"lime defaults"`` is the reference of ``/ lime``.
+    """
+    print(f"\n{title} (load average {load_average()})")
+    table = Table(
+        [
+            ("setting", 30, "s"),
+            ("top-5 Jaccard", 13, ".3f"),
+            ("coef spread", 11, ".4f"),
+            ("ms/instance", 11, ".1f"),
+            ("/ lime", 6, ".2f"),
+        ]
+    )
+    results = {}
+    for name, run in runs.items():
+        elapsed, coefs = timed(
+            lambda run=run: [_top5(run(seed)) for seed in seeds],
+            max_repeat=1,
+            min_total=np.inf,
+        )
+        results[name] = (
+            *_jaccard_and_spread(np.array(coefs)),
+            elapsed / (len(seeds) * n_instances),
+        )
+    table.header()
+    lime_seconds = results["lime defaults"][2]
+    for name, (jaccard, spread, seconds) in results.items():
+        table.row([name, jaccard, spread, 1000 * seconds, seconds / lime_seconds])
+
+
+def _text_cases(n_docs):
+    """The text model, its training windows and the documents of each corpus."""
+    from bench_text import descriptions, text_model
+
+    model, train = text_model()
+    windows = train[:: max(len(train) // n_docs, 1)][:n_docs]
+    whole = [" ".join(text.split()[:150]) for _, text in descriptions()][:n_docs]
+    return model, train, {"60-word windows": windows, "150-word descriptions": whole}
+
+
+def _sklime_words(model, train, docs, seed, **params):
+    """sklime's coefficients of each document's words, (n_docs, n_words)."""
+    explainer = LimeTextExplainer(FrozenEstimator(model), random_state=seed)
+    explanation = explainer.set_params(**params).fit(train).explain(docs)
+    width = max(len(words) for words in explanation.words)
+    return explanation.word_coef[:, -1, :width]
+
+
+def _lime_words(model, docs, seed, words):
+    """lime's coefficients of the words of ``words`` (sklime's order)."""
+    from lime.lime_text import LimeTextExplainer as Reference
+
+    explainer = Reference(random_state=seed, feature_selection="none")
+    width = max(len(w) for w in words)
+    coef = np.zeros((len(docs), width))
+    for i, doc in enumerate(docs):
+        exp = explainer.explain_instance(
+            doc, model.predict_proba, num_features=len(words[i])
+        )
+        lookup = dict(exp.as_list(label=1))
+        coef[i, : len(words[i])] = [lookup[w] for w in words[i]]
+    return coef
+
+
+def text(args):
+    """Section ``text``: stability over seeds of text explanations at the
+    defaults, sklime beside lime."""
+    model, train, cases = _text_cases(3 if args.quick else args.docs)
+    seeds = list(range(args.seeds))
+    for title, docs in cases.items():
+        words = LimeTextExplainer(FrozenEstimator(model), num_samples=10)
+        words = words.fit(train).explain(docs).words
+        runs = {
+            "sklime defaults": lambda seed, docs=docs: _sklime_words(
+                model, train, docs, seed
+            ),
+            "sklime sampling='kernel'": lambda seed, docs=docs: _sklime_words(
+                model, train, docs, seed, sampling="kernel"
+            ),
+            "lime defaults": lambda seed, docs=docs, words=words: _lime_words(
+                model, docs, seed, words
+            ),
+        }
+        _instance_table(
+            f"{title}, tf-idf + logistic regression, {len(docs)} documents",
+            runs,
+            seeds,
+            len(docs),
+        )
+
+
+def _photos(n):
+    """``n`` photos of 96 x 96 of each set: scikit-learn's, scikit-image's."""
+    from skimage import data
+    from skimage.transform import resize
+
+    from bench_image import photos
+
+    ours = photos(n)[:, 5:101, 30:126]
+    theirs = [data.astronaut(), data.coffee(), data.chelsea(), data.rocket()]
+    theirs = [
+        resize(image, (96, 96), preserve_range=True).astype(np.uint8)
+        for image in theirs[:n]
+    ]
+    return {"scikit-learn photos": ours, "scikit-image photos": np.stack(theirs)}
+
+
+SLIC = {"n_segments": 40}
+
+
+def _slic(image):
+    """slic with 40 segments, for lime."""
+    from skimage.segmentation import slic
+
+    return slic(image, **SLIC)
+
+
+def _sklime_segments(model, images, seed, **params):
+    """sklime's segment coefficients of each image, (n_images, n_segments)."""
+    explainer = LimeImageExplainer(
+        ModelFunction(model, classes=[0, 1]),
+        segmenter="slic",
+        segmenter_params=SLIC,
+        random_state=seed,
+        **params,
+    )
+    return explainer.fit(images).explain(images).segment_coef[:, -1]
+
+
+def _lime_segments(model, images, seed):
+    """lime's segment coefficients of each image, (n_images, n_segments)."""
+    from lime.lime_image import LimeImageExplainer as Reference
+
+    explainer = Reference(random_state=seed)
+    n_segments = [len(np.unique(_slic(image))) for image in images]
+    coef = np.zeros((len(images), max(n_segments)))
+    for i, image in enumerate(images):
+        with contextlib.redirect_stderr(io.StringIO()):  # lime's progress bar
+            exp = explainer.explain_instance(
+                image,
+                model,
+                labels=(1,),
+                top_labels=None,
+                num_features=n_segments[i],
+                segmentation_fn=_slic,
+            )
+        for segment, weight in exp.local_exp[1]:
+            coef[i, segment] = weight
+    return coef
+
+
+def warm_edges(images):
+    """A cheap nonlinear model of 8-bit RGB photos: warm colours and edges.
+
+    The class-1 probability grows with the mean of ``tanh`` of how much
+    redder than blue each pixel is and of its horizontal contrast.
+    """
+    images = np.asarray(images, dtype=float)
+    warmth = np.tanh((images[..., 0] - images[..., 2]) / 32.0).mean(axis=(1, 2))
+    grey = images.mean(axis=3)
+    edges = np.tanh(np.abs(np.diff(grey, axis=2)) / 16.0).mean(axis=(1, 2))
+    p = 1.0 / (1.0 + np.exp(-4.0 * (warmth + edges - 0.5)))
+    return np.column_stack([1 - p, p])
+
+
+def image(args):
+    """Section ``image``: stability over seeds of image explanations at the
+    defaults, sklime beside lime."""
+    model = warm_edges
+    seeds = list(range(args.seeds))
+    for title, images in _photos(2 if args.quick else args.photos).items():
+        runs = {
+            "sklime defaults": lambda seed, images=images: _sklime_segments(
+                model, images, seed
+            ),
+            "sklime sampling='kernel'": lambda seed, images=images: _sklime_segments(
+                model, images, seed, sampling="kernel"
+            ),
+            "lime defaults": lambda seed, images=images: _lime_segments(
+                model, images, seed
+            ),
+        }
+        _instance_table(
+            f"{title}, 96 x 96, slic 40, warm edges, {len(images)} photos",
+            runs,
+            seeds,
+            len(images),
+        )
+
+
+SECTIONS = {"defaults": defaults, "narrow": narrow, "text": text, "image": image}
 
 
 def main():
@@ -263,6 +485,11 @@ def main():
     parser.add_argument("--rows", type=int, default=20)
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--docs", type=int, default=10)
+    parser.add_argument("--photos", type=int, default=4)
+    parser.add_argument(
+        "--quick", action="store_true", help="3 documents and 2 photos per case"
+    )
     run_sections(parser, SECTIONS)
 
 

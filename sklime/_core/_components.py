@@ -3,8 +3,9 @@
 An instance has components of its own (the words of a document, the
 superpixels of an image); a perturbation keeps some of them. The design is
 the kept indicators, the same for every instance with as many components,
-and the weights are the exponential kernel of the scaled cosine distance
-between the indicators and all ones. :class:`InstancePlan` is the base of
+and the weights are the noise's (lime's: the exponential kernel of the
+scaled cosine distance between the indicators and all ones; see
+``sklime._core._masks``). :class:`InstancePlan` is the base of
 the text and image plans of the engine (see ``sklime._core._engine``).
 """
 
@@ -12,7 +13,6 @@ import copy
 
 import numpy as np
 
-from ._kernels import exponential_kernel
 from ._problem import Problem, SurrogateSettings, output_columns
 from ._wide import WIDE_MIN_COMPONENTS, system_floats
 
@@ -27,9 +27,11 @@ class InstancePlan:
 
     An instance's perturbations keep some of its components; the design is
     the kept indicators, the same for every instance with as many components,
-    and the weights are the exponential kernel of the scaled cosine distance
-    between the indicators and all ones. Subclasses give the noise (an object
-    whose ``keep(size)`` returns the kept indicators), ``DISTANCE_SCALE``,
+    and the weights are the noise's, lime's the exponential kernel of the
+    scaled cosine distance between the indicators and all ones. Subclasses
+    give the noise (an object whose ``keep(size)`` returns the kept
+    indicators and ``weights(keep, DISTANCE_SCALE, kernel_width)`` their
+    weights), ``DISTANCE_SCALE``,
     ``_input_floats`` (for :meth:`chunk_floats`), ``_keep_only`` (for
     :meth:`take`) and the model's outputs on all the plan's instances
     (``_predict()``) and on their perturbations (``_outputs(keeps,
@@ -144,10 +146,10 @@ class InstancePlan:
         else:
             design = keep.astype(float)[None] if size else np.zeros((1, len(keep), 1))
         width = design.shape[-1]
-        distance = self.DISTANCE_SCALE * cosine_distance(keep)
+        weights = self.noise.weights(keep, self.DISTANCE_SCALE, self.kernel_width)
         return Problem(
             design,
-            exponential_kernel(distance, self.kernel_width)[None],
+            weights[None],
             output,
             prediction,
             np.ones((len(prediction), width)),
@@ -183,7 +185,20 @@ def cosine_distance(keep):
     d = keep.shape[1]
     if d == 0:
         return np.zeros(keep.shape[0])
-    return 1.0 - np.sqrt(np.count_nonzero(keep, axis=1) / d)
+    return count_distance(np.count_nonzero(keep, axis=1), d)
+
+
+def count_distance(kept, d):
+    """Cosine distance between indicators with ``kept`` ones of ``d`` and all ones.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklime._core._components import count_distance
+    >>> count_distance(np.array([4, 1]), 4)
+    array([0. , 0.5])
+    """
+    return 1.0 - np.sqrt(kept / d)
 
 
 class BlockUniforms:

@@ -14,6 +14,7 @@ from .._base import PROBE_SIZE, LimeBase, check_target_length
 from .._compat import Interval, StrOptions, _fit_context, get_chunk_n_rows
 from .._core import _engine
 from .._core._components import InstancePlan
+from .._core._masks import KernelMasks
 from .._instance_explanation import common_fields
 from .._model import is_class_target
 from .._tabular._explainer import _check_instance_memory, _check_plan_memory
@@ -24,6 +25,7 @@ from ._segments import (
     changes_no_pixel,
     check_images,
     fill_image,
+    hidden_segments_law,
     hide_colour,
     perturbed_images,
     segment,
@@ -99,6 +101,17 @@ class LimeImageExplainer(LimeBase):
         Width of the kernel ``exp(-d**2 / (2 * kernel_width**2))`` on the
         cosine distance (lime's).
 
+    sampling : {"lime", "kernel"}, default="lime"
+        How the perturbations are drawn. "lime": each segment is hidden
+        with probability 1/2, and each perturbation weighs the kernel of its
+        distance. "kernel": the number ``k`` of hidden segments is drawn from
+        lime's (binomial) law times the kernel's weight of ``k``
+        (stratified, so the counts follow it closely), the hidden set
+        uniform given ``k``, and every perturbation weighs the same, the
+        kernel's mean under lime's law. Both estimate the same surrogate
+        (the same weighted moments in expectation), with sampling noise of
+        their own. In both the first perturbation is the image itself.
+
     num_features : int or None, default=None
         Number of segments each surrogate keeps (all of the image's when it
         has fewer); None keeps all.
@@ -165,6 +178,7 @@ class LimeImageExplainer(LimeBase):
         "hide_color": [Real, "array-like", None],
         "num_samples": [Interval(Integral, 2, None, closed="left")],
         "kernel_width": [Interval(Real, 0, None, closed="neither")],
+        "sampling": [StrOptions({"kernel", "lime"})],
     }
 
     _FIT_NOTE = (
@@ -184,6 +198,7 @@ class LimeImageExplainer(LimeBase):
         hide_color=None,
         num_samples=1000,
         kernel_width=0.25,
+        sampling="lime",
         num_features=None,
         feature_selection="auto",
         alpha=1.0,
@@ -200,6 +215,7 @@ class LimeImageExplainer(LimeBase):
         self.hide_color = hide_color
         self.num_samples = num_samples
         self.kernel_width = kernel_width
+        self.sampling = sampling
         self.num_features = num_features
         self.feature_selection = feature_selection
         self.alpha = alpha
@@ -448,9 +464,18 @@ class _ImagePlan(InstancePlan):
         self.labels = labels
         self.hide_color = hide_color
         self.model_input = partial(_model_input, input_ndim=explainer.input_ndim_)
-        self.noise = ImageNoise.draw(
-            self.num_samples, int(self.sizes.max()), explainer.noise_seed_
-        )
+        width, seed = int(self.sizes.max()), explainer.noise_seed_
+        if explainer.sampling == "lime":
+            self.noise = ImageNoise.draw(self.num_samples, width, seed)
+        else:
+            self.noise = KernelMasks.draw(
+                self.num_samples,
+                width,
+                seed,
+                hidden_segments_law,
+                self.DISTANCE_SCALE,
+                self.kernel_width,
+            )
 
     def _input_floats(self):
         """Copies of an image per image (perturbed images are bounded apart)."""

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from numbers import Integral
 
 import numpy as np
+from scipy.stats import binom
 
 from .._core._components import BlockUniforms
+from .._core._masks import KernelWeights
 from .._optional import import_optional
 
 #: lime's quickshift settings.
@@ -296,7 +298,7 @@ def _to_dtype(values, dtype):
 
 
 @dataclass
-class ImageNoise:
+class ImageNoise(KernelWeights):
     """Random numbers shared by every image of a batch.
 
     Attributes
@@ -324,6 +326,20 @@ class ImageNoise:
             keep[rows] = uniform < 0.5
         keep[0] = True
         return keep
+
+
+def hidden_segments_law(d):
+    """Probabilities of hiding ``k = 0 .. d`` of ``d`` segments, as ``keep``.
+
+    Binomial: each segment is hidden with probability 1/2.
+
+    Examples
+    --------
+    >>> from sklime._image._segments import hidden_segments_law
+    >>> hidden_segments_law(2).round(12).tolist()
+    [0.25, 0.5, 0.25]
+    """
+    return binom.pmf(np.arange(d + 1), d, 0.5)
 
 
 def perturbed_images(image, labels, fill, keep):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._core._components import BlockUniforms
+from .._core._masks import KernelWeights, above_order_statistic
 from .._dataframe import column_names, is_dataframe
 
 #: Encoding error handler that round-trips lone surrogates.
@@ -134,7 +135,7 @@ class Document:
 
 
 @dataclass
-class TextNoise:
+class TextNoise(KernelWeights):
     """Random numbers shared by every document of a batch.
 
     Attributes
@@ -188,43 +189,22 @@ class TextNoise:
         return keep
 
 
-def above_order_statistic(values, rank):
-    """Which values of each row exceed the row's ``rank``-th smallest.
+def removed_words_law(d):
+    """Probabilities of removing ``k = 0 .. d`` of ``d >= 1`` words, as ``keep``.
 
-    The rows are sorted in single precision, about twice as fast as in
-    double for rows of more than 64 values. Rounding keeps the order of the
-    values but can make neighbours equal: a row whose ``rank``-th smallest
-    rounds to the value of the next one is decided in double precision, so
-    the answer is always that of the values themselves.
-
-    Parameters
-    ----------
-    values : ndarray of shape (n_rows, d)
-    rank : ndarray of shape (n_rows,), dtype int
-        Between 1 and ``d - 1``.
-
-    Returns
-    -------
-    above : ndarray of shape (n_rows, d), dtype bool
+    Uniform on ``1 .. d - 1``; a single word is removed with probability 1/2.
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from sklime._text._document import above_order_statistic
-    >>> values = np.array([[0.3, 0.1, 0.2], [1.0, 1.0 + 1e-12, 0.5]])
-    >>> above_order_statistic(values, np.array([1, 2])).tolist()
-    [[True, False, True], [False, True, False]]
+    >>> from sklime._text._document import removed_words_law
+    >>> removed_words_law(3).tolist()
+    [0.0, 0.5, 0.5, 0.0]
     """
-    rows = np.arange(len(values))
-    single = values.astype(np.float32)
-    order = np.sort(single, axis=1)
-    above = single > order[rows, rank - 1][:, None]
-    tied = np.flatnonzero(order[rows, rank] == order[rows, rank - 1])
-    if tied.size:
-        exact = np.sort(values[tied], axis=1)
-        threshold = exact[np.arange(tied.size), rank[tied] - 1]
-        above[tied] = values[tied] > threshold[:, None]
-    return above
+    if d == 1:
+        return np.array([0.5, 0.5])
+    law = np.zeros(d + 1)
+    law[1:d] = 1.0 / (d - 1)
+    return law
 
 
 def check_documents(X):

@@ -239,6 +239,7 @@ def settings(draw, images):
         "hide_color": draw(st.sampled_from(hide)),
         "num_samples": draw(st.sampled_from([20, 64, 150])),
         "kernel_width": draw(st.sampled_from([1e-6, 0.25, 1e6])),
+        "sampling": draw(st.sampled_from(["lime", "kernel"])),
         "num_features": draw(st.sampled_from([None, 1, 2, 5, 500])),
         "feature_selection": draw(
             st.sampled_from(
