@@ -3,6 +3,7 @@
 import pickle
 import re
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,8 +11,11 @@ from sklearn import config_context
 from sklearn.datasets import load_diabetes
 from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.neighbors import KNeighborsRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import SVR
 
 from sklime import KernelWidthDisplay, LimeExplainer, ModelFunction
@@ -79,6 +83,36 @@ def test_the_chosen_width_refits_to_the_training_datas_explanations(diabetes):
     ).fit(X_rows)
     assert search.best_params_ == {"kernel_width": width}
     assert not np.allclose(search.best_estimator_.transform(X_rows), expected)
+
+
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "user_guide.md"
+
+
+def test_the_user_guides_recipe_explains_at_the_chosen_width(capsys):
+    # The guide's code block, run as written on a cheap smooth model: the
+    # explainer it leaves explains as one fitted on the training data at the
+    # chosen width, which is a local one.
+    blocks = re.findall(r"```python\n(.*?)```", GUIDE.read_text(), re.S)
+    (recipe,) = [block for block in blocks if "choose_width(" in block]
+    X = np.random.default_rng(0).standard_normal((300, 4))
+    model = make_pipeline(FunctionTransformer(np.sin), LinearRegression())
+    model.fit(X, np.sin(X) @ [1.0, 0.5, 0.25, 0.0])
+    namespace = {
+        "np": np,
+        "LimeExplainer": LimeExplainer,
+        "FrozenEstimator": FrozenEstimator,
+        "model": model,
+        "X_train": X,
+        "X_rows": X[:3],
+    }
+    exec(compile(recipe, str(GUIDE), "exec"), namespace)
+    width, lime = namespace["width"], namespace["lime"]
+    expected = LimeExplainer(
+        FrozenEstimator(model), sampling="gaussian", random_state=0, kernel_width=width
+    ).fit(X)
+    np.testing.assert_array_equal(lime.transform(X[:3]), expected.transform(X[:3]))
+    assert lime.kernel_width_ == width < 4
+    assert len(capsys.readouterr().out.splitlines()) == 16
 
 
 def test_the_explainer_is_left_as_it_was(diabetes):
