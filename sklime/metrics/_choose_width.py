@@ -175,7 +175,8 @@ def choose_width(
     width. Under local, marginal and mask sampling the perturbations do not
     depend on the width either: every width is scored on the model calls of
     the first (``n_seeds + 2`` batches per row in all, under marginal sampling
-    ``n_seeds + 2`` batches in all).
+    ``n_seeds + 2`` batches in all). The model calls of parallel workers
+    (the explainer's ``n_jobs``) are made again in each worker.
 
     Examples
     --------
