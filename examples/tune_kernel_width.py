@@ -1,5 +1,5 @@
 """
-Tune LIME's kernel width with GridSearchCV
+Tune LIME's kernel width with choose_width
 ==========================================
 
 A narrow kernel gives explanations that adhere to the model but change with
@@ -9,6 +9,8 @@ every candidate width, the *adherence* (weighted R^2 of the surrogates on fresh
 perturbations of the candidate's own neighbourhood) and the *stability* (top-k
 features agreeing across seeds); ``sklime.metrics.optilime_refit`` picks the
 widest width whose adherence reaches a threshold (OptiLIME's rule).
+``sklime.metrics.choose_width`` scores the widths with the statistics of an
+explainer fitted on the training data and applies the rule.
 
 The model here has a known scale of local linearity:
 ``f(x) = sum_j a_j sin(x_j / r)`` on standardised features, for r = 0.5, 1 and 2.
@@ -29,12 +31,11 @@ import argparse
 import numpy as np
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LinearRegression
-from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from sklime import KernelWidthDisplay, LimeExplainer
-from sklime.metrics import lime_scorers, optilime_refit
+from sklime.metrics import choose_width
 
 SCALES = [0.5, 1.0, 2.0]
 WIDTHS = np.geomspace(0.1, 3.2, 21).round(3).tolist()
@@ -60,19 +61,14 @@ def main(output):
             sampling="gaussian",
             num_samples=512,
             random_state=0,
+        ).fit(X)
+        width, scores = choose_width(
+            lime, X[:40], WIDTHS, min_adherence=MIN_ADHERENCE, top_k=3
         )
-        search = GridSearchCV(
-            lime,
-            {"kernel_width": WIDTHS},
-            scoring=lime_scorers(top_k=3),
-            refit=optilime_refit(min_adherence=MIN_ADHERENCE),
-            cv=2,
-        ).fit(X[:40])
-        results[r] = search
-        fidelity = search.cv_results_["mean_test_fidelity"]
+        results[r] = width, scores
         print(
-            f"r = {r}: tuned kernel_width = {search.best_params_['kernel_width']}, "
-            f"the fixed-neighbourhood score prefers {WIDTHS[np.argmax(fidelity)]}"
+            f"r = {r}: tuned kernel_width = {width}, the fixed-neighbourhood "
+            f"score prefers {WIDTHS[np.argmax(scores.fidelity)]}"
         )
     _plot(results, output)
     if output:
@@ -90,8 +86,11 @@ def _plot(results, output):
     fig, axes = plt.subplots(
         1, len(results), figsize=(9, 3.2), sharey=True, layout="constrained"
     )
-    for ax, (r, search) in zip(axes, results.items(), strict=True):
-        KernelWidthDisplay.from_search(search, ax=ax).ax_.set_title(f"r = {r}")
+    for ax, (r, (width, scores)) in zip(axes, results.items(), strict=True):
+        display = KernelWidthDisplay(
+            **scores, min_adherence=MIN_ADHERENCE, chosen_width=width, title=f"r = {r}"
+        )
+        display.plot(ax=ax)
         ax.label_outer()  # one score label for the row of panels
     if output:
         fig.savefig(output, dpi=120)
@@ -103,7 +102,7 @@ def _plot(results, output):
 if __name__ == "__main__":
     # Not __doc__: sphinx-gallery runs the code without the module docstring.
     parser = argparse.ArgumentParser(
-        description="Tune LIME's kernel width with GridSearchCV."
+        description="Tune LIME's kernel width with choose_width."
     )
     parser.add_argument(
         "--output", default=None, help="write the figure to this file (PNG, ...)"

@@ -171,6 +171,8 @@ def lime_scorers(*, n_seeds=3, top_k=5, random_state=None):
 
     See Also
     --------
+    choose_width : Scores widths with these scorers and chooses one, on an
+        explainer fitted on training data.
     optilime_refit : Chooses the width from these scores.
     explanation_stability : The stability, as a function.
 
@@ -244,27 +246,9 @@ class _OptiLimeRefit:
                 "(error_score='raise' shows them)."
             )
         widths = _candidate_widths(cv_results, adherence.size)
-        adherent = np.flatnonzero(
-            np.nan_to_num(adherence, nan=-np.inf) >= self.min_adherence
+        return _widest_adherent(
+            widths, adherence, stability, self.min_adherence, stacklevel=2
         )
-        if adherent.size == 0:
-            best = int(np.argmax(np.nan_to_num(adherence, nan=-np.inf)))
-            warnings.warn(
-                f"No candidate reaches an adherence of {self.min_adherence} (the "
-                f"best is {adherence[best]:.3f}); refitting the most adherent one. "
-                "Add narrower kernel widths to the grid; if they adhere no better, "
-                "the model is not that close to linear at any of these scales "
-                "(piecewise constant models such as tree ensembles never are): "
-                "lower min_adherence to the adherence you accept.",
-                UserWarning,
-                stacklevel=2,
-            )
-            return best
-        # Widest first; among equally wide candidates, the most stable.
-        order = np.lexsort(
-            (np.nan_to_num(-stability[adherent], nan=np.inf), -widths[adherent])
-        )
-        return int(adherent[order[0]])
 
     @staticmethod
     def _column(cv_results, metric):
@@ -276,6 +260,67 @@ class _OptiLimeRefit:
                 f"dict of scorers with the key {metric!r})."
             )
         return np.asarray(cv_results[key], dtype=float)
+
+
+def _widest_adherent(widths, adherence, stability, min_adherence, *, stacklevel):
+    """OptiLIME's choice: the index of the widest candidate that still adheres.
+
+    Among the candidates whose ``adherence`` reaches ``min_adherence``, the
+    widest; among equally wide ones, the most stable. When none adheres, the
+    most adherent. Either way, it warns when no width of the grid is local
+    (:func:`_warn_not_local`). ``stacklevel`` is that of a warning the
+    caller would give itself.
+    """
+    scored = np.nan_to_num(adherence, nan=-np.inf)
+    adherent = np.flatnonzero(scored >= min_adherence)
+    if adherent.size == 0:
+        best = int(np.argmax(scored))
+    else:
+        # Widest first; among equally wide candidates, the most stable.
+        order = np.lexsort(
+            (np.nan_to_num(-stability[adherent], nan=np.inf), -widths[adherent])
+        )
+        best = int(adherent[order[0]])
+    _warn_not_local(widths, adherence, best, min_adherence, stacklevel + 1)
+    return best
+
+
+def _warn_not_local(widths, adherence, best, min_adherence, stacklevel):
+    """Warn when the choice is no local explanation: no width adheres, or the widest.
+
+    A piecewise constant model (nearest neighbours, tree ensembles) adheres
+    better the wider the kernel, so both lead to the grid's most global
+    explanation.
+    """
+    widest = widths[best] == widths.max() and np.unique(widths).size > 1
+    reached = f"adherence {adherence[best]:.3f} at kernel_width={widths[best]:.3g}"
+    if adherence[best] >= min_adherence and not widest:
+        return
+    if adherence[best] < min_adherence:
+        problem = (
+            f"No candidate reaches an adherence of {min_adherence} (the best is "
+            f"{reached}): no width in the grid is local for this model; choosing "
+            "the most adherent one"
+        )
+        problem += ", the widest: a near-global explanation." if widest else "."
+        accept = "lower min_adherence to the adherence you accept"
+    else:
+        problem = (
+            f"The chosen width is the widest of the grid ({reached}, "
+            f"min_adherence={min_adherence}): no width in the grid is local for "
+            "this model, the explanation is the grid's most global one."
+        )
+        accept = "right for a model linear at every scale, such as a linear model"
+    warnings.warn(
+        f"{problem} A piecewise constant model (nearest neighbours, tree "
+        "ensembles) adheres better the wider the kernel, at every scale. Add "
+        "narrower kernel widths to the grid; if they adhere no better, sample "
+        "differently (sampling='gaussian' spends every perturbation within the "
+        "width, sampling='local' weights draws around the row), or accept a "
+        f"global explanation ({accept}).",
+        UserWarning,
+        stacklevel=stacklevel + 1,
+    )
 
 
 def _candidate_widths(cv_results, n_candidates, caller="optilime_refit"):
@@ -348,14 +393,24 @@ def optilime_refit(min_adherence=0.9, *, adherence="adherence", stability="stabi
     refit : callable
         ``refit(cv_results) -> int``, the index of the chosen candidate; pass
         it as GridSearchCV's ``refit``. It is picklable. When no candidate
-        adheres, it warns and chooses the most adherent one.
+        adheres, it warns and chooses the most adherent one; it also warns
+        when it chooses the widest candidate (no width of the grid is then
+        local for the model).
 
     See Also
     --------
+    choose_width : The same rule on an explainer fitted on training data.
     lime_scorers : The scorers whose results this rule reads.
 
     Notes
     -----
+    ``GridSearchCV`` fits the explainer on the rows it tunes on, so its
+    ``best_estimator_`` has learned its feature statistics (means, standard
+    deviations, bins, category frequencies) from those rows, not from the
+    training data: refit the chosen width on the training data, or tune with
+    :func:`choose_width`, which keeps the statistics of an explainer fitted
+    on it.
+
     The chosen width means: at this scale around a row, measured in training
     standard deviations per unit of the representation, a linear surrogate
     explains a fraction ``min_adherence`` of the model's variation; the

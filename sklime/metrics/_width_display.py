@@ -40,7 +40,9 @@ class KernelWidthDisplay:
     axis spans -0.25 to 1 in every picture, and lower scores (the fidelity
     of narrow kernels, often) run off its bottom.
 
-    Build it with :meth:`from_search`; the constructor takes plain arrays.
+    Build it with :meth:`from_search`; the constructor takes plain arrays,
+    such as the scores of :func:`~sklime.metrics.choose_width`:
+    ``KernelWidthDisplay(**scores, chosen_width=width).plot()``.
 
     Parameters
     ----------
