@@ -47,12 +47,15 @@ class SamplingScheme:
     describes_values : bool
         A continuous feature's coefficient is the effect of keeping the row's
         value (its description shows the value).
+    max_kernel_width : float
+        The widest kernel the scheme accepts.
     """
 
     name = None
     shares_outputs = False
     kernel_sampled = False
     describes_values = False
+    max_kernel_width = np.inf
 
     def auto_num_samples(self, n_features):
         """The number of perturbations ``num_samples="auto"`` stands for."""
@@ -178,6 +181,7 @@ class GaussianScheme(LocalScheme):
 
     name = "gaussian"
     kernel_sampled = True
+    max_kernel_width = _GAUSSIAN_MAX_WIDTH
 
     def check(self, kernel, kernel_width):
         """Refuse a custom kernel, and a width that would overflow the values."""

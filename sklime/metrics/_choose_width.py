@@ -18,7 +18,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._compat import Interval, _num_samples, validate_params
 from .._core._cache import BoundedCache
-from .._tabular._explainer import _GAUSSIAN_MAX_WIDTH, LimeExplainer
+from .._tabular._explainer import LimeExplainer
+from .._tabular._schemes import scheme_of
 from ._tuning import _widest_adherent, lime_scorers
 
 
@@ -74,7 +75,7 @@ def _check_widths(widths, sampling):
             f"{widths!r}. Give explicit widths, e.g. np.geomspace(0.1, 4, 15)."
         )
     values = values.astype(float)
-    largest = _GAUSSIAN_MAX_WIDTH if sampling == "gaussian" else np.inf
+    largest = scheme_of(sampling).max_kernel_width
     bad = values[~((values > 0) & (values <= largest))]
     if bad.size:
         raise ValueError(
