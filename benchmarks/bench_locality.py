@@ -9,9 +9,9 @@ drawn at random (seed 0) are explained and the table gives:
 * ``adherence``: the pooled weighted R^2 of the rows' surrogates on fresh
   perturbations drawn and weighted with their own kernel
   (``sklime.metrics.lime_scorers()["adherence"]``): how well each surrogate
-  describes the model in the neighbourhood it claims to describe;
+  describes the model in the neighborhood it claims to describe;
 * ``fidelity``: :meth:`LimeExplainer.score`, the same in the fixed
-  neighbourhood of width ``0.75 * sqrt(n_features)``;
+  neighborhood of width ``0.75 * sqrt(n_features)``;
 * ``corr``: the median Pearson correlation between two rows' coefficient
   vectors (all features, every explained class): near 1, every row gets the
   same explanation, the model's global linear fit;

@@ -890,7 +890,7 @@ def _warn_same_explanations(coef, score, kernel_width, *, stacklevel):
         f"correlation {median:.3f} between two rows' coefficients): the kernel "
         f"(kernel_width={kernel_width:.3g}) covers the whole data set, so each "
         "surrogate is the model's global linear fit rather than a description "
-        "of the row's neighbourhood. To explain each row locally, use a "
+        "of the row's neighborhood. To explain each row locally, use a "
         "smaller kernel_width, kernel_width='auto', discretizer='quartile' or "
         "sampling='gaussian'.",
         UserWarning,

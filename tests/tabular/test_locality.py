@@ -44,7 +44,7 @@ def test_auto_width_is_the_widest_that_adheres(data, quadratic):
     scores = lime.kernel_width_scores_
     # The grid is a fixed set of fractions of lime's default width.
     np.testing.assert_allclose(scores["kernel_width"], 0.75 * np.sqrt(4) * FRACTIONS)
-    # A narrower neighbourhood of a quadratic is closer to linear.
+    # A narrower neighborhood of a quadratic is closer to linear.
     assert np.all(np.diff(scores["adherence"]) < 0)
     adherent = scores["kernel_width"][scores["adherence"] >= 0.9]
     assert 0 < adherent.size < FRACTIONS.size
