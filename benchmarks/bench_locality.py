@@ -29,9 +29,12 @@ many as sklime's) is measured beside it where cheap, on ``--lime-rows`` rows:
 (quartile bins) beside ``discretizer="quartile"``; only ``corr`` and
 ``jaccard`` (top 5 by absolute coefficient).
 
-Run with ``python benchmarks/bench_locality.py [--rows 20] [--seeds 4]``
-(needs the ``lime`` package for its rows: ``pip install -e ".[benchmark]"``);
-it takes a few minutes.
+Run with ``python benchmarks/bench_locality.py [--rows 10] [--seeds 4]``
+(needs the ``lime`` package for its rows: ``pip install -e ".[benchmark]"``).
+Most of its time goes to the model calls of gaussian sampling (one batch of
+``num_samples`` points per row and call) and to the width search of
+``kernel_width="auto"``, both in proportion to the rows: ``--rows 20`` took
+more than 25 minutes on two cores shared with other work.
 """
 
 import time
@@ -224,8 +227,8 @@ SECTIONS = {"locality": locality}
 
 if __name__ == "__main__":
     parser = section_parser(__doc__, SECTIONS)
-    parser.add_argument("--rows", type=int, default=20)
-    parser.add_argument("--lime-rows", type=int, default=10)
+    parser.add_argument("--rows", type=int, default=10)
+    parser.add_argument("--lime-rows", type=int, default=5)
     parser.add_argument("--seeds", type=int, default=4)
     parser.add_argument("--gaussian-width", type=float, default=0.5)
     run_sections(parser, SECTIONS)
