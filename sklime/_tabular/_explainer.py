@@ -430,7 +430,7 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         ``num_samples_`` perturbations, which every width shares; under the
         other samplings on five batches per row and width (250 in all). With
         a random forest of 100 trees on ``load_diabetes`` (10 features) that
-        took 6 seconds under marginal sampling and 15 under gaussian
+        took 6 seconds under marginal sampling and 15 to 34 under gaussian
         sampling, and 45 seconds with an RBF ``SVR`` under gaussian sampling
         (on two cores shared with other work).
 
@@ -534,14 +534,38 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
         whose adherence reaches ``_AUTO_MIN_ADHERENCE``, else the most
         adherent, with a warning. The scores go to ``kernel_width_scores_``.
         """
-        from ..metrics._local import explanation_stability
         from ..metrics._tuning import optilime_refit
 
         random = check_random_state(seed)
         n_rows = min(_AUTO_WIDTH_ROWS, X.shape[0])
         sample = _safe_indexing(X, np.sort(random.permutation(X.shape[0])[:n_rows]))
-        stability_seed = int(random.randint(np.iinfo(np.int32).max))
         widths = self.kernel_width_ * np.asarray(_AUTO_WIDTH_FRACTIONS)
+        self.kernel_width_scores_ = scores = self._width_scores(
+            sample, widths, int(random.randint(np.iinfo(np.int32).max))
+        )
+        results = {
+            "param_kernel_width": np.ma.MaskedArray(widths),
+            "mean_test_adherence": scores["adherence"],
+            "mean_test_stability": scores["stability"],
+        }
+        adheres = bool((scores["adherence"] >= _AUTO_MIN_ADHERENCE).any())
+        with warnings.catch_warnings():
+            # The rule's own warning speaks of a grid the user did not give.
+            warnings.simplefilter("ignore", UserWarning)
+            best = optilime_refit(_AUTO_MIN_ADHERENCE)(results)
+        self.kernel_width_ = float(widths[best])
+        if not adheres:
+            _warn_no_adherent_width(scores, best)
+
+    def _width_scores(self, sample, widths, stability_seed):
+        """Adherence and stability of the explanations of ``sample`` per width.
+
+        Every width is measured with the same perturbation seeds (those of
+        the explainer and ``stability_seed``'s), so that under marginal
+        sampling they share the model's outputs.
+        """
+        from ..metrics._local import explanation_stability
+
         adherence, stability = [], []
         for width in widths:
             candidate = copy.copy(self)
@@ -559,25 +583,11 @@ class LimeExplainer(TransformerMixin, BaseEstimator):
                         random_state=stability_seed,
                     ).jaccard
                 )
-        self.kernel_width_scores_ = {
+        return {
             "kernel_width": widths,
             "adherence": np.asarray(adherence),
             "stability": np.asarray(stability),
         }
-        scores = self.kernel_width_scores_
-        results = {
-            "param_kernel_width": np.ma.MaskedArray(widths),
-            "mean_test_adherence": scores["adherence"],
-            "mean_test_stability": scores["stability"],
-        }
-        adheres = bool((scores["adherence"] >= _AUTO_MIN_ADHERENCE).any())
-        with warnings.catch_warnings():
-            # The rule's own warning speaks of a grid the user did not give.
-            warnings.simplefilter("ignore", UserWarning)
-            best = optilime_refit(_AUTO_MIN_ADHERENCE)(results)
-        self.kernel_width_ = float(widths[best])
-        if not adheres:
-            _warn_no_adherent_width(scores, best)
 
     def _validate(self, X, *, reset):
         """Check X's shape and column names; keep DataFrames as they are."""
