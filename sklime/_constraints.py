@@ -32,6 +32,25 @@ class _ModelObject(HasMethods):
 #: The ``estimator`` parameter of every explainer.
 ESTIMATOR_CONSTRAINT = [_ModelObject(), None]
 
+
+class _TableExplainer(HasMethods):
+    """A :class:`~sklime.LimeExplainer`, recognized by the scoring it offers.
+
+    The measures of :mod:`sklime.metrics` take one, and the explainer's own
+    ``fit`` calls them (``kernel_width="auto"``): naming the class here
+    would make each module import the other.
+    """
+
+    def __init__(self):
+        super().__init__(["explain", "_fresh_fidelity"])
+
+    def __str__(self):
+        return "an instance of 'sklime.LimeExplainer'"
+
+
+#: The ``explainer`` parameter of the measures of tabular explanations.
+TABLE_EXPLAINER_CONSTRAINT = [_TableExplainer()]
+
 SURROGATE_CONSTRAINTS = {
     "num_features": [Interval(Integral, 1, None, closed="left"), None],
     "feature_selection": [

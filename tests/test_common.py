@@ -75,6 +75,7 @@ CONFIGURATIONS = [
 ]
 
 
+@pytest.mark.filterwarnings("ignore:The explanations are nearly the same")
 @parametrize_with_checks(CONFIGURATIONS)
 def test_sklearn_compatible(estimator, check):
     check(estimator)

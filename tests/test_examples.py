@@ -24,6 +24,7 @@ def test_quickstart_prints_five_features(capsys):
     assert "not an interpolation through the row" in out
 
 
+@pytest.mark.filterwarnings("ignore:The explanations are nearly the same")
 def test_readme_example_prints_what_its_comment_shows():
     """The README's first code block prints what its ``print(...)  # ...`` says.
 
@@ -74,6 +75,7 @@ def test_image_example_explains_digits_and_a_photo(tmp_path, capsys):
     assert (tmp_path / "image_explanations.png").exists()
 
 
+@pytest.mark.filterwarnings("ignore:The explanations are nearly the same")
 def test_save_example_reloads_and_compares_two_weeks(tmp_path, capsys):
     """The saving example writes two weeks' files and compares them reloaded."""
     pytest.importorskip("pandas")
@@ -87,6 +89,7 @@ def test_save_example_reloads_and_compares_two_weeks(tmp_path, capsys):
     assert len(before) == len(after) == 5
 
 
+@pytest.mark.filterwarnings("ignore:The explanations are nearly the same")
 def test_shap_example_draws_and_adds_up(tmp_path, capsys):
     """The shap gallery example draws its three figures; its sums add up."""
     pytest.importorskip("shap")

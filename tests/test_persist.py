@@ -227,6 +227,7 @@ def test_explanation_file_gives_back_the_same_explanation(data, model, tmp_path)
     same_views(explanation, loaded, tmp_path)
 
 
+@pytest.mark.filterwarnings("ignore:The explanations are nearly the same")
 def test_missing_values_and_chosen_classes_survive_the_file(tmp_path):
     # NaN in a number column, pandas' NA in a string one, each row's predicted
     # class: the loaded explanation reads and converts as the original does.

@@ -79,6 +79,7 @@ def linear():
     return lime.fit(X), X
 
 
+@pytest.mark.filterwarnings("ignore:The explanations are nearly the same")
 def test_pick_accepts_an_explainer_an_explanation_or_a_matrix(linear):
     lime, X = linear
     rows = X[:10]
@@ -88,6 +89,7 @@ def test_pick_accepts_an_explainer_an_explanation_or_a_matrix(linear):
     assert submodular_pick(lime.transform(rows), 2).tolist() == picks.tolist()
 
 
+@pytest.mark.filterwarnings("ignore:The explanations are nearly the same")
 def test_pick_arguments_are_checked(linear):
     lime, X = linear
     for size in (0, -1):

@@ -10,6 +10,8 @@ default number of perturbations. A new scheme is one subclass here, and one
 option in the explainer's parameter constraints.
 """
 
+from numbers import Real
+
 import numpy as np
 
 from .._core._kernels import exponential_kernel, exponential_weights, sample_weights
@@ -191,7 +193,7 @@ class GaussianScheme(LocalScheme):
                 "distribution and cannot use a custom kernel. Use kernel=None, or "
                 "sampling='local' to weight local draws with your kernel."
             )
-        if kernel_width is not None and kernel_width > _GAUSSIAN_MAX_WIDTH:
+        if isinstance(kernel_width, Real) and kernel_width > _GAUSSIAN_MAX_WIDTH:
             raise ValueError(
                 f"sampling='gaussian' moves features by kernel_width training "
                 f"standard deviations; kernel_width={kernel_width:.3g} would "

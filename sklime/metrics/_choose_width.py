@@ -17,8 +17,8 @@ from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted
 
 from .._compat import Interval, _num_samples, validate_params
+from .._constraints import TABLE_EXPLAINER_CONSTRAINT
 from .._core._cache import BoundedCache
-from .._tabular._explainer import LimeExplainer
 from .._tabular._schemes import scheme_of
 from ._tuning import _widest_adherent, lime_scorers
 
@@ -89,7 +89,7 @@ def _check_widths(widths, sampling):
 
 @validate_params(
     {
-        "explainer": [LimeExplainer],
+        "explainer": TABLE_EXPLAINER_CONSTRAINT,
         "X": ["array-like"],
         "widths": ["array-like"],
         "min_adherence": [Interval(Real, 0, 1, closed="right")],

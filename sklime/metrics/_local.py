@@ -14,10 +14,10 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from .._compat import Interval, validate_params
-from .._tabular._explainer import LimeExplainer
+from .._constraints import TABLE_EXPLAINER_CONSTRAINT
 
 #: Constraints shared by every function taking a fitted explainer and rows.
-_EXPLAINER_AND_ROWS = {"explainer": [LimeExplainer], "X": ["array-like"]}
+_EXPLAINER_AND_ROWS = {"explainer": TABLE_EXPLAINER_CONSTRAINT, "X": ["array-like"]}
 
 
 @validate_params(_EXPLAINER_AND_ROWS, prefer_skip_nested_validation=True)

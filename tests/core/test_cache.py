@@ -79,6 +79,7 @@ def test_one_row_per_call_gives_the_batch_numbers(tree, sampling, discretizer):
     np.testing.assert_array_equal(np.concatenate(coefs), batch.coef)
 
 
+@pytest.mark.filterwarnings("ignore:The explanations are nearly the same")
 def test_marginal_perturbations_are_queried_once_per_fitted_explainer(tree):
     X, _ = tree
     lime = _explainer(tree).fit(X)

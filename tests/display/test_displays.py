@@ -84,6 +84,7 @@ def _half_widths(errorbar):
     return np.array([(seg[1][0] - seg[0][0]) / 2 for seg in segments])
 
 
+@pytest.mark.filterwarnings("ignore:The explanations are nearly the same")
 def test_explanation_display_draws_weights_with_two_standard_errors(diabetes, plt):
     lime, X = diabetes
     explanation = lime.explain(X)
@@ -115,6 +116,7 @@ def test_infinite_standard_errors_are_marked_not_drawn(plt):
     display.figure_.savefig(__import__("io").BytesIO(), format="png")
 
 
+@pytest.mark.filterwarnings("ignore:The explanations are nearly the same")
 def test_displays_draw_into_the_given_axes(diabetes, image, plt):
     lime, X = diabetes
     explanation = lime.explain(X)
@@ -255,6 +257,7 @@ def test_image_display_outlines_the_largest_segments(image, plt):
     assert top.overlay_.get_array().count() == 4  # one 2 x 2 patch shown
 
 
+@pytest.mark.filterwarnings("ignore:The explanations are nearly the same")
 def test_displays_name_a_missing_row_or_output(diabetes, image, plt):
     lime, X = diabetes
     explanation = lime.explain(X)

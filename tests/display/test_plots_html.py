@@ -78,6 +78,7 @@ def test_summary_ranks_mean_absolute_coefficients(diabetes, plt):
     np.testing.assert_allclose(half_widths, 2 * errors)
 
 
+@pytest.mark.filterwarnings("ignore:The explanations are nearly the same")
 def test_multiclass_plots_choose_the_output(plt):
     X, y = load_iris(return_X_y=True)
     exp = (

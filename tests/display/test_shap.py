@@ -64,6 +64,7 @@ def iris():
     return X, lime.explain(X.iloc[[0, 60, 120]])
 
 
+@pytest.mark.filterwarnings("ignore:The explanations are nearly the same")
 @pytest.mark.parametrize("sampling", ["marginal", "local", "mask", "gaussian"])
 @pytest.mark.parametrize("discretizer", [None, "quartile"])
 @pytest.mark.parametrize("num_features", [None, 2])

@@ -156,6 +156,7 @@ def test_row_results_do_not_depend_on_batch(diabetes, sampling, discretizer):
         np.testing.assert_array_equal(lime.transform(X[:20]), full.coef)
 
 
+@pytest.mark.filterwarnings("ignore:The explanations are nearly the same")
 def test_a_row_explained_alone_has_the_bits_of_a_batch():
     """A batch of one row must not round the kernel distances differently.
 
@@ -173,6 +174,7 @@ def test_a_row_explained_alone_has_the_bits_of_a_batch():
     np.testing.assert_array_equal(alone, full)
 
 
+@pytest.mark.filterwarnings("ignore:The explanations are nearly the same")
 def test_same_random_state_same_matrix_other_state_differs(diabetes):
     X, y, _ = diabetes
     a = LimeExplainer(num_samples=300, random_state=3).fit(X, y).transform(X[:5])
@@ -572,6 +574,7 @@ def test_constant_training_data_gives_one_coefficient_per_feature(sampling):
             )
 
 
+@pytest.mark.filterwarnings("ignore:The explanations are nearly the same")
 @pytest.mark.parametrize("sampling", ["marginal", "local"])
 def test_mean_abs_coef_error_accounts_for_shared_noise(sampling):
     """Rows share the noise, so the error of an average over rows does not
@@ -606,6 +609,7 @@ def test_mean_abs_coef_error_accounts_for_shared_noise(sampling):
     assert np.median(observed / np.mean(naive, axis=0)) > 1.4
 
 
+@pytest.mark.filterwarnings("ignore:The explanations are nearly the same")
 @pytest.mark.parametrize("sampling", SAMPLINGS)
 def test_wide_table_algorithm_gives_the_same_coefficients(
     diabetes, sampling, monkeypatch
@@ -677,6 +681,7 @@ def test_wide_table_selection_gives_the_same_coefficients(
     assert ((wide != 0).sum(axis=1) == kept).all()
 
 
+@pytest.mark.filterwarnings("ignore:The explanations are nearly the same")
 def test_wide_marginal_chunks_stay_within_working_memory():
     # Each row's Gram matrix comes from a weighted copy of the shared design:
     # chunks must count it.
@@ -831,6 +836,7 @@ def test_chosen_classes_name_their_columns(ten_classes):
     assert frame.columns[0] == "coef_3_x0"
 
 
+@pytest.mark.filterwarnings("ignore:The explanations are nearly the same")
 @pytest.mark.parametrize(
     "feature_selection", ["none", "forward_selection", "highest_weights", "lasso_path"]
 )

@@ -85,6 +85,7 @@ def explainer(model, kind, sampling, **params):
     )
 
 
+@pytest.mark.filterwarnings("ignore:The explanations are nearly the same")
 @pytest.mark.parametrize("sampling", SAMPLINGS)
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("container", ["numpy", "pandas", "polars"])
