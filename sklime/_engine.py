@@ -42,6 +42,7 @@ from ._core._surrogate import (
     Surrogates,
     fit_surrogates,
     ridge_shrinkage,
+    shrinkage_in_errors,
     standard_errors,
     starved,
     weighted_moments,
@@ -217,6 +218,13 @@ def explain_rows(explainer, rows, *, with_errors=False, with_prediction=False):
         _n_coef(explainer),
         explainer.kernel_width_,
     )
+    if with_errors:
+        _warn_shrinkage_in_errors(
+            results.pop("shrinkage_in_errors"),
+            results.pop("shrinkage"),
+            results["effective_sample_size"],
+            explainer,
+        )
     return results
 
 
@@ -565,21 +573,53 @@ def _warn_shrinkage(shrinkage, ess, plan):
     shrunk = np.flatnonzero(shrinkage < _MIN_SHRINKAGE)
     if not shrunk.size:
         return
-    listed = ", ".join(str(i) for i in shrunk[:5])
-    if shrunk.size > 5:
-        listed += ", ..."
-    positions = "positions" if shrunk.size > 1 else "position"
     worst = shrunk[np.argmin(shrinkage[shrunk])]
     warnings.warn(
         f"The ridge penalty alpha={plan.settings.alpha:.3g} shrinks coefficients "
-        f"of {shrunk.size} of {len(shrinkage)} {plan.NOUN}s (at {positions} "
-        f"{listed}) to as little as {100 * shrinkage[worst]:.0f}% of what the "
+        f"of {shrunk.size} of {len(shrinkage)} {plan.NOUN}s ({_at(shrunk)}) "
+        f"to as little as {100 * shrinkage[worst]:.0f}% of what the "
         f"perturbations alone give: the kernel (kernel_width="
         f"{plan.kernel_width:.3g}) leaves too little weight on the perturbations "
         "that change them (such as the removals of an only word or segment), an "
         f"effective sample size of {ess[worst]:.1f} (of num_samples="
         f"{plan.num_samples}). Use a larger kernel_width, more num_samples or a "
         "smaller alpha.",
+        UserWarning,
+        stacklevel=4,
+    )
+
+
+def _at(positions):
+    """The positions in words: at position 3, at positions 0, 4, ... (five at most)."""
+    listed = ", ".join(str(i) for i in positions[:5])
+    if positions.size > 5:
+        listed += ", ..."
+    return f"at position{'s' if positions.size > 1 else ''} {listed}"
+
+
+def _warn_shrinkage_in_errors(in_errors, share, ess, explainer):
+    """Warn when the ridge penalty moves some row's coefficients beyond their errors.
+
+    ``in_errors`` and ``share`` (one per row) are the largest shrinkage of a
+    coefficient in standard errors and what the penalty leaves of it (see
+    :func:`~sklime._core._surrogate.shrinkage_in_errors`); the warning gives
+    the effective sample size ``ess`` of the row shrunk most.
+    """
+    shrunk = np.flatnonzero(in_errors > 1.0)
+    if not shrunk.size:
+        return
+    worst = shrunk[np.argmax(in_errors[shrunk])]
+    warnings.warn(
+        f"The ridge penalty alpha={explainer.alpha:.3g} shrinks coefficients of "
+        f"{shrunk.size} of {len(in_errors)} rows ({_at(shrunk)}) by more than "
+        f"their standard errors, up to about {100 * (1 - share[worst]):.1f}% of "
+        f"a coefficient ({in_errors[worst]:.1f} standard errors): the "
+        f"perturbations tell too little of them against the penalty, the kernel "
+        f"(kernel_width={explainer.kernel_width_:.3g}) leaving an effective "
+        f"sample size of {ess[worst]:.1f} (of num_samples="
+        f"{explainer.num_samples_}), as it does for rows far from the training "
+        "data. Use a smaller alpha (alpha=0 for none), a larger kernel_width or "
+        "more num_samples.",
         UserWarning,
         stacklevel=4,
     )
@@ -922,6 +962,7 @@ def _explain_chunk(explainer, rows, sample, prepared, with_errors, with_predicti
             space.active,
             neighbourhood.offset,
             response=None if sample[1] is None else sample[1].response,
+            replicates=sample[0].replicates,
         ),
         SurrogateSettings(
             _ridge_penalty(explainer),
@@ -971,6 +1012,10 @@ class Sample:
         instances of at least ``WIDE_MIN_COMPONENTS`` components, all
         active: their surrogates are solved within bounded memory (see
         ``sklime._core._wide``).
+    replicates : ndarray or None, default=None
+        Start of each independent replicate of dependent samples (see
+        :attr:`~sklime._tabular._sampling.Noise.replicates`), or None when
+        every sample is independent.
     """
 
     design: np.ndarray
@@ -983,6 +1028,7 @@ class Sample:
     common: bool = False
     response: Response | None = None
     wide: bool = False
+    replicates: np.ndarray | None = None
 
 
 @dataclass
@@ -1127,10 +1173,15 @@ def surrogate_parts(
             scaled,
             settings.alpha,
             row_scale=row_scale,
+            replicates=sample.replicates,
         )
         parts.update(
             standard_error=errors.standard_error, abs_influence=errors.abs_influence
         )
+        if not instances:
+            parts["shrinkage_in_errors"], parts["shrinkage"] = shrinkage_in_errors(
+                moments, fits.coef, errors.standard_error, sample.active, settings.alpha
+            )
     if labels is not None:
         parts = _chosen_parts(
             parts, labels, chosen, block_of, negated, sample.prediction
