@@ -61,6 +61,7 @@ class InstancePlan:
         self.n_jobs = explainer.n_jobs
         self.verbose = explainer.verbose
         self.kernel_width = explainer.kernel_width
+        self.alpha = explainer.alpha
         self.settings = SurrogateSettings(
             explainer.alpha,
             explainer.num_features,

@@ -49,6 +49,9 @@ class Plan(Protocol):
         Perturbations per instance.
     kernel_width : float
         The kernel's width, as the warnings name it.
+    alpha : float
+        The ridge penalty as the user gave it, as the warnings name it
+        (``settings.alpha`` may hold it on the design's own scale).
     settings : SurrogateSettings
         How the surrogates are fitted; ``settings.num_features`` also counts
         each surrogate's coefficients for the warnings.
@@ -67,6 +70,7 @@ class Plan(Protocol):
     sizes: np.ndarray
     num_samples: int
     kernel_width: float
+    alpha: float
     settings: SurrogateSettings
     n_jobs: int | None
     verbose: int
@@ -188,6 +192,8 @@ def explain(plan, *, with_errors=False):
     )
     if results.shrinkage is not None:
         _warn_shrinkage(results.shrinkage, ess, plan)
+    if results.bias_in_errors is not None:
+        _warn_bias(results.bias_in_errors, results.bias_share, ess, plan)
     return results
 
 
@@ -420,21 +426,52 @@ def _warn_shrinkage(shrinkage, ess, plan):
     shrunk = np.flatnonzero(shrinkage < _MIN_SHRINKAGE)
     if not shrunk.size:
         return
-    listed = ", ".join(str(i) for i in shrunk[:5])
-    if shrunk.size > 5:
-        listed += ", ..."
-    positions = "positions" if shrunk.size > 1 else "position"
     worst = shrunk[np.argmin(shrinkage[shrunk])]
     warnings.warn(
-        f"The ridge penalty alpha={plan.settings.alpha:.3g} shrinks coefficients "
-        f"of {shrunk.size} of {len(shrinkage)} {plan.NOUN}s (at {positions} "
-        f"{listed}) to as little as {100 * shrinkage[worst]:.0f}% of what the "
+        f"The ridge penalty alpha={plan.alpha:.3g} shrinks coefficients "
+        f"of {shrunk.size} of {len(shrinkage)} {plan.NOUN}s ({_at(shrunk)}) "
+        f"to as little as {100 * shrinkage[worst]:.0f}% of what the "
         f"perturbations alone give: the kernel (kernel_width="
         f"{plan.kernel_width:.3g}) leaves too little weight on the perturbations "
         "that change them (such as the removals of an only word or segment), an "
         f"effective sample size of {ess[worst]:.1f} (of num_samples="
         f"{plan.num_samples}). Use a larger kernel_width, more num_samples or a "
         "smaller alpha.",
+        UserWarning,
+        stacklevel=4,
+    )
+
+
+def _at(positions):
+    """The positions in words: at position 3, at positions 0, 4, ... (five at most)."""
+    listed = ", ".join(str(i) for i in positions[:5])
+    if positions.size > 5:
+        listed += ", ..."
+    return f"at position{'s' if positions.size > 1 else ''} {listed}"
+
+
+def _warn_bias(in_errors, share, ess, plan):
+    """Warn when the ridge penalty moves some coefficients beyond their errors.
+
+    ``in_errors`` and ``share`` (one per instance) are the largest shrinkage
+    of a coefficient in standard errors and what the penalty leaves of it
+    (see :func:`~sklime._core._surrogate.shrinkage_in_errors`); the warning
+    gives the effective sample size ``ess`` of the instance shrunk most.
+    """
+    shrunk = np.flatnonzero(in_errors > 1.0)
+    if not shrunk.size:
+        return
+    worst = shrunk[np.argmax(in_errors[shrunk])]
+    warnings.warn(
+        f"The ridge penalty alpha={plan.alpha:.3g} shrinks coefficients of "
+        f"{shrunk.size} of {len(in_errors)} {plan.NOUN}s ({_at(shrunk)}) by more "
+        f"than their standard errors, up to about {100 * (1 - share[worst]):.1f}% of a "
+        f"coefficient ({in_errors[worst]:.1f} standard errors): the "
+        "perturbations tell too little of them against the penalty, the kernel "
+        f"(kernel_width={plan.kernel_width:.3g}) leaving an effective sample "
+        f"size of {ess[worst]:.1f} (of num_samples={plan.num_samples}), as it "
+        "does for rows far from the training data. Use a smaller alpha (alpha=0 "
+        "for none), a larger kernel_width or more num_samples.",
         UserWarning,
         stacklevel=4,
     )

@@ -18,6 +18,7 @@ from ._surrogate import (
     Surrogates,
     fit_surrogates,
     ridge_shrinkage,
+    shrinkage_in_errors,
     standard_errors,
     starved,
     weighted_moments,
@@ -148,6 +149,11 @@ class Problem:
         the perturbations that change the instance
         (:func:`~sklime._core._kernels.changed_sample_size`), and the results
         hold ``shrinkage``.
+    replicates : ndarray or None, default=None
+        Start of each independent replicate of dependent samples (scrambled
+        Sobol sequences), or None when every sample is independent: the
+        standard errors then rest on the replicates (see
+        :func:`~sklime._core._surrogate.standard_errors`).
     """
 
     design: np.ndarray
@@ -165,6 +171,7 @@ class Problem:
     iterative: bool = False
     kernel_sampled: bool = False
     instances: bool = False
+    replicates: np.ndarray | None = None
 
 
 @dataclass
@@ -187,6 +194,11 @@ class Results:
         For instances with components of their own, the least share of a
         selected coefficient the ridge penalty leaves
         (:func:`~sklime._core._surrogate.ridge_shrinkage`), 1 without any.
+    bias_in_errors, bias_share : ndarray of shape (n,) or None
+        With the standard errors of instances without components of their
+        own (table rows), the largest shrinkage of a coefficient by the ridge
+        penalty in standard errors, and what the penalty leaves of that
+        coefficient (see :func:`~sklime._core._surrogate.shrinkage_in_errors`).
     model_prediction : ndarray of shape (n, n_outputs) or None
         The model's output at the instances, when asked for.
     standard_error : ndarray of shape (n, n_outputs, n_components) or None
@@ -210,6 +222,8 @@ class Results:
     starved: np.ndarray
     selected: np.ndarray
     shrinkage: np.ndarray | None = None
+    bias_in_errors: np.ndarray | None = None
+    bias_share: np.ndarray | None = None
     model_prediction: np.ndarray | None = None
     standard_error: np.ndarray | None = None
     abs_influence: np.ndarray | None = None
@@ -323,9 +337,18 @@ def solve(problem, with_errors):
             scaled,
             settings.alpha,
             row_scale=row_scale,
+            replicates=problem.replicates,
         )
         results.standard_error = errors.standard_error
         results.abs_influence = errors.abs_influence
+        if not problem.instances:
+            results.bias_in_errors, results.bias_share = shrinkage_in_errors(
+                moments,
+                fits.coef,
+                errors.standard_error,
+                problem.active,
+                settings.alpha,
+            )
     if labels is not None:
         results = _chosen_results(results, labels, chosen, block_of, negated)
     return results

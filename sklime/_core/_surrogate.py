@@ -891,9 +891,11 @@ class Errors:
     ----------
     standard_error : ndarray of shape (n_rows, n_outputs, n_features)
         Standard error of each coefficient (see :func:`standard_errors`).
-    abs_influence : ndarray of shape (n_samples, n_outputs, n_features)
-        Sum over rows of ``sign(coef) * influence``: each perturbation's
-        first-order contribution to the rows' summed absolute coefficients.
+    abs_influence : ndarray of shape (n_samples or n_replicates, n_outputs, \
+            n_features)
+        Sum over rows of ``sign(coef) * influence``: each perturbation's (or
+        independent replicate's, see :func:`standard_errors`) first-order
+        contribution to the rows' summed absolute coefficients.
         With noise shared by every row, the rows' errors are correlated; the
         variance of an average over rows is the sum over perturbations of the
         squared averaged influences, which this makes exact to first order.
@@ -903,7 +905,9 @@ class Errors:
     abs_influence: np.ndarray
 
 
-def standard_errors(design, weights, output, moments, fits, alpha, *, row_scale=None):
+def standard_errors(
+    design, weights, output, moments, fits, alpha, *, row_scale=None, replicates=None
+):
     """Standard errors of the surrogates' coefficients over the perturbation draw.
 
     The coefficients are an M-estimate from independent perturbations, so
@@ -914,7 +918,11 @@ def standard_errors(design, weights, output, moments, fits, alpha, *, row_scale=
     (HC0) sandwich estimate, valid although the linear surrogate is
     misspecified, here scaled by HC1's degrees-of-freedom factor with the
     effective sample size (see :func:`_small_sample_inflation`). Selection is
-    taken as given.
+    taken as given. When the perturbations are independent replicates of
+    dependent samples (scrambled Sobol sequences), the sum of the influences
+    over a replicate takes the place of a sample's, centred over the
+    replicates and scaled by ``sqrt(R / (R - 1))`` (see
+    :func:`_replicate_influences`).
 
     Parameters
     ----------
@@ -928,6 +936,9 @@ def standard_errors(design, weights, output, moments, fits, alpha, *, row_scale=
     row_scale : ndarray of shape (n_rows,) or None, default=None
         What each row's ``output`` was divided by: the errors and influences
         are multiplied back by it.
+    replicates : ndarray of shape (n_replicates,) or None, default=None
+        Start of each independent replicate of the samples, in order; None
+        when every sample is independent.
 
     Returns
     -------
@@ -948,16 +959,44 @@ def standard_errors(design, weights, output, moments, fits, alpha, *, row_scale=
     n_rows, n_outputs, n_features = fits.coef.shape
     bread = _masked_inverse(moments.gram[:, None], fits.support, alpha)
     variance = np.empty((n_rows, n_outputs, n_features))
-    abs_influence = np.empty((weights.shape[1], n_outputs, n_features))
+    units = weights.shape[1] if replicates is None else len(replicates)
+    abs_influence = np.empty((units, n_outputs, n_features))
     sign = np.sign(fits.coef)
     if row_scale is not None:  # each row's influences back on its own scale
         sign = sign * row_scale[:, None, None]
     for k in range(n_outputs):
         influence = stacked_matmul(weighted * residual[:, :, k : k + 1], bread[:, k])
+        if replicates is not None:
+            influence = _replicate_influences(influence, replicates)
         variance[:, k] = (influence**2).sum(axis=1)
         abs_influence[:, k] = np.einsum("nsj,nj->sj", influence, sign[:, k])
     se = finished_errors(variance, weights, moments, fits.support, row_scale)
     return Errors(se, abs_influence)
+
+
+def _replicate_influences(influence, replicates):
+    """Influences of independent replicates of dependent samples.
+
+    Each replicate's summed influence ``T_r``, centred over the ``R``
+    replicates and scaled by ``sqrt(R / (R - 1))``: the sum of their squares
+    is then the unbiased estimate ``R / (R - 1) * sum_r (T_r - mean T)^2`` of
+    the variance of ``sum_r T_r``, whatever the dependence of the samples
+    within a replicate.
+
+    Parameters
+    ----------
+    influence : ndarray of shape (n_rows or 1, n_samples, n_features)
+    replicates : ndarray of shape (n_replicates,)
+        Start of each replicate; at least two.
+
+    Returns
+    -------
+    influence : ndarray of shape (n_rows or 1, n_replicates, n_features)
+    """
+    count = len(replicates)
+    summed = np.add.reduceat(influence, replicates, axis=1)
+    summed -= summed.mean(axis=1, keepdims=True)
+    return summed * np.sqrt(count / (count - 1))
 
 
 def finished_errors(variance, weights, moments, support, row_scale):
@@ -992,7 +1031,8 @@ def mean_abs_coefficients(coef, standard_error, abs_influence):
     Parameters
     ----------
     coef, standard_error : ndarray of shape (n_rows, n_outputs, n_features)
-    abs_influence : ndarray of shape (n_samples, n_outputs, n_features)
+    abs_influence : ndarray of shape (n_samples or n_replicates, n_outputs, \
+            n_features)
         Summed over the same rows.
 
     Returns
@@ -1095,6 +1135,52 @@ def ridge_shrinkage(moments, active, alpha):
     if alpha == 0:
         return np.ones(diagonal.shape)
     return np.where(active, diagonal / (diagonal + alpha), 1.0)
+
+
+def shrinkage_in_errors(moments, coef, standard_error, active, alpha):
+    """How far the ridge penalty moves each row's coefficients, in standard errors.
+
+    The penalty leaves ``s = g / (g + alpha)`` of a coefficient
+    (:func:`ridge_shrinkage`), so it takes ``coef * (1 - s) / s =
+    coef * alpha / g`` from it. Only shrinkages above
+    ``SHRINKAGE_TOLERANCE`` of the coefficient count: below it the bias is
+    negligible, even where it exceeds a tiny standard error (a linear
+    model's surrogate has almost no sampling error).
+
+    Parameters
+    ----------
+    moments : Moments
+    coef, standard_error : ndarray of shape (n_rows, n_outputs, n_features)
+        The surrogates' coefficients and their standard errors, on the same
+        scale.
+    active : ndarray of shape (n_features,), dtype bool
+    alpha : float
+
+    Returns
+    -------
+    in_errors : ndarray of shape (n_rows,)
+        The largest shrinkage of a selected coefficient with a finite,
+        nonzero standard error, in standard errors (0 for none).
+    share : ndarray of shape (n_rows,)
+        What the penalty leaves of that coefficient, in [0, 1] (1 for none).
+    """
+    left = np.broadcast_to(ridge_shrinkage(moments, active, alpha), coef.shape[::2])
+    counted = (1.0 - left[:, None, :] > SHRINKAGE_TOLERANCE) & (
+        np.isfinite(standard_error) & (standard_error > 0)
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        taken = np.abs(coef) * (1.0 - left[:, None, :]) / left[:, None, :]
+        ratio = np.where(counted, taken / standard_error, 0.0).reshape(len(coef), -1)
+    worst = np.argmax(ratio, axis=1)
+    rows = np.arange(len(coef))
+    share = np.broadcast_to(left[:, None, :], coef.shape).reshape(len(coef), -1)
+    found = ratio[rows, worst] > 0
+    return ratio[rows, worst], np.where(found, share[rows, worst], 1.0)
+
+
+#: Share of a coefficient the ridge penalty may take from it without notice
+#: (see :func:`shrinkage_in_errors`).
+SHRINKAGE_TOLERANCE = 0.01
 
 
 def _small_sample_inflation(weights, support):

@@ -130,13 +130,13 @@ class Explanation(BaseExplanation):
     standard_error : ndarray of shape (n_rows, n_outputs * n_features)
         Standard error of each coefficient over the draw of perturbations
         (heteroscedasticity-consistent sandwich estimate of the weighted ridge
-        fit, for independent draws; 0 for features not selected; infinite
+        fit; 0 for features not selected; infinite
         where the data do not determine the coefficient: too few effective
         samples, or a representation that does not vary over the weighted
         perturbations). A coefficient within about two standard errors of
         zero is indistinguishable from sampling noise. They match the spread
-        over seeds for ``sampler="random"``. Under the default Sobol sampler
-        the spread is usually much smaller, but not for every coefficient
+        over seeds under both samplers: under the default Sobol sampler they
+        come from the spread between its independently scrambled replicates
         (see the user guide's measurements). Feature selection is taken as
         given.
     intercept : ndarray of shape (n_rows, n_outputs)
@@ -165,7 +165,7 @@ class Explanation(BaseExplanation):
         Standard error of ``mean_abs_coef`` over the draw of perturbations.
         All rows share the same perturbation noise, so their Monte Carlo
         errors are correlated and do not average out over rows: this error
-        accounts for that correlation (for independent draws, like
+        accounts for that correlation (under either sampler, like
         ``standard_error``), where ``standard_error / sqrt(n_rows)`` would be
         several times too small. Like ``standard_error`` it takes the feature
         selection as given: with ``num_features``, a feature selected in some

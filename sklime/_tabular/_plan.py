@@ -165,6 +165,7 @@ class TabularPlan:
         self.noise = noise
         self.kernel = kernel
         self.kernel_width = kernel_width
+        self.alpha = explainer.alpha
         self.num_samples = explainer.num_samples_
         self.n_jobs = explainer.n_jobs
         self.verbose = explainer.verbose
@@ -249,6 +250,7 @@ class TabularPlan:
                 prepared=self.prepared,
                 iterative=self._iterative(),
                 kernel_sampled=self.scheme.kernel_sampled,
+                replicates=self.noise.replicates,
             ),
         )
 

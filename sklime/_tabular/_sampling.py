@@ -172,8 +172,9 @@ class Noise:
     blocks it needs (marginal sampling of continuous features uses only the
     normals). Under the "random" sampler every block comes from its own
     stream of the seed, so a block's numbers do not depend on which others
-    are drawn; the "sobol" sampler draws all blocks at once (one sequence of
-    ``4 * n_features`` dimensions).
+    are drawn; the "sobol" sampler draws all blocks at once (sequences of
+    ``4 * n_features`` dimensions, in independent replicates: see
+    :attr:`replicates`).
 
     Attributes
     ----------
@@ -239,12 +240,40 @@ class Noise:
         return _inside(rng.random(self._shape))
 
     def _sobol(self):
-        """All blocks of the Sobol sampler, as one sequence."""
+        """All blocks of the Sobol sampler: independently scrambled replicates.
+
+        Replicate ``r`` holds the samples from ``replicates[r]`` to the next
+        start, one scrambled Sobol sequence of ``4 * n_features`` dimensions
+        seeded by ``(seed, r)``.
+        """
         dims = _NOISE_BLOCKS * self._shape[1]
+        sizes = np.diff([*self.replicates, self._shape[0]])
+        parts = []
         with warnings.catch_warnings():  # any num_samples, not only 2**m
             warnings.simplefilter("ignore", UserWarning)
-            engine = qmc.Sobol(dims, scramble=True, seed=self._seed)
-            return _inside(engine.random(self._shape[0]))
+            for r, size in enumerate(sizes):
+                rng = np.random.default_rng([self._seed, r])
+                parts.append(qmc.Sobol(dims, scramble=True, seed=rng).random(size))
+        return _inside(np.concatenate(parts))
+
+    @property
+    def replicates(self):
+        """Start of each independent replicate of the draw, or None.
+
+        A scrambled Sobol sequence's samples are not independent: its error
+        can be far smaller than independent samples' (usually) or larger
+        (for some functions of some coordinates), so no formula for
+        independent samples predicts it. The Sobol sampler therefore draws
+        ``_SOBOL_REPLICATES`` independently scrambled sequences of nearly
+        equal sizes (fewer for tiny ``num_samples``), and standard errors
+        come from the spread between them. None for the random sampler,
+        whose samples are independent.
+        """
+        if self._sampler != "sobol":
+            return None
+        n_samples = self._shape[0]
+        count = min(_SOBOL_REPLICATES, max(n_samples // 2, 2))
+        return n_samples * np.arange(count) // count
 
     def _normal(self):
         """Block 0: drawn directly by the random sampler, else by inverse CDF."""
@@ -328,6 +357,8 @@ def kernel_keep_probability(width):
 
 #: Blocks of uniforms per feature: normal, group, value, keep.
 _NOISE_BLOCKS = 4
+#: Independently scrambled Sobol sequences in a draw (see ``Noise.replicates``).
+_SOBOL_REPLICATES = 8
 #: Largest dimension of scipy's Sobol sequence.
 _SOBOL_MAX_DIM = 21201
 #: Keeps uniforms strictly inside (0, 1) so that inverse CDFs stay finite.
