@@ -1,7 +1,7 @@
 """Benchmark LimeImageExplainer against lime's LimeImageExplainer, in one run.
 
 Section ``speed``: both explain the same images with the same segmenter, hidden
-colour, 1000 perturbations and all segments kept, with a cheap model (sklime
+color, 1000 perturbations and all segments kept, with a cheap model (sklime
 all images in one call, and, ``1/call``, as many as lime explains one image per
 call, as lime does):
 

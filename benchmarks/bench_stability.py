@@ -41,7 +41,7 @@ and the kernel's own masks (``sampling="kernel"``).
 Section ``image``: the same with ``--photos`` photos of 96 x 96 pixels (cut
 from scikit-learn's sample images, and scikit-image's astronaut, coffee, cat
 and rocket, resized), slic with 40 segments on both sides, the mean fill,
-and a cheap nonlinear model (``warm_edges``: warm colours and edges).
+and a cheap nonlinear model (``warm_edges``: warm colors and edges).
 
 Run with ``python benchmarks/bench_stability.py [--sections defaults narrow
 text image] [--threads 1] [--quick]`` (needs the ``lime`` package and
@@ -439,7 +439,7 @@ def _lime_segments(model, images, seed):
 
 
 def warm_edges(images):
-    """A cheap nonlinear model of 8-bit RGB photos: warm colours and edges.
+    """A cheap nonlinear model of 8-bit RGB photos: warm colors and edges.
 
     The class-1 probability grows with the mean of ``tanh`` of how much
     redder than blue each pixel is and of its horizontal contrast.

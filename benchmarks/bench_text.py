@@ -1,7 +1,7 @@
 """Benchmark LimeTextExplainer against lime's LimeTextExplainer, in one run.
 
 The corpus is cut from the dataset descriptions scikit-learn ships (real
-English, no download): windows of ``--words`` words, labelled by whether they
+English, no download): windows of ``--words`` words, labeled by whether they
 come from a medical data set (breast cancer, diabetes) or another. The model
 is ``TfidfVectorizer`` followed by ``LogisticRegression``. Both explainers use
 5000 perturbations per document, in two settings: ``all words`` keeps every

@@ -24,7 +24,7 @@ chosen width, and whether ``choose_width``'s scores are bit for bit those of
 8192 points in about 0.17 s on the reference machine; cProfile puts 96% of a
 search in ``SVR.predict``), so the times follow the points. Under gaussian
 sampling the perturbations scale with the width: only the fidelity's fixed
-neighbourhood is shared by the widths. Under local sampling no perturbation
+neighborhood is shared by the widths. Under local sampling no perturbation
 depends on the width, and every width is scored on the model calls of the
 first.
 

@@ -60,7 +60,7 @@ def explain_photo():
     """A photo: which superpixels make the function call it sky."""
     photo = load_sample_images().images[0][::4, ::4]  # china.jpg, 107 x 160
     model = ModelFunction(sky_blue, classes=["other", "sky"])
-    # Hidden superpixels are painted black: filled with their own mean colour
+    # Hidden superpixels are painted black: filled with their own mean color
     # (the default), a blue-ish region would stay blue and hide nothing.
     lime = LimeImageExplainer(model, hide_color=0, num_samples=1000, random_state=0)
     explanation = lime.fit(photo[None]).explain(photo[None])

@@ -46,7 +46,7 @@ def main(output_dir=None):
     shap.plots.waterfall(shap_values[0], max_display=6, show=False)
     figures["waterfall"].tight_layout()
 
-    # shap's beeswarm: one dot per row and feature, coloured by the value.
+    # shap's beeswarm: one dot per row and feature, colored by the value.
     figures["beeswarm"] = plt.figure()
     shap.plots.beeswarm(shap_values, show=False)
 

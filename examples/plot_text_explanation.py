@@ -3,7 +3,7 @@ Explaining a text classifier word by word
 =========================================
 
 A small real corpus: the sentences of the data set descriptions that
-scikit-learn ships, labelled by whether the data set is medical (breast
+scikit-learn ships, labeled by whether the data set is medical (breast
 cancer, diabetes) or not. A tf-idf and logistic regression pipeline learns the
 label; :class:`sklime.LimeTextExplainer` explains which words made it decide,
 for many sentences at once. Needs the ``plots`` extra (matplotlib):

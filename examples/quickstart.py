@@ -26,12 +26,12 @@ explanation = lime.explain(X.iloc[:100])
 
 print(f"Explained {len(explanation)} rows; coefficient matrix {explanation.coef.shape}")
 # The two predictions at a row differ: the surrogate is a weighted linear fit
-# over the whole neighbourhood of perturbations, not an interpolation through
+# over the whole neighborhood of perturbations, not an interpolation through
 # the row, so it need not reproduce the model's value at the row itself.
 print(
     f"Row 0: model predicts {explanation.model_prediction[0, 0]:.1f}, "
     f"surrogate {explanation.local_prediction[0, 0]:.1f} (the surrogate is a "
-    "linear fit over the whole neighbourhood, not an interpolation through the row)"
+    "linear fit over the whole neighborhood, not an interpolation through the row)"
 )
 for description, weight in explanation.as_list(0):
     print(f"  {description:>28s}  {weight:+8.2f}")

@@ -6,15 +6,15 @@ A narrow kernel gives explanations that adhere to the model but change with
 the draw of perturbations; a wide one gives stable explanations that no longer
 describe the model near the row. ``sklime.metrics.lime_scorers`` measures, for
 every candidate width, the *adherence* (weighted R^2 of the surrogates on fresh
-perturbations of the candidate's own neighbourhood) and the *stability* (top-k
+perturbations of the candidate's own neighborhood) and the *stability* (top-k
 features agreeing across seeds); ``sklime.metrics.optilime_refit`` picks the
 widest width whose adherence reaches a threshold (OptiLIME's rule).
 ``sklime.metrics.choose_width`` scores the widths with the statistics of an
 explainer fitted on the training data and applies the rule.
 
 The model here has a known scale of local linearity:
-``f(x) = sum_j a_j sin(x_j / r)`` on standardised features, for r = 0.5, 1 and 2.
-The tuned width grows with r. The fixed-neighbourhood score
+``f(x) = sum_j a_j sin(x_j / r)`` on standardized features, for r = 0.5, 1 and 2.
+The tuned width grows with r. The fixed-neighborhood score
 (``LimeExplainer.score``, the "fidelity" line) peaks near its own
 ``fidelity_width`` whatever r: it cannot tell the three models apart.
 With ``sampling="gaussian"`` the width is the standard deviation of the
@@ -67,7 +67,7 @@ def main(output):
         )
         results[r] = width, scores
         print(
-            f"r = {r}: tuned kernel_width = {width}, the fixed-neighbourhood "
+            f"r = {r}: tuned kernel_width = {width}, the fixed-neighborhood "
             f"score prefers {WIDTHS[np.argmax(scores.fidelity)]}"
         )
     _plot(results, output)

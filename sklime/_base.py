@@ -1,5 +1,7 @@
 """What the three explainers share: parameters, the model, seeds, classes, tags."""
 
+import copy
+
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
@@ -42,7 +44,7 @@ class LimeBase(TransformerMixin, BaseEstimator):
 
         ``random_state`` is checked once and gives one seed per name of
         ``_SEEDS``, in that order; the perturbation noise's is kept as
-        ``noise_seed_``.
+        ``_noise_seed``.
 
         Returns
         -------
@@ -55,8 +57,19 @@ class LimeBase(TransformerMixin, BaseEstimator):
         seeds = {
             name: int(value) for name, value in zip(self._SEEDS, values, strict=True)
         }
-        self.noise_seed_ = seeds["noise"]
+        self._noise_seed = seeds["noise"]
         return seeds
+
+    def _reseeded(self, seed):
+        """A copy explaining with the perturbation noise of ``seed``.
+
+        The statistics, model and every other fitted value are this
+        explainer's; only the seed of the noise differs (the values cached
+        for a noise are keyed by its seed).
+        """
+        reseeded = copy.copy(self)
+        reseeded._noise_seed = int(seed)
+        return reseeded
 
     def _fit_model(self, X, y, seed, default):
         """Fit (or take as it is) the model to explain, as ``estimator_``.
@@ -69,13 +82,13 @@ class LimeBase(TransformerMixin, BaseEstimator):
         )
 
     def _learn_outputs(self, probe):
-        """Query the model on ``probe``; set ``black_box_`` and the explained classes.
+        """Query the model on ``probe``; set ``_black_box`` and the explained classes.
 
         ``probe`` holds a few training instances as the model takes them;
-        ``labels`` then chooses the classes explained (``label_choice_``
+        ``labels`` then chooses the classes explained (``_label_choice``
         and ``outputs_``).
         """
-        self.black_box_ = BlackBox(
+        self._black_box = BlackBox(
             self.estimator_, self.response_method, probe, self._INPUT_NOTE
         )
         choose_labels(self)
@@ -88,7 +101,7 @@ class LimeBase(TransformerMixin, BaseEstimator):
         ``labels`` chose the classes; else ``coef_<output>_<name>``, in the
         order of ``outputs_``.
         """
-        if len(self.outputs_) == 1 and self.label_choice_ is None:
+        if len(self.outputs_) == 1 and self._label_choice is None:
             return np.asarray([f"coef_{name}" for name in names], dtype=object)
         return np.asarray(
             [f"coef_{out}_{name}" for out in self.outputs_ for name in names],

@@ -2,8 +2,8 @@
 
 sklime reads pandas and polars frames column by column, with the same rules
 for both: names from the frame, one NumPy array per column, and a column of
-labels (strings, categories, booleans, dates) recognised by its dtype. Neither
-library is a dependency: a frame is recognised only when its library is
+labels (strings, categories, booleans, dates) recognized by its dtype. Neither
+library is a dependency: a frame is recognized only when its library is
 already imported, and each library is imported only to build its own frames.
 """
 

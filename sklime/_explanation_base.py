@@ -282,7 +282,7 @@ class BaseExplanation:
         Bars are the selected features' weights, largest at the top, red
         where the feature pushes the output up and blue where it pushes it
         down, with error bars of two standard errors (a weight whose error
-        is infinite is hatched and labelled "(error unknown)"); the title
+        is infinite is hatched and labeled "(error unknown)"); the title
         gives the model's and the surrogate's predictions. It draws an
         :class:`~sklime.ExplanationDisplay`; use
         :meth:`ExplanationDisplay.from_explanation

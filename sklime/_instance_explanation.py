@@ -53,7 +53,7 @@ def common_fields(explainer, results):
         {name: getattr(results, name) for name in _ENGINE_FIELDS},
         outputs=explainer.outputs_,
         feature_names_out=explainer.get_feature_names_out(),
-        classifier=explainer.black_box_.classifier,
+        classifier=explainer._black_box.classifier,
         **explanation_fields(explainer, results),
         settings=explainer_settings(explainer),
     )

@@ -21,18 +21,18 @@ import numpy as np
 
 
 def choose_labels(explainer):
-    """Set a fitted explainer's ``label_choice_`` and ``outputs_``.
+    """Set a fitted explainer's ``_label_choice`` and ``outputs_``.
 
-    ``label_choice_`` is the :class:`LabelChoice` of its ``labels``, or None
-    for ``"all"`` (every output of ``black_box_``); ``outputs_`` says what
+    ``_label_choice`` is the :class:`LabelChoice` of its ``labels``, or None
+    for ``"all"`` (every output of ``_black_box``); ``outputs_`` says what
     each block of coefficients explains.
     """
-    labels, box = explainer.labels, explainer.black_box_
+    labels, box = explainer.labels, explainer._black_box
     if isinstance(labels, str) and labels == "all":
-        explainer.label_choice_, explainer.outputs_ = None, box.outputs
+        explainer._label_choice, explainer.outputs_ = None, box.outputs
         return
-    explainer.label_choice_ = LabelChoice(labels, box)
-    explainer.outputs_ = explainer.label_choice_.outputs
+    explainer._label_choice = LabelChoice(labels, box)
+    explainer.outputs_ = explainer._label_choice.outputs
 
 
 def explanation_fields(explainer, results):
@@ -54,7 +54,7 @@ def explanation_fields(explainer, results):
         classifier's explanation of its positive class, the negative class
         (an array of one label) and what the two classes' outputs sum to.
     """
-    choice, box = explainer.label_choice_, explainer.black_box_
+    choice, box = explainer._label_choice, explainer._black_box
     if choice is not None:
         return {
             "row_outputs": choice.classes[results.class_index],

@@ -357,7 +357,7 @@ def test_coefficients_agree_with_lime(problem, mode):
     _assert_means_agree(lime_coef, ind_coef, scale, coef_var, coef_var, "coef")
     _assert_means_agree(lime_score, ind_score, 1.0, score_var, score_var, "R^2")
     # The spread of the coefficients only: an intercept's spread grows with
-    # the row's distance from the sampling centre and would dominate the RMS.
+    # the row's distance from the sampling center and would dominate the RMS.
     spread_ratio = _spread_ratio(lime_coef[..., :-1], ind_coef[..., :-1])
     assert 1 / SPREAD_RATIO_MAX <= spread_ratio <= SPREAD_RATIO_MAX, (
         f"sklime's spread over seeds is {spread_ratio:.2f} times lime's"

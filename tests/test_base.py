@@ -166,7 +166,7 @@ def test_seeds_are_drawn_from_random_state_once_in_fit(seed, as_instance):
         random_state=random_state(),
     ).fit(docs, [1, 0, 1, 0])
     noise, model = _int32_seeds(np.random.RandomState(seed), 2)
-    assert text.noise_seed_ == noise
+    assert text._noise_seed == noise
     # The model's unset random_state is seeded from the model's seed.
     model_state = _int32_seeds(np.random.RandomState(model), 1)[0]
     fitted = text.estimator_.get_params()["logisticregression__random_state"]
@@ -176,7 +176,7 @@ def test_seeds_are_drawn_from_random_state_once_in_fit(seed, as_instance):
         X, X[:, 0]
     )
     noise, _, _, evaluation = _int32_seeds(np.random.RandomState(seed), 4)
-    assert (table.noise_seed_, table.evaluation_seed_) == (noise, evaluation)
+    assert (table._noise_seed, table._evaluation_seed) == (noise, evaluation)
 
 
 def _text_explanation():

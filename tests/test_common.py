@@ -158,7 +158,7 @@ def test_instance_explainers_clone_and_pickle(kind):
     expected = explainer.transform(X[:2])
     unfitted = clone(explainer)
     assert unfitted.get_params() == explainer.get_params()
-    assert not hasattr(unfitted, "noise_seed_")
+    assert not hasattr(unfitted, "_noise_seed")
     np.testing.assert_array_equal(
         _dense(clone(explainer).fit(X).transform(X[:2])), _dense(expected)
     )

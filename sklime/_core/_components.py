@@ -42,7 +42,7 @@ class InstancePlan:
     explainer : estimator
         A fitted explainer with ``num_samples``, ``n_jobs``, ``verbose``,
         ``kernel_width``, ``alpha``, ``num_features``, ``feature_selection``,
-        ``black_box_`` and ``outputs_``.
+        ``_black_box`` and ``outputs_``.
     sizes : ndarray of shape (n,)
         Components of each instance.
     """
@@ -66,9 +66,9 @@ class InstancePlan:
             explainer.alpha,
             explainer.num_features,
             explainer.feature_selection,
-            explainer.label_choice_,
+            explainer._label_choice,
         )
-        self.box = explainer.black_box_
+        self.box = explainer._black_box
         self.n_outputs = len(explainer.outputs_)
 
     def chunk_floats(self, size, with_errors):

@@ -32,7 +32,7 @@ _TINY = 1e-300
 
 @dataclass
 class WeightedGram:
-    """Products with each row's centred weighted Gram matrix, never formed.
+    """Products with each row's centered weighted Gram matrix, never formed.
 
     Attributes
     ----------

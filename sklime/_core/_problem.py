@@ -45,14 +45,14 @@ class Response:
         The scaled outputs.
     shift : ndarray of shape (n or 1, n_outputs)
         Their unweighted means.
-    centred : ndarray of shape (n or 1, num_samples, n_outputs)
+    centered : ndarray of shape (n or 1, num_samples, n_outputs)
         The scaled outputs minus ``shift``.
     """
 
     scale: np.ndarray
     scaled: np.ndarray
     shift: np.ndarray
-    centred: np.ndarray
+    centered: np.ndarray
 
     @classmethod
     def of(cls, output):
@@ -82,7 +82,7 @@ class Response:
             self.scale,
             gather_columns(self.scaled, columns),
             gather_columns(self.shift, columns),
-            gather_columns(self.centred, columns),
+            gather_columns(self.centered, columns),
         )
 
 
@@ -279,7 +279,7 @@ def solve(problem, with_errors):
         moments = weighted_moments(
             problem.design,
             problem.weights,
-            response.centred,
+            response.centered,
             problem.prepared,
             form_gram=with_errors or not problem.iterative,
             iterative=problem.iterative,

@@ -1,9 +1,9 @@
 """Batched weighted ridge surrogates and lime's feature selection.
 
 Every function here works on a stack of independent problems at once. A
-*problem* is one (row, output) pair: the explained row's neighbourhood and one
+*problem* is one (row, output) pair: the explained row's neighborhood and one
 column of the model's output (one class, or the regression target). Samples
-enter only through weighted moments (:func:`weighted_moments`): the centred,
+enter only through weighted moments (:func:`weighted_moments`): the centered,
 weighted Gram matrix ``G = Xc^T W Xc``, the cross moments ``b = Xc^T W yc`` and
 the weighted total sum of squares. Selection and the final ridge solve use only
 these small matrices, so no loop runs over samples or rows.
@@ -27,15 +27,15 @@ _AUTO_FORWARD_MAX = 6
 
 @dataclass
 class Moments:
-    """Weighted moments of a stack of neighbourhoods.
+    """Weighted moments of a stack of neighborhoods.
 
     Attributes
     ----------
     gram : ndarray of shape (n_rows or 1, n_features, n_features) or None
-        Centred weighted Gram matrix of the design; None when it is not
+        Centered weighted Gram matrix of the design; None when it is not
         formed (then ``operator`` gives products with it).
     cross : ndarray of shape (n_rows, n_outputs, n_features)
-        Centred weighted cross moments of design and response.
+        Centered weighted cross moments of design and response.
     total : ndarray of shape (n_rows, n_outputs)
         Weighted total sum of squares of the response.
     x_mean : ndarray of shape (n_rows or 1, n_features)
@@ -145,9 +145,9 @@ def weighted_moments(
     common=False,
     y_shift=None,
 ):
-    """Centred weighted moments, broadcasting shared designs, weights or responses.
+    """Centered weighted moments, broadcasting shared designs, weights or responses.
 
-    Raw weighted sums are taken first and centred afterwards. A design shared
+    Raw weighted sums are taken first and centered afterwards. A design shared
     by every row (marginal z-scores, local noise, the mask) is never copied
     per row: with per-row weights each row's sums are one symmetric product
     of the weighted design (a row's work is its own, whatever the batch);
@@ -158,7 +158,7 @@ def weighted_moments(
     Parameters
     ----------
     X : ndarray of shape (n_rows or 1, n_samples, n_features)
-        Design (interpretable representation) of each neighbourhood.
+        Design (interpretable representation) of each neighborhood.
     w : ndarray of shape (n_rows or 1, n_samples)
         Kernel weights.
     Y : ndarray of shape (n_rows or 1, n_samples, n_outputs)
@@ -346,7 +346,7 @@ def fit_surrogates(moments, x_rep, offset, active, *, alpha, num_features, metho
     Parameters
     ----------
     moments : Moments
-        Weighted moments of the neighbourhoods.
+        Weighted moments of the neighborhoods.
     x_rep : ndarray of shape (n_rows, n_features)
         Interpretable representation of each explained row.
     offset : ndarray of shape (n_rows, n_features) or None
@@ -645,7 +645,7 @@ def select_features(moments, x_rep, active, *, num_features, method):
     Parameters
     ----------
     moments : Moments
-        Weighted moments of the neighbourhoods; their Gram matrices may be
+        Weighted moments of the neighborhoods; their Gram matrices may be
         formed or given by an operator: forward selection and the lasso path
         use only the columns of the features they take in.
     x_rep : ndarray of shape (n_rows, n_features)
@@ -913,14 +913,14 @@ def standard_errors(
     The coefficients are an M-estimate from independent perturbations, so
     their sampling error is, to first order, ``sum_s B psi_s`` with bread
     ``B = (G_SS + alpha I)^-1`` on the selected features and influence
-    ``psi_s = w_s r_s x_s`` (``r`` the residuals, ``x`` the centred design).
+    ``psi_s = w_s r_s x_s`` (``r`` the residuals, ``x`` the centered design).
     The variance ``sum_s (B psi_s)^2`` is the heteroscedasticity-consistent
     (HC0) sandwich estimate, valid although the linear surrogate is
     misspecified, here scaled by HC1's degrees-of-freedom factor with the
     effective sample size (see :func:`_small_sample_inflation`). Selection is
     taken as given. When the perturbations are independent replicates of
     dependent samples (scrambled Sobol sequences), the sum of the influences
-    over a replicate takes the place of a sample's, centred over the
+    over a replicate takes the place of a sample's, centered over the
     replicates and scaled by ``sqrt(R / (R - 1))`` (see
     :func:`_replicate_influences`).
 
@@ -949,13 +949,13 @@ def standard_errors(
         feature's representation does not vary over the weighted
         perturbations.
     """
-    centred = design - moments.x_mean[:, None, :]
+    centered = design - moments.x_mean[:, None, :]
     residual = (
         output
         - moments.y_mean[:, None, :]
-        - stacked_matmul(centred, fits.coef.transpose(0, 2, 1))
+        - stacked_matmul(centered, fits.coef.transpose(0, 2, 1))
     )
-    weighted = centred * weights[:, :, None]
+    weighted = centered * weights[:, :, None]
     n_rows, n_outputs, n_features = fits.coef.shape
     bread = _masked_inverse(moments.gram[:, None], fits.support, alpha)
     variance = np.empty((n_rows, n_outputs, n_features))
@@ -977,7 +977,7 @@ def standard_errors(
 def _replicate_influences(influence, replicates):
     """Influences of independent replicates of dependent samples.
 
-    Each replicate's summed influence ``T_r``, centred over the ``R``
+    Each replicate's summed influence ``T_r``, centered over the ``R``
     replicates and scaled by ``sqrt(R / (R - 1))``: the sum of their squares
     is then the unbiased estimate ``R / (R - 1) * sum_r (T_r - mean T)^2`` of
     the variance of ``sum_r T_r``, whatever the dependence of the samples
@@ -1112,8 +1112,8 @@ def ridge_shrinkage(moments, active, alpha):
     """What the ridge penalty leaves of each coefficient, ``g / (g + alpha)``.
 
     ``g`` is what the weighted perturbations tell of the feature: the
-    weighted sum of squares of its centred design column (the diagonal of
-    the centred weighted Gram matrix), with the weights of the row's
+    weighted sum of squares of its centered design column (the diagonal of
+    the centered weighted Gram matrix), with the weights of the row's
     nearest perturbation at 1. Near 1 the penalty is negligible; near 0 the
     coefficient is mostly the penalty's shrinkage towards 0 (and moves with
     ``num_samples``). Inactive features, and every feature without a

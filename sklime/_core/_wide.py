@@ -2,7 +2,7 @@
 
 A document of thousands of words or an image cut into thousands of
 superpixels has a surrogate with that many coefficients. Its Gram matrix
-``G = A^T A`` (``A = W^1/2 Xc``, the weighted centred kept indicators, of
+``G = A^T A`` (``A = W^1/2 Xc``, the weighted centered kept indicators, of
 shape (num_samples, d)) has ``d**2`` entries, and the direct path forms
 ``A`` itself and several copies of it. Here ``A`` is never held: it is made
 a block at a time from the kept indicators (one byte per entry), and the
@@ -11,7 +11,7 @@ ridge system is solved directly on its smaller side:
 * ``d <= num_samples``: one Cholesky factor of ``G + L I`` (``d x d``),
   summed from blocks of samples;
 * ``d > num_samples``: the dual, ``coef = A^T (A A^T + L I)^-1 u`` with
-  ``u = W^1/2 (y - ybar)`` the weighted centred responses, whose kernel
+  ``u = W^1/2 (y - ybar)`` the weighted centered responses, whose kernel
   matrix ``A A^T`` (``num_samples x num_samples``) is summed from blocks of
   features. It is the same system: ``(A^T A + L I)^-1 A^T = A^T (A A^T +
   L I)^-1``.
@@ -44,7 +44,7 @@ from ._surrogate import (
 #: direct path. A setting, not a guess from the batch or ``working_memory``,
 #: so that an instance's numbers depend on the instance alone.
 WIDE_MIN_COMPONENTS = 512
-#: Float64 values of each block of the weighted centred design (2 MiB).
+#: Float64 values of each block of the weighted centered design (2 MiB).
 _BLOCK_FLOATS = 2**18
 
 
@@ -77,11 +77,11 @@ def wide_moments(keep, weights, response):
         gives products with the Gram matrix and solves the ridge systems.
     """
     system = WideSystem(keep, weights)
-    centred = response.centred
-    n, _, n_outputs = centred.shape
+    centered = response.centered
+    n, _, n_outputs = centered.shape
     # Elementwise sums: an instance's mean does not depend on the others.
-    y_mean = (centred * weights[:, None]).sum(axis=1) / system.total
-    residual = centred - y_mean[:, None, :]
+    y_mean = (centered * weights[:, None]).sum(axis=1) / system.total
+    residual = centered - y_mean[:, None, :]
     system.u = (
         (residual * system.root[:, None]).transpose(0, 2, 1).reshape(n * n_outputs, -1)
     )
@@ -106,7 +106,7 @@ class WideSystem:
     Attributes
     ----------
     u : ndarray of shape (n_problems, num_samples)
-        Weighted centred responses of the problems (instance and output),
+        Weighted centered responses of the problems (instance and output),
         set by :func:`wide_moments`.
     """
 
@@ -140,7 +140,7 @@ class WideSystem:
         return [slice(a, min(a + step, d)) for a in range(0, d, step)]
 
     def _weighted(self, rows, columns):
-        """Block ``A[rows, columns]`` of the weighted centred design."""
+        """Block ``A[rows, columns]`` of the weighted centered design."""
         block = self.keep[rows, columns] - self.mean[columns]
         return block * self.root[rows, None]
 
@@ -238,7 +238,7 @@ class WideSystem:
     def design_products(self, coef):
         """``Xc coef`` for every problem, shape (n_problems, num_samples).
 
-        ``Xc`` is the centred (unweighted) design.
+        ``Xc`` is the centered (unweighted) design.
         """
         products = np.empty((len(coef), self.keep.shape[0]))
         for rows in self._sample_blocks():

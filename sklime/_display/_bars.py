@@ -5,7 +5,7 @@ import numpy as np
 from ._style import AS_GIVEN, NEGATIVE, NEUTRAL, POSITIVE, new_axes, output_label
 
 
-def draw_bars(ax, values, errors, labels, colours):
+def draw_bars(ax, values, errors, labels, colors):
     """Horizontal bars, the first value at the top, with ± 2 standard errors.
 
     An infinite error (the data do not determine the value) is not drawn as
@@ -17,7 +17,7 @@ def draw_bars(ax, values, errors, labels, colours):
     values, errors : ndarray of shape (n_bars,)
         ``errors`` may be None (no error bars).
     labels : sequence of str
-    colours : sequence of colours
+    colors : sequence of colors
 
     Returns
     -------
@@ -25,7 +25,7 @@ def draw_bars(ax, values, errors, labels, colours):
     errorbar : matplotlib ErrorbarContainer or None
     """
     values = np.asarray(values, dtype=float)[::-1]
-    labels, colours = list(labels)[::-1], list(colours)[::-1]
+    labels, colors = list(labels)[::-1], list(colors)[::-1]
     known = np.ones(len(values), dtype=bool)
     xerr = None
     if errors is not None:
@@ -33,7 +33,7 @@ def draw_bars(ax, values, errors, labels, colours):
         known = np.isfinite(errors)
         xerr = 2 * np.where(known, errors, 0.0)
     position = np.arange(len(values))
-    bars = ax.barh(position, values, xerr=xerr, color=colours, ecolor="black")
+    bars = ax.barh(position, values, xerr=xerr, color=colors, ecolor="black")
     for bar in np.asarray(bars.patches, dtype=object)[~known]:
         bar.set_hatch("//")
         bar.set_edgecolor("white")
@@ -124,9 +124,9 @@ class ExplanationDisplay:
         """
         weights = np.asarray(self.weights, dtype=float)
         ax = new_axes(ax, (6, 0.4 * len(weights) + 1.2), "ExplanationDisplay.plot")
-        colours = np.where(weights >= 0, POSITIVE, NEGATIVE)
+        colors = np.where(weights >= 0, POSITIVE, NEGATIVE)
         self.bars_, self.errorbar_ = draw_bars(
-            ax, weights, self.standard_error, self.labels, colours
+            ax, weights, self.standard_error, self.labels, colors
         )
         ax.axvline(0, color="black", linewidth=0.8)
         errors = "" if self.standard_error is None else " ± 2 standard errors"
@@ -208,7 +208,7 @@ class ExplanationDisplay:
 class GlobalImportanceDisplay:
     """Global importance: each feature's mean absolute weight over rows.
 
-    Bars, the most important at the top, in one neutral colour (magnitudes
+    Bars, the most important at the top, in one neutral color (magnitudes
     have no sign), with error bars of two standard errors; an infinite error
     is marked as in :class:`ExplanationDisplay`.
 

@@ -8,9 +8,9 @@ from ._style import AS_GIVEN, DIVERGING, new_axes, output_label
 class CoefficientHeatmapDisplay:
     """The weights of many rows as a heatmap, rows x features.
 
-    Cells take the diverging map ``"RdBu_r"`` centred on zero: red where the
+    Cells take the diverging map ``"RdBu_r"`` centered on zero: red where the
     feature pushes the row's output up, blue where it pushes it down, the
-    strongest colours at the largest absolute weight.
+    strongest colors at the largest absolute weight.
 
     Build it with :meth:`from_explanation` or :meth:`from_estimator`; the
     constructor takes plain arrays.
@@ -33,7 +33,7 @@ class CoefficientHeatmapDisplay:
     image_ : matplotlib AxesImage
         The heatmap.
     colorbar_ : matplotlib Colorbar
-        Its colour scale.
+        Its color scale.
 
     See Also
     --------

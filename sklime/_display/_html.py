@@ -87,10 +87,10 @@ def _row_table(explanation, row, k, top):
     ]
     for label, weight in pairs:
         width = int(round(100 * abs(weight) / scale))
-        colour = POSITIVE if weight >= 0 else NEGATIVE
+        color = POSITIVE if weight >= 0 else NEGATIVE
         lines.append(
             f"<tr><td>{escape(label)}</td><td>{weight:+.4g}</td>"
-            f'<td><span class="bar" style="width:{width}px;background:{colour}">'
+            f'<td><span class="bar" style="width:{width}px;background:{color}">'
             "</span></td></tr>"
         )
     lines.append("</table>")

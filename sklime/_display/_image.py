@@ -8,11 +8,11 @@ from ._style import AS_GIVEN, DIVERGING, new_axes, output_label
 class ImageExplanationDisplay:
     """An image in grey under its segments' weights, segments outlined.
 
-    The weights take the diverging map ``"RdBu_r"`` centred on zero (red
+    The weights take the diverging map ``"RdBu_r"`` centered on zero (red
     pushes the output up, blue down), drawn half transparent so the image
     shows through; segments of zero weight are left clear. The segments
     with the largest absolute weights are outlined: lime's
-    ``get_image_and_mask`` and its heatmap in one picture. The colour scale
+    ``get_image_and_mask`` and its heatmap in one picture. The color scale
     sits under the image, not beside it, so pictures side by side in a grid
     of subplots do not run into each other's titles.
 
@@ -43,7 +43,7 @@ class ImageExplanationDisplay:
     boundaries_ : matplotlib LineCollection
         The outlines of the segments.
     colorbar_ : matplotlib Colorbar
-        The colour scale of the weights.
+        The color scale of the weights.
 
     See Also
     --------

@@ -1,22 +1,22 @@
-"""What every picture of sklime shares: its colours, its text, its axes.
+"""What every picture of sklime shares: its colors, its text, its axes.
 
-One colour convention holds in bar charts, heatmaps, highlighted text and
-image overlays alike: the diverging, colour-blind-safe map ``"RdBu_r"``, red
+One color convention holds in bar charts, heatmaps, highlighted text and
+image overlays alike: the diverging, color-blind-safe map ``"RdBu_r"``, red
 where a weight pushes the output up and blue where it pushes it down. Bars
 and highlighted words take the map's two ends; heatmap cells and image
 overlays take the map at the weight's share of the largest absolute weight
 shown, so the largest positive weight has the same red everywhere.
 matplotlib is imported lazily: the HTML of tables and documents needs only
-the colours' hex codes.
+the colors' hex codes.
 """
 
 from .._optional import import_optional
 
-#: Diverging colour map of signed weights: blue pushes down, red pushes up.
+#: Diverging color map of signed weights: blue pushes down, red pushes up.
 DIVERGING = "RdBu_r"
-#: Colours of weights that push the output up, and down: the map's ends.
+#: Colors of weights that push the output up, and down: the map's ends.
 POSITIVE, NEGATIVE = "#67001f", "#053061"
-#: Colour of magnitudes, which have no sign (global importance).
+#: Color of magnitudes, which have no sign (global importance).
 NEUTRAL = "#4d4d4d"
 #: Text properties that draw a label as given: "$" starts no mathtext, no LaTeX.
 AS_GIVEN = {"parse_math": False, "usetex": False}

@@ -26,7 +26,7 @@ from ._segments import (
     check_images,
     fill_image,
     hidden_segments_law,
-    hide_colour,
+    hide_fill,
     perturbed_images,
     segment,
 )
@@ -44,7 +44,7 @@ class LimeImageExplainer(LimeBase):
     """Explain an image model's predictions with LIME, superpixel by superpixel.
 
     Each image is cut into superpixels (segments). LIME hides random sets of
-    them (filled with ``hide_color`` or each segment's mean colour), queries
+    them (filled with ``hide_color`` or each segment's mean color), queries
     the model on the perturbed images, weights them by lime's kernel of the
     cosine distance between the kept-segment indicators and the image's, and
     fits a weighted ridge regression (the surrogate) of the model's output on
@@ -89,10 +89,10 @@ class LimeImageExplainer(LimeBase):
         size in pixels); a name the named segmenter does not take is refused.
 
     hide_color : float, array-like or None, default=None
-        The colour of hidden segments, one number or one per channel, in the
+        The color of hidden segments, one number or one per channel, in the
         images' dtype (whole numbers from 0 to 255 for 8-bit images; a value
         the dtype cannot hold raises an error); None fills each with its
-        mean colour (lime's default).
+        mean color (lime's default).
 
     num_samples : int, default=1000
         Perturbed images per explained image (lime's default).
@@ -243,7 +243,7 @@ class LimeImageExplainer(LimeBase):
         self : object
             The fitted explainer.
         """
-        images, self.input_ndim_ = check_images(X, self.image_shape)
+        images, self._input_ndim = check_images(X, self.image_shape)
         check_target_length(images, y)
         _check_instance_memory(self)
         self.image_shape_ = images.shape[1:]
@@ -251,7 +251,7 @@ class LimeImageExplainer(LimeBase):
             self._model_input(images, copy=True),
             y,
             self._draw_seeds()["model"],
-            partial(_default_image_model, flat=self.input_ndim_ == 2),
+            partial(_default_image_model, flat=self._input_ndim == 2),
         )
         self._learn_outputs(self._model_input(images[:PROBE_SIZE], copy=True))
         return self
@@ -263,17 +263,17 @@ class LimeImageExplainer(LimeBase):
         (the caller's, or those the perturbations are made from): a model
         may write into its input.
         """
-        return _model_input(images, self.input_ndim_, copy)
+        return _model_input(images, self._input_ndim, copy)
 
     def _images(self, X):
         """The images of X, checked against those seen in fit."""
-        flat = self.input_ndim_ == 2
+        flat = self._input_ndim == 2
         images, ndim = check_images(X, self.image_shape if flat else None)
-        if images.shape[1:] != self.image_shape_ or ndim != self.input_ndim_:
+        if images.shape[1:] != self.image_shape_ or ndim != self._input_ndim:
             raise ValueError(
                 f"X holds images of shape {images.shape[1:]} as a {ndim}-D array; "
                 f"the explainer was fitted on images of shape {self.image_shape_} "
-                f"as a {self.input_ndim_}-D array. Resize or reshape the images, "
+                f"as a {self._input_ndim}-D array. Resize or reshape the images, "
                 "or fit the explainer on images like these."
             )
         return images
@@ -324,15 +324,15 @@ class LimeImageExplainer(LimeBase):
 
     def _explain(self, images, *, with_errors):
         """Segment checked images and explain them with the engine."""
-        colour = hide_colour(self.hide_color, images)  # checked before segmenting
+        color = hide_fill(self.hide_color, images)  # checked before segmenting
         params = self._segmenter_params()
         labels = []
         for position, image in enumerate(images):
             labels.append(segment(image, self.segmenter, params))
             if labels[-1].max() < 1:
                 raise ValueError(self._single_segment_message(position, image))
-        self._warn_unchanged(images, labels, colour)
-        plan = _ImagePlan(self, images, labels, colour)
+        self._warn_unchanged(images, labels, color)
+        plan = _ImagePlan(self, images, labels, color)
         _check_plan_memory(
             plan,
             with_errors,
@@ -362,25 +362,23 @@ class LimeImageExplainer(LimeBase):
             "patches, for images of any size)."
         )
 
-    def _warn_unchanged(self, images, labels, colour):
+    def _warn_unchanged(self, images, labels, color):
         """Warn about images that no hiding of segments changes."""
         unchanged = [
             i
             for i, (image, lab) in enumerate(zip(images, labels, strict=True))
-            if changes_no_pixel(image, lab, colour)
+            if changes_no_pixel(image, lab, color)
         ]
         if not unchanged:
             return
-        fill = (
-            "its mean colour" if colour is None else f"hide_color={self.hide_color!r}"
-        )
+        fill = "its mean color" if color is None else f"hide_color={self.hide_color!r}"
         warnings.warn(
             f"Hiding segments changes no pixel of {len(unchanged)} of {len(images)} "
             f"image(s), at positions {unchanged[:10]}: each segment already has "
-            f"the colour that hides it ({fill}), so every perturbation equals the "
+            f"the color that hides it ({fill}), so every perturbation equals the "
             "image and its explanation says nothing of the model. Pass a "
             "hide_color these images do not hold (segments of one pixel or one "
-            "colour keep their mean colour).",
+            "color keep their mean color).",
             UserWarning,
             stacklevel=4,
         )
@@ -389,7 +387,7 @@ class LimeImageExplainer(LimeBase):
         """The segmenter's parameters, seeded where scikit-image's take a seed."""
         params = dict(self.segmenter_params or {})
         if self.segmenter == "quickshift":
-            params.setdefault("rng", self.noise_seed_)
+            params.setdefault("rng", self._noise_seed)
         return params
 
     def get_feature_names_out(self, input_features=None):
@@ -463,8 +461,8 @@ class _ImagePlan(InstancePlan):
         self.images = images
         self.labels = labels
         self.hide_color = hide_color
-        self.model_input = partial(_model_input, input_ndim=explainer.input_ndim_)
-        width, seed = int(self.sizes.max()), explainer.noise_seed_
+        self.model_input = partial(_model_input, input_ndim=explainer._input_ndim)
+        width, seed = int(self.sizes.max()), explainer._noise_seed
         if explainer.sampling == "lime":
             self.noise = ImageNoise.draw(self.num_samples, width, seed)
         else:

@@ -130,7 +130,7 @@ class ImageExplanation(InstanceExplanation):
         """The image with its segments' weights (needs matplotlib).
 
         Draws the image in grey, overlaid half transparent with each
-        segment's weight on the diverging colour map of every sklime picture
+        segment's weight on the diverging color map of every sklime picture
         (red pushes the output up, blue down; segments outside the ``top``
         largest absolute weights are left clear), and the outlines of the 20
         segments with the largest absolute weights: lime's

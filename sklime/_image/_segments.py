@@ -2,7 +2,7 @@
 
 An image's interpretable components are its superpixels (segments). A
 perturbation keeps each segment with probability 1/2 and fills the others
-with a hiding colour or the segment's mean colour; the first perturbation is
+with a hiding color or the segment's mean color; the first perturbation is
 the image itself, as in lime. The random numbers are shared by every image:
 an image's perturbations depend only on its number of segments.
 """
@@ -210,26 +210,26 @@ def _grid(shape, cell=None):
     return rows[:, None] * (cols.max() + 1) + cols[None, :]
 
 
-def hide_colour(hide_color, images):
+def hide_fill(hide_color, images):
     """``hide_color`` as a pixel of the images' dtype (None stays None).
 
-    A colour the dtype cannot hold exactly (0.5 or 300 for 8-bit images,
+    A color the dtype cannot hold exactly (0.5 or 300 for 8-bit images,
     1e300 for float32) would be silently truncated, wrapped or made
     infinite: it is refused.
     """
     if hide_color is None:
         return None
     channels, dtype = images.shape[-1], images.dtype
-    colour = np.asarray(hide_color, dtype=float)
-    if colour.ndim > 1 or colour.size not in (1, channels):
+    color = np.asarray(hide_color, dtype=float)
+    if color.ndim > 1 or color.size not in (1, channels):
         raise ValueError(
-            f"hide_color={hide_color!r} has {colour.size} value(s) for images "
+            f"hide_color={hide_color!r} has {color.size} value(s) for images "
             f"of {channels} channel(s): give one number, or one per channel."
         )
     with np.errstate(invalid="ignore", over="ignore"):
-        pixel = colour.astype(dtype)
-        exact = (pixel == colour) if dtype.kind in "iu" else np.isfinite(pixel)
-    if not (np.isfinite(colour).all() and exact.all()):
+        pixel = color.astype(dtype)
+        exact = (pixel == color) if dtype.kind in "iu" else np.isfinite(pixel)
+    if not (np.isfinite(color).all() and exact.all()):
         held = (
             f"whole numbers from {np.iinfo(dtype).min} to {np.iinfo(dtype).max}"
             if dtype.kind in "iu"
@@ -242,15 +242,15 @@ def hide_colour(hide_color, images):
     return pixel
 
 
-def fill_image(image, labels, colour):
-    """What replaces hidden segments: ``colour``, or each segment's mean.
+def fill_image(image, labels, color):
+    """What replaces hidden segments: ``color``, or each segment's mean.
 
-    ``colour`` is :func:`hide_colour`'s. Means are in the image's dtype (an
+    ``color`` is :func:`hide_fill`'s. Means are in the image's dtype (an
     8-bit image gets its means truncated, as lime's assignment into a copy of
     the image does).
     """
-    if colour is not None:
-        return np.broadcast_to(colour, image.shape)
+    if color is not None:
+        return np.broadcast_to(color, image.shape)
     n_segments = labels.max() + 1
     counts = np.bincount(labels.ravel(), minlength=n_segments)
     means = (
@@ -268,16 +268,16 @@ def fill_image(image, labels, colour):
     return _to_dtype(means[labels], image.dtype)
 
 
-def changes_no_pixel(image, labels, colour):
+def changes_no_pixel(image, labels, color):
     """Whether hiding segments leaves ``image`` as it is, whichever are hidden.
 
-    So it is when every segment already has the colour that hides it
-    (``colour``, or under the mean fill a segment of one pixel or of one
-    colour): every perturbation then equals the image. The mean of a segment
-    of one colour may differ from it by rounding (in floats, or at the top
+    So it is when every segment already has the color that hides it
+    (``color``, or under the mean fill a segment of one pixel or of one
+    color): every perturbation then equals the image. The mean of a segment
+    of one color may differ from it by rounding (in floats, or at the top
     of 64-bit integers), hence the relative tolerance.
     """
-    fill = fill_image(image, labels, colour)
+    fill = fill_image(image, labels, color)
     with np.errstate(over="ignore", invalid="ignore"):  # far apart: not close
         return bool(np.allclose(fill, image, rtol=1e-9, atol=0.0))
 

@@ -143,7 +143,7 @@ class LimeExplainer(LimeBase):
         ``exp(-d**2 / (2 * width**2))``. Must be picklable to use ``n_jobs``.
 
     fidelity_width : float or None, default=None
-        Width of the fixed evaluation neighbourhood of :meth:`score` (the
+        Width of the fixed evaluation neighborhood of :meth:`score` (the
         exponential kernel on distances of fresh perturbations); None means
         ``0.75 * sqrt(n_features_in_)``. It does not follow ``kernel_width``, so
         that :meth:`score` cannot be won by shrinking the kernel.
@@ -154,7 +154,7 @@ class LimeExplainer(LimeBase):
         - "marginal" (lime's): each feature independently from its training
           distribution (normal with the training mean and standard deviation,
           a bin then a value in it, or a category by frequency);
-        - "local": centred on the row, continuous features moved by
+        - "local": centered on the row, continuous features moved by
           ``std * N(0, 1)``, categorical features kept or (with probability
           1/2) replaced by another category;
         - "mask" (the binary scheme of the LIME article): each feature kept
@@ -456,14 +456,14 @@ class LimeExplainer(LimeBase):
         check_target_length(X, y)
         self._scheme.check(self.kernel, self.kernel_width)
         seeds = self._draw_seeds()
-        self.schema_ = TableSchema(
+        self._schema = TableSchema(
             X, self.categorical_features, self.categorical_max_distinct
         )
-        self.categorical_ = self.schema_.categorical.copy()
-        rows = self.schema_.encode(X)
+        self.categorical_ = self._schema.categorical.copy()
+        rows = self._schema.encode(X)
         edges = self._bin_edges(rows, y, seeds["bins"])
-        self.space_ = FeatureSpace(
-            rows.values, self.categorical_, self.schema_.frequencies, edges
+        self._space = FeatureSpace(
+            rows.values, self.categorical_, self._schema.frequencies, edges
         )
         self._fit_model(
             X,
@@ -471,23 +471,23 @@ class LimeExplainer(LimeBase):
             seeds["model"],
             partial(default_estimator, categorical=self.categorical_),
         )
-        self.schema_.adapt_to(self.estimator_)
-        self._learn_outputs(self.schema_.rows_input(rows.take(slice(0, PROBE_SIZE))))
+        self._schema.adapt_to(self.estimator_)
+        self._learn_outputs(self._schema.rows_input(rows.take(slice(0, PROBE_SIZE))))
         self._cache = BoundedCache(get_config()["working_memory"] * 2**20)
-        self.evaluation_seed_ = seeds["evaluation"]
+        self._evaluation_seed = seeds["evaluation"]
         default_width = default_kernel_width(self.n_features_in_)
         self.kernel_width_ = float(
             default_width if self.kernel_width in (None, "auto") else self.kernel_width
         )
-        self.fidelity_width_ = float(
+        self._fidelity_width = float(
             default_width if self.fidelity_width is None else self.fidelity_width
         )
-        self.describer_ = FeatureDescriber(
-            self.schema_.names,
-            self.space_.kind,
+        self._describer = FeatureDescriber(
+            self._schema.names,
+            self._space.kind,
             edges or [],
             self.sampling,
-            self.schema_.categories,
+            self._schema.categories,
         )
         self.__dict__.pop("kernel_width_scores_", None)
         if self.kernel_width == "auto":
@@ -666,21 +666,21 @@ class LimeExplainer(LimeBase):
             score=merged.score,
             effective_sample_size=merged.effective_sample_size,
             selected=merged.selected,
-            representation=self._scheme.representation(self.space_, rows),
+            representation=self._scheme.representation(self._space, rows),
             mean_abs_coef=mean_abs.reshape(-1),
             mean_abs_coef_error=mean_abs_error.reshape(-1),
-            feature_names=self.schema_.names.copy(),
+            feature_names=self._schema.names.copy(),
             outputs=self.outputs_,
             feature_names_out=self.get_feature_names_out(),
             rows=rows.raw,
-            describer=self.describer_,
-            classifier=self.black_box_.classifier,
+            describer=self._describer,
+            classifier=self._black_box.classifier,
             **explanation_fields(self, merged),
             settings=explainer_settings(self),
         )
 
     def score(self, X, y=None):
-        """Local fidelity of the explanations in a fixed neighbourhood.
+        """Local fidelity of the explanations in a fixed neighborhood.
 
         Each row's surrogate predicts the model on fresh perturbations drawn
         by the same scheme (from a seed fixed in ``fit``, the same for every
@@ -691,10 +691,10 @@ class LimeExplainer(LimeBase):
         an R^2: ``1 - sum(w (f - g)^2) / sum(w (f - mean_w f)^2)``.
 
         It answers "how well do the explanations describe the model in the
-        neighbourhood of width ``fidelity_width``?". It cannot be won by
+        neighborhood of width ``fidelity_width``?". It cannot be won by
         shrinking the kernel (lime's in-sample score can), but tuning
         ``kernel_width`` on it finds the width that best fits that fixed
-        neighbourhood, which is close to ``fidelity_width`` itself whatever
+        neighborhood, which is close to ``fidelity_width`` itself whatever
         the model: it does not find the scale at which the model is locally
         linear. For that, tune with :func:`sklime.metrics.lime_scorers` and
         :func:`sklime.metrics.optilime_refit`.
@@ -718,7 +718,7 @@ class LimeExplainer(LimeBase):
     def _rows(self, X):
         """The rows of ``X`` to explain, checked and encoded."""
         check_is_fitted(self)
-        return self.schema_.encode(self._validate(X, reset=False))
+        return self._schema.encode(self._validate(X, reset=False))
 
     def _surrogates(self, X):
         """The surrogates of the rows of ``X``: the engine's results."""
@@ -730,7 +730,7 @@ class LimeExplainer(LimeBase):
         The evaluation points come from the seed fixed in ``fit``; they are
         drawn and weighted with the explainer's own kernel and width when
         ``own_kernel``, else with the exponential kernel of width
-        ``fidelity_width_``. ``surrogates`` are those of the rows of ``X``
+        ``_fidelity_width``. ``surrogates`` are those of the rows of ``X``
         (:meth:`_surrogates`), or None to fit them.
         """
         rows = self._rows(X)
@@ -798,12 +798,12 @@ def _median_correlation(coef):
     correlation and are left out; None when fewer than ``_SAME_MIN_ROWS``
     rows remain.
     """
-    centred = coef - coef.mean(axis=1, keepdims=True)
-    norms = np.linalg.norm(centred, axis=1)
+    centered = coef - coef.mean(axis=1, keepdims=True)
+    norms = np.linalg.norm(centered, axis=1)
     varied = norms > 0
     if varied.sum() < _SAME_MIN_ROWS:
         return None
-    unit = centred[varied] / norms[varied, None]
+    unit = centered[varied] / norms[varied, None]
     upper = np.triu_indices(len(unit), 1)
     return float(np.median((unit @ unit.T)[upper]))
 

@@ -1,7 +1,7 @@
 """The tabular plan: rows of a table as the engine explains and scores them.
 
-A fitted :class:`~sklime.LimeExplainer` holds the statistics (``space_``),
-the column schema (``schema_``), the model (``black_box_``) and its sampling
+A fitted :class:`~sklime.LimeExplainer` holds the statistics (``_space``),
+the column schema (``_schema``), the model (``_black_box``) and its sampling
 scheme (``_scheme``, see ``sklime._tabular._schemes``).
 :func:`explanation_plan` and :func:`evaluation_plan` turn those and a batch
 of rows into a :class:`TabularPlan`, which holds them, the noise drawn from
@@ -13,7 +13,7 @@ the seed fixed in ``fit`` and the settings, never the explainer:
    row), and the model is queried on the rows themselves only when their
    predictions are asked for;
 2. the engine (``sklime._core._engine``) cuts the rows into chunks; each
-   chunk builds its neighbourhoods (querying the model once when the
+   chunk builds its neighborhoods (querying the model once when the
    perturbations depend on the row), weights them, and hands the solver one
    surrogate problem for all its rows.
 """
@@ -57,10 +57,10 @@ def explanation_plan(explainer, rows, *, with_prediction=False):
     """
     check_n_jobs(explainer.n_jobs)
     # Each row's top classes come from the model's output at the row.
-    labels = explainer.label_choice_
+    labels = explainer._label_choice
     with_prediction = with_prediction or (labels is not None and labels.ranked)
     width = explainer.kernel_width_
-    noise = _noise(explainer, explainer.noise_seed_, width)
+    noise = _noise(explainer, explainer._noise_seed, width)
     plan = TabularPlan(
         explainer, rows, noise, explainer.kernel or exponential_kernel, width
     )
@@ -89,7 +89,7 @@ def evaluation_plan(explainer, rows, surrogates, *, own_kernel=False):
         Draw and weight the evaluation points with the explainer's own kernel
         and ``kernel_width_`` (the adherence of
         :func:`sklime.metrics.lime_scorers`) instead of the exponential
-        kernel of width ``fidelity_width_`` (:meth:`LimeExplainer.score`).
+        kernel of width ``_fidelity_width`` (:meth:`LimeExplainer.score`).
         The points come from the evaluation seed fixed in ``fit``.
 
     Returns
@@ -102,8 +102,8 @@ def evaluation_plan(explainer, rows, surrogates, *, own_kernel=False):
         width = explainer.kernel_width_
     else:
         kernel, name = exponential_kernel, "fidelity_width"
-        width = explainer.fidelity_width_
-    noise = _noise(explainer, explainer.evaluation_seed_, width)
+        width = explainer._fidelity_width
+    noise = _noise(explainer, explainer._evaluation_seed, width)
     plan = TabularPlan(explainer, rows, noise, kernel, width)
     plan.shared = _marginal_outputs(explainer, noise, rows, False)
     plan.surrogates = surrogates
@@ -158,9 +158,9 @@ class TabularPlan:
 
     def __init__(self, explainer, rows, noise, kernel, kernel_width):
         self.rows = rows
-        self.space = explainer.space_
-        self.schema = explainer.schema_
-        self.box = explainer.black_box_
+        self.space = explainer._space
+        self.schema = explainer._schema
+        self.box = explainer._black_box
         self.scheme = explainer._scheme
         self.noise = noise
         self.kernel = kernel
@@ -174,7 +174,7 @@ class TabularPlan:
             self.scheme.ridge_penalty(explainer.alpha, explainer.kernel_width_),
             explainer.num_features,
             explainer.feature_selection,
-            explainer.label_choice_,
+            explainer._label_choice,
         )
         self.shared = self.prepared = self.surrogates = None
         self.with_prediction = False
@@ -234,18 +234,18 @@ class TabularPlan:
             Every row.
         problem : Problem
         """
-        neighbourhood, output, prediction = self._neighbourhoods(self.with_prediction)
+        neighborhood, output, prediction = self._neighborhoods(self.with_prediction)
         yield (
             np.arange(len(self.rows)),
             Problem(
-                neighbourhood.design,
-                self.scheme.weights(neighbourhood, self.kernel, self.kernel_width),
+                neighborhood.design,
+                self.scheme.weights(neighborhood, self.kernel, self.kernel_width),
                 output,
                 prediction,
                 self.scheme.representation(self.space, self.rows),
                 self.space.active,
                 self.settings,
-                neighbourhood.offset,
+                neighborhood.offset,
                 response=None if self.shared is None else self.shared.response,
                 prepared=self.prepared,
                 iterative=self._iterative(),
@@ -267,12 +267,12 @@ class TabularPlan:
             sizes.
         """
         surrogates = self.surrogates
-        neighbourhood, output, _ = self._neighbourhoods(False)
+        neighborhood, output, _ = self._neighborhoods(False)
         if surrogates.class_index is not None:
             output = self.settings.labels.take(output, surrogates.class_index)
-        representation = neighbourhood.design
-        if neighbourhood.offset is not None:
-            representation = representation + neighbourhood.offset[:, None, :]
+        representation = neighborhood.design
+        if neighborhood.offset is not None:
+            representation = representation + neighborhood.offset[:, None, :]
         coef = surrogates.coef.transpose(0, 2, 1)
         surrogate = surrogates.intercept[:, None, :] + representation @ coef
         n_rows = len(self.rows)
@@ -280,7 +280,7 @@ class TabularPlan:
         scale = np.where(scale > 0, scale, 1.0)
         output = output / scale[:, None, None]
         surrogate = surrogate / scale[:, None, None]
-        weights = self.scheme.weights(neighbourhood, self.kernel, self.kernel_width)
+        weights = self.scheme.weights(neighborhood, self.kernel, self.kernel_width)
         ess = np.broadcast_to(effective_sample_size(weights), (n_rows,))
         weights = weights[:, :, None]
         sse = (weights * (output - surrogate) ** 2).sum(axis=1)
@@ -317,28 +317,28 @@ class TabularPlan:
         """
         return self.prepared is not None and self.prepared.preconditioner is not None
 
-    def _neighbourhoods(self, with_prediction):
-        """Neighbourhoods of the rows, the model's output on them and on the rows.
+    def _neighborhoods(self, with_prediction):
+        """Neighborhoods of the rows, the model's output on them and on the rows.
 
         Returns
         -------
-        neighbourhood : Neighbourhood
+        neighborhood : Neighborhood
         output : ndarray of shape (n_rows or 1, num_samples, n_outputs)
         prediction : ndarray of shape (n_rows, n_outputs) or None
             None unless ``with_prediction``.
         """
         shared, rows = self.shared, self.rows
         if shared is not None:
-            neighbourhood = self.scheme.neighbourhoods(
+            neighborhood = self.scheme.neighborhoods(
                 self.space, self.noise, rows, shared.points
             )
-            return neighbourhood, shared.output, shared.prediction
-        neighbourhood = self.scheme.neighbourhoods(self.space, self.noise, rows)
-        output = self._query(neighbourhood)
+            return neighborhood, shared.output, shared.prediction
+        neighborhood = self.scheme.neighborhoods(self.space, self.noise, rows)
+        output = self._query(neighborhood)
         prediction = self.box(self.schema.rows_input(rows)) if with_prediction else None
-        return neighbourhood, output, prediction
+        return neighborhood, output, prediction
 
-    def _query(self, neighbourhood):
+    def _query(self, neighborhood):
         """The model's output on the rows' perturbations.
 
         The perturbed points go to the model as they are (no copy: they were
@@ -355,9 +355,9 @@ class TabularPlan:
         output : ndarray of shape (n_rows, n_samples, n_outputs)
         """
         rows, schema, box = self.rows, self.schema, self.box
-        values = neighbourhood.values
+        values = neighborhood.values
         n_rows, n_samples, n_features = values.shape
-        codes = neighbourhood.codes if schema.categorical.any() else None
+        codes = neighborhood.codes if schema.categorical.any() else None
         step = n_rows if box.ensemble else _QUERY_BYTES // (8 * n_samples * n_features)
         step = max(1, step)
         buffer = None
@@ -430,10 +430,10 @@ def _marginal_outputs(explainer, noise, rows, with_prediction):
     """
     if not explainer._scheme.shares_outputs:
         return None
-    schema, box, cache = explainer.schema_, explainer.black_box_, explainer._cache
+    schema, box, cache = explainer._schema, explainer._black_box, explainer._cache
     points = cache.get(
         ("points", *noise.key),
-        lambda: _sampling.marginal_points(explainer.space_, noise),
+        lambda: _sampling.marginal_points(explainer._space, noise),
     )
     output = cache.get(
         ("output", *noise.key),
@@ -452,7 +452,7 @@ def _prepared_design(explainer, noise):
     scheme = explainer._scheme
 
     def prepare():
-        design = scheme.shared_design(explainer.space_, noise)
+        design = scheme.shared_design(explainer._space, noise)
         if design is None:
             return None
         return SharedDesign.from_design(

@@ -17,7 +17,7 @@ Local and mask sampling keep a row's missing value or replace it by a draw
 from the observed values.
 
 All randomness comes from one :class:`Noise` drawn from a seed fixed in
-``fit`` and shared by every row (common random numbers). A neighbourhood is
+``fit`` and shared by every row (common random numbers). A neighborhood is
 then a deterministic function of the noise and the row, which is what makes
 explanations independent of chunking, row order and ``n_jobs``.
 """
@@ -368,7 +368,7 @@ _RECENT = BoundedCache(64 * 2**20)
 
 
 @dataclass
-class Neighbourhood:
+class Neighborhood:
     """Perturbations of a chunk of rows and their representation.
 
     Arrays whose first axis has length 1 are shared by every row.
@@ -407,7 +407,7 @@ def draw_groups(freq, uniform, exclude=None):
         Uniform draws in [0, 1).
     exclude : ndarray or None
         Codes to avoid, broadcastable against ``uniform`` (``OWN_VALUE`` avoids
-        nothing): the draw is then from the frequencies renormalised without
+        nothing): the draw is then from the frequencies renormalized without
         that code.
 
     Returns
@@ -544,7 +544,7 @@ def mask_base_design(space, noise):
 
 
 def marginal(space, noise, points, rows):
-    """Neighbourhoods of marginal sampling (lime's default).
+    """Neighborhoods of marginal sampling (lime's default).
 
     The points do not depend on the row; only their representation (the
     row's z-score subtracted, or "same bin/category as the row") does. With
@@ -572,7 +572,7 @@ def marginal(space, noise, points, rows):
             sq_distance = sq_distance + changed
             _missing_states(space, points, rows, columns, sq_distance)
         design = columns.transpose(0, 2, 1)
-    return Neighbourhood(points.values, points.codes, design, None, sq_distance)
+    return Neighborhood(points.values, points.codes, design, None, sq_distance)
 
 
 def _missing_states(space, points, rows, columns, sq_distance):
@@ -622,7 +622,7 @@ def _same_groups(by_feature, row_codes, counted):
 
 
 def local(space, noise, rows):
-    """Neighbourhoods of local sampling, centred on each row.
+    """Neighborhoods of local sampling, centered on each row.
 
     Continuous features move by ``std * N(0, 1)`` from the row's value;
     categorical features keep the row's value or, with probability
@@ -662,7 +662,7 @@ def local(space, noise, rows):
         mismatch = np.where(gone, ~keep, mismatch)
     sq_distance = np.where(space.active, mismatch, 0.0).sum(axis=-1)
     offset = np.where((space.kind == ZSCORE) & observed, space.zscore(rows.values), 0.0)
-    return Neighbourhood(values, codes, design, offset, sq_distance)
+    return Neighborhood(values, codes, design, offset, sq_distance)
 
 
 class _StepOrReplace:
@@ -689,7 +689,7 @@ class _StepOrReplace:
 
 
 def mask(space, noise, rows):
-    """Neighbourhoods of the binary keep/replace scheme of the LIME article.
+    """Neighborhoods of the binary keep/replace scheme of the LIME article.
 
     Each feature keeps the row's value (``z' = 1``) or is replaced
     (``z' = 0``): a z-scored feature by a draw from ``N(mean, std)``, a binned
@@ -706,7 +706,7 @@ def mask(space, noise, rows):
     codes = _other_groups(space, noise, rows, keep, codes_only=False, values=values)
     design = mask_base_design(space, noise)[None]
     sq_distance = ((~keep) & space.active).sum(axis=-1)[None]
-    return Neighbourhood(values, codes, design, None, sq_distance)
+    return Neighborhood(values, codes, design, None, sq_distance)
 
 
 class RowPoints:

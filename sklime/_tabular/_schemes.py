@@ -3,7 +3,7 @@
 ``LimeExplainer.fit`` chooses one scheme from its ``sampling`` parameter
 (:func:`scheme_of`) and keeps it; the tabular plan calls its methods. Each
 scheme holds what differs between the samplings: the noise it draws from,
-how a chunk's neighbourhoods are built, the sample weights, the design
+how a chunk's neighborhoods are built, the sample weights, the design
 shared by every row, the scale of the ridge penalty, whether the model's
 outputs are shared by every row, the rows' own representation and the
 default number of perturbations. A new scheme is one subclass here, and one
@@ -87,8 +87,8 @@ class SamplingScheme:
             return None
         return self.base_design(space, noise)
 
-    def neighbourhoods(self, space, noise, rows, points=None):
-        """The neighbourhoods of a chunk of rows.
+    def neighborhoods(self, space, noise, rows, points=None):
+        """The neighborhoods of a chunk of rows.
 
         ``points`` are the perturbations shared by every row (schemes that
         :attr:`shares_outputs`), else None.
@@ -96,15 +96,15 @@ class SamplingScheme:
         del points
         return _sampling.local(space, noise, rows)
 
-    def weights(self, neighbourhood, kernel, width):
-        """Sample weights of the neighbourhood's points: the kernel's.
+    def weights(self, neighborhood, kernel, width):
+        """Sample weights of the neighborhood's points: the kernel's.
 
         The default kernel works on the squared distances directly (no square
         root, no checks: its weights are valid by construction).
         """
         if kernel is exponential_kernel:
-            return exponential_weights(neighbourhood.sq_distance, width)
-        return sample_weights(kernel, np.sqrt(neighbourhood.sq_distance), width)
+            return exponential_weights(neighborhood.sq_distance, width)
+        return sample_weights(kernel, np.sqrt(neighborhood.sq_distance), width)
 
     def ridge_penalty(self, alpha, width):
         """The surrogate's ridge penalty on the design's own scale: ``alpha``."""
@@ -143,13 +143,13 @@ class MarginalScheme(SamplingScheme):
         """The z-scored noise, 0 where a draw is missing."""
         return _sampling.marginal_base_design(space, noise)
 
-    def neighbourhoods(self, space, noise, rows, points=None):
-        """The neighbourhoods of the rows around the shared ``points``."""
+    def neighborhoods(self, space, noise, rows, points=None):
+        """The neighborhoods of the rows around the shared ``points``."""
         return _sampling.marginal(space, noise, points, rows)
 
 
 class LocalScheme(SamplingScheme):
-    """Draws centred on the row, weighted by the kernel."""
+    """Draws centered on the row, weighted by the kernel."""
 
     name = "local"
 
@@ -168,8 +168,8 @@ class MaskScheme(SamplingScheme):
         """The keep mask."""
         return _sampling.mask_base_design(space, noise)
 
-    def neighbourhoods(self, space, noise, rows, points=None):
-        """The rows' neighbourhoods, each feature kept or replaced."""
+    def neighborhoods(self, space, noise, rows, points=None):
+        """The rows' neighborhoods, each feature kept or replaced."""
         del points
         return _sampling.mask(space, noise, rows)
 
@@ -206,10 +206,10 @@ class GaussianScheme(LocalScheme):
         """The kernel's own noise (see :meth:`Noise.from_kernel`)."""
         return noise.from_kernel(width)
 
-    def weights(self, neighbourhood, kernel, width):
+    def weights(self, neighborhood, kernel, width):
         """Uniform weights: the draws follow the kernel already."""
         del kernel, width
-        return np.ones((1, neighbourhood.sq_distance.shape[-1]))
+        return np.ones((1, neighborhood.sq_distance.shape[-1]))
 
     def ridge_penalty(self, alpha, width):
         """``alpha * width**2``: ``alpha`` applies per kernel width.

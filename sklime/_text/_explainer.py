@@ -250,12 +250,12 @@ class LimeTextExplainer(LimeBase):
         probe = documents[:PROBE_SIZE]
         self._fit_model(documents, y, self._draw_seeds()["model"], _default_text_model)
         self._learn_outputs(probe)
-        self.shortcut_ = VectorizerShortcut.detect(self.estimator_)
-        if self.shortcut_ is not None:
-            self.tail_box_ = BlackBox(
-                self.shortcut_.tail,
-                self.black_box_.method,
-                self.shortcut_.finish(sp.csr_matrix(self.shortcut_.counts(probe))),
+        self._shortcut = VectorizerShortcut.detect(self.estimator_)
+        if self._shortcut is not None:
+            self._tail_box = BlackBox(
+                self._shortcut.tail,
+                self._black_box.method,
+                self._shortcut.finish(sp.csr_matrix(self._shortcut.counts(probe))),
                 _TEXT_INPUT,
             )
         return self
@@ -376,10 +376,10 @@ class _TextPlan(InstancePlan):
         self.mask_string = explainer.mask_string
         if self.mask_string is None and not explainer.bow:
             self.mask_string = _POSITION_MASK
-        self.shortcut = explainer.shortcut_
-        self.tail_box = getattr(explainer, "tail_box_", None)
+        self.shortcut = explainer._shortcut
+        self.tail_box = getattr(explainer, "_tail_box", None)
         width = int(self.sizes.max(initial=0))
-        seed = explainer.noise_seed_
+        seed = explainer._noise_seed
         if explainer.sampling == "lime":
             self.noise = TextNoise.draw(self.num_samples, width, seed)
         else:

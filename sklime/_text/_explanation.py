@@ -93,10 +93,10 @@ class TextExplanation(InstanceExplanation):
         prefer_skip_nested_validation=True,
     )
     def highlight_html(self, row, output=None):
-        """Document ``row`` as HTML, each word coloured by its weight.
+        """Document ``row`` as HTML, each word colored by its weight.
 
-        Red words push the output up, blue ones down (the colours of every
-        sklime picture); the stronger the colour, the larger the weight. The
+        Red words push the output up, blue ones down (the colors of every
+        sklime picture); the stronger the color, the larger the weight. The
         text is escaped (markup in the document is shown as text) and the
         HTML holds no script.
 
@@ -133,12 +133,12 @@ class TextExplanation(InstanceExplanation):
         return np.array(list(index), dtype=object), coef, errors
 
     def _picture(self, row, k):
-        """Document ``row`` with its words coloured by their weights in block ``k``."""
+        """Document ``row`` with its words colored by their weights in block ``k``."""
         return highlighted_text(self._rows[row], self.word_coef[row, k])
 
 
 def highlighted_text(document, weights):
-    """HTML of ``document`` with each word occurrence coloured by its weight.
+    """HTML of ``document`` with each word occurrence colored by its weight.
 
     Parameters
     ----------
@@ -162,11 +162,11 @@ def highlighted_text(document, weights):
         if weight == 0:
             parts.append(word)
         else:
-            colour = POSITIVE if weight > 0 else NEGATIVE
-            # At most 60% opaque, so black text stays readable on the colour.
+            color = POSITIVE if weight > 0 else NEGATIVE
+            # At most 60% opaque, so black text stays readable on the color.
             opacity = 0.1 + 0.5 * abs(weight) / scale
             parts.append(
-                f'<span style="background:{colour}{int(255 * opacity):02x}" '
+                f'<span style="background:{color}{int(255 * opacity):02x}" '
                 f'title="{weight:+.4g}">{word}</span>'
             )
         position = end

@@ -6,7 +6,7 @@ fitted :class:`~sklearn.feature_extraction.text.CountVectorizer`,
 :class:`~sklearn.feature_extraction.text.HashingVectorizer` of single words,
 the vectorizer's output on a perturbed document is a sum over its kept word
 occurrences (and the replacements of removed ones), followed by the
-vectorizer's own binary, tf-idf and normalisation steps. Building it as a
+vectorizer's own binary, tf-idf and normalization steps. Building it as a
 sparse product skips building and re-tokenising thousands of strings per
 document; the rest of the pipeline then gets exactly what it would have got
 from the strings.
@@ -122,7 +122,7 @@ class VectorizerShortcut:
             return None
         if isinstance(vectorizer, HashingVectorizer):
             if vectorizer.binary and vectorizer.alternate_sign:
-                return None  # cancelling signs leave entries the binary step keeps
+                return None  # canceling signs leave entries the binary step keeps
             counter = HashingVectorizer(
                 **{**vectorizer.get_params(), "norm": None, "binary": False}
             )

@@ -27,10 +27,10 @@ class _RememberedModel:
     """The explainer's model, answering a query it already answered from memory.
 
     The points of many model calls do not depend on the kernel width: the
-    fixed neighbourhood of the fidelity, and under local, marginal and mask
+    fixed neighborhood of the fidelity, and under local, marginal and mask
     sampling every perturbation. Candidate explainers that differ in their
     width alone share one of these, so each such point is sent to the model
-    once. A query is recognised by the hash of its exact input, and the
+    once. A query is recognized by the hash of its exact input, and the
     model's answer kept read-only within a memory budget (the least recently
     used answers go first, and are asked again when needed); a copy
     (pickled, for a worker) starts with none. Everything else is the
@@ -59,7 +59,7 @@ def _at_width(explainer, width, model):
     candidate = copy.copy(explainer)
     candidate.kernel_width = width
     candidate.kernel_width_ = width
-    candidate.black_box_ = model
+    candidate._black_box = model
     candidate._cache = BoundedCache(explainer._cache.max_bytes)
     return candidate
 
@@ -172,7 +172,7 @@ def choose_width(
     -----
     What it costs: the model is queried on ``n_seeds + 2`` batches of
     ``num_samples`` perturbations per row and width, plus one batch per row
-    for the fixed neighbourhood of the fidelity, which is the same for every
+    for the fixed neighborhood of the fidelity, which is the same for every
     width. Under local, marginal and mask sampling the perturbations do not
     depend on the width either: every width is scored on the model calls of
     the first (``n_seeds + 2`` batches per row in all, under marginal sampling
@@ -199,7 +199,7 @@ def choose_width(
     check_is_fitted(explainer)
     widths = _check_widths(widths, explainer.sampling)
     model = _RememberedModel(
-        explainer.black_box_, get_config()["working_memory"] * 2**20
+        explainer._black_box, get_config()["working_memory"] * 2**20
     )
     scorers = lime_scorers(n_seeds=n_seeds, top_k=top_k, random_state=random_state)
     scores = {name: np.empty(len(widths)) for name in scorers}

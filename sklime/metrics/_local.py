@@ -4,7 +4,6 @@ Fidelity in the rows' neighborhoods, stability across seeds, effective
 sample size.
 """
 
-import copy
 from dataclasses import dataclass
 from itertools import combinations
 from numbers import Integral
@@ -176,9 +175,7 @@ def explanation_stability(explainer, X, *, n_seeds=5, top_k=5, random_state=None
     )
     coefs = []
     for seed in seeds:
-        redrawn = copy.copy(explainer)
-        redrawn.noise_seed_ = int(seed)
-        explanation = redrawn.explain(X)
+        explanation = explainer._reseeded(seed).explain(X)
         n_rows, n_outputs, n_features = explanation.selected.shape
         coefs.append(
             np.where(

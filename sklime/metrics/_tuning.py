@@ -69,7 +69,7 @@ class _FreshFidelityScorer:
     """Pooled weighted R^2 of the surrogates on fresh perturbations.
 
     The adherence (drawn and weighted with the candidate's own kernel) or
-    the fidelity (:meth:`LimeExplainer.score`, the fixed neighbourhood).
+    the fidelity (:meth:`LimeExplainer.score`, the fixed neighborhood).
     """
 
     def __init__(self, name, own_kernel, surrogates):
@@ -101,7 +101,7 @@ class _StabilityScorer:
         _check_explainer(explainer, "stability")
         random_state = self.random_state
         if random_state is None:
-            random_state = explainer.noise_seed_
+            random_state = explainer._noise_seed
         return explanation_stability(
             explainer,
             X,
@@ -167,7 +167,7 @@ def lime_scorers(*, n_seeds=3, top_k=5, random_state=None):
           of each row between pairs of ``n_seeds`` perturbation seeds
           (:func:`explanation_stability`);
         - ``"fidelity"``: :meth:`LimeExplainer.score`, the fidelity in the
-          fixed neighbourhood of width ``fidelity_width``.
+          fixed neighborhood of width ``fidelity_width``.
 
     See Also
     --------
@@ -178,11 +178,11 @@ def lime_scorers(*, n_seeds=3, top_k=5, random_state=None):
 
     Notes
     -----
-    The adherence rises as the kernel narrows (a smaller neighbourhood is
+    The adherence rises as the kernel narrows (a smaller neighborhood is
     closer to linear) until too few perturbations remain to fit the
     surrogate; the stability falls as the kernel narrows. Neither contains
     its own answer: the adherence of every candidate is measured in that
-    candidate's own neighbourhood.
+    candidate's own neighborhood.
 
     The adherence and the fidelity evaluate the same surrogates, which the
     scorers of one call share: scoring a candidate (``GridSearchCV`` calls
@@ -382,7 +382,7 @@ def optilime_refit(min_adherence=0.9, *, adherence="adherence", stability="stabi
     ----------
     min_adherence : float, default=0.9
         The least mean adherence (weighted R^2 of the surrogates in their own
-        neighbourhood) a chosen candidate must reach, in (0, 1].
+        neighborhood) a chosen candidate must reach, in (0, 1].
     adherence : str, default="adherence"
         Key of the adherence scorer in GridSearchCV's ``scoring``.
     stability : str, default="stability"

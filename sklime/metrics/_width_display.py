@@ -294,7 +294,7 @@ def _lime_scores(scoring, cv_results, rule):
 
     The adherence and stability are the scorers the refit ``rule`` reads
     (an ``optilime_refit``, or None for the default keys). Each must be the
-    scorer of ``lime_scorers``, so that a line labelled "adherence" is
+    scorer of ``lime_scorers``, so that a line labeled "adherence" is
     lime's adherence.
     """
     names = ("adherence", "stability")

@@ -114,9 +114,9 @@ def test_a_copy_with_another_noise_seed_gets_its_own_perturbations(tree):
     lime = _explainer(tree).fit(X)
     first = lime.transform(X[:4])
     other = copy.copy(lime)
-    other.noise_seed_ = lime.noise_seed_ + 1
+    other._noise_seed = lime._noise_seed + 1
     expected = _explainer(tree, random_state=0).fit(X)
-    expected.noise_seed_ = other.noise_seed_
+    expected._noise_seed = other._noise_seed
     np.testing.assert_array_equal(other.transform(X[:4]), expected.transform(X[:4]))
     assert not np.array_equal(other.transform(X[:4]), first)
     np.testing.assert_array_equal(lime.transform(X[:4]), first)

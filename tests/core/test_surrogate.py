@@ -158,7 +158,7 @@ def test_constant_response_gives_zero_coefficients_and_full_selection():
     "method", ["forward_selection", "highest_weights", "lasso_path", "none"]
 )
 def test_singular_gram_matrices_are_solved(method):
-    """All weight on one sample: the centred Gram matrices are zero (or slightly
+    """All weight on one sample: the centered Gram matrices are zero (or slightly
     negative from rounding). Selection and the fit still give finite answers."""
     X, w, Y = _problems(n_features=6)
     w = np.zeros_like(w)

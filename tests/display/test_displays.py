@@ -1,4 +1,4 @@
-"""Displays: what they draw, the artists they keep, one colour convention."""
+"""Displays: what they draw, the artists they keep, one color convention."""
 
 import re
 
@@ -142,14 +142,14 @@ def test_displays_draw_into_the_given_axes(diabetes, image, plt):
     )
 
 
-def _hex_rgb(colour):
+def _hex_rgb(color):
     from matplotlib.colors import to_rgb
 
-    return np.array(to_rgb(colour[:7]))
+    return np.array(to_rgb(color[:7]))
 
 
 def test_a_positive_weight_is_the_same_red_everywhere(text, image, plt):
-    """Bar, heatmap cell, highlighted word and image overlay: one colour."""
+    """Bar, heatmap cell, highlighted word and image overlay: one color."""
     from matplotlib import colormaps
 
     red, blue = np.array(colormaps["RdBu_r"]([1.0, 0.0]))[:, :3]
@@ -158,12 +158,12 @@ def test_a_positive_weight_is_the_same_red_everywhere(text, image, plt):
     weights = dict(explanation.as_list(2))
     assert weights["good"] > 0 > weights["bad"] and weights["good"] > -weights["bad"]
     bars = ExplanationDisplay.from_explanation(explanation, 2).bars_
-    colours = {
+    colors = {
         label.get_text(): np.array(bar.get_facecolor()[:3])
         for bar, label in zip(bars, bars[0].axes.get_yticklabels(), strict=True)
     }
-    np.testing.assert_allclose(colours["good"], red)
-    np.testing.assert_allclose(colours["bad"], blue)
+    np.testing.assert_allclose(colors["good"], red)
+    np.testing.assert_allclose(colors["bad"], blue)
     highlights = dict(
         (word, background)
         for background, word in re.findall(

@@ -178,7 +178,7 @@ def test_html_shows_the_models_class_probabilities():
 
 def test_summary_marks_undetermined_errors(plt):
     """Infinite errors (a kernel too narrow for the rows) are not drawn as
-    exact values: grey bars, labelled."""
+    exact values: grey bars, labeled."""
     X, y = load_diabetes(return_X_y=True)
     model = FrozenEstimator(RandomForestRegressor(10, random_state=0).fit(X, y))
     lime = LimeExplainer(model, num_samples=64, kernel_width=0.3, random_state=0)

@@ -32,10 +32,10 @@ def _mixed_table(n=120, seed=0):
             "a": rng.normal(size=n),
             "b": rng.normal(2.0, 3.0, size=n),
             "c": rng.uniform(size=n),
-            "colour": rng.choice(["red", "green", "blue"], size=n),
+            "color": rng.choice(["red", "green", "blue"], size=n),
         }
     )
-    y = 2 * X["a"] - X["b"] + (X["colour"] == "red") + rng.normal(0, 0.1, size=n)
+    y = 2 * X["a"] - X["b"] + (X["color"] == "red") + rng.normal(0, 0.1, size=n)
     return X, y
 
 
@@ -156,8 +156,8 @@ def test_string_categories_are_given_as_they_are():
         LimeExplainer(num_samples=256, random_state=0).fit(X, y).explain(X.iloc[:3])
     )
     shap_values = explanation.to_shap()
-    assert shap_values.data[:, 3].tolist() == X["colour"].iloc[:3].tolist()
-    assert shap_values.feature_names == ["a", "b", "c", "colour"]
+    assert shap_values.data[:, 3].tolist() == X["color"].iloc[:3].tolist()
+    assert shap_values.feature_names == ["a", "b", "c", "color"]
 
 
 def test_standard_errors_are_the_bounds(linear):

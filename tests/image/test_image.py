@@ -44,7 +44,7 @@ def digits():
 
 
 def test_linear_model_gives_each_segment_its_sum():
-    """With a hidden colour of 0 and alpha=0, a linear model is recovered exactly."""
+    """With a hidden color of 0 and alpha=0, a linear model is recovered exactly."""
     rng = np.random.default_rng(0)
     weights = rng.normal(size=(8, 8))
     images = rng.random((3, 8, 8))
@@ -73,7 +73,7 @@ def test_the_deciding_region_carries_the_largest_weights():
     lime = LimeImageExplainer(
         ModelFunction(_quadrant_model, classes=[0, 1]),
         segmenter="grid",
-        hide_color=0.0,  # a segment's mean colour would keep the quadrant's mean
+        hide_color=0.0,  # a segment's mean color would keep the quadrant's mean
         num_samples=500,
         random_state=0,
     ).fit(images)
@@ -162,7 +162,7 @@ def test_an_ensemble_gets_several_images_perturbations_per_call(digits, monkeypa
         num_samples=100,
         random_state=0,
     ).fit(X)
-    assert lime.black_box_.ensemble
+    assert lime._black_box.ensemble
     calls = _RecordingForest.calls
     calls.clear()
     joint = lime.transform(X[:5])
@@ -172,7 +172,7 @@ def test_an_ensemble_gets_several_images_perturbations_per_call(digits, monkeypa
     calls.clear()
     np.testing.assert_array_equal(lime.transform(X[:5]), joint)
     assert calls == [5, 182, 182, 136]
-    lime.black_box_.ensemble = False
+    lime._black_box.ensemble = False
     calls.clear()
     np.testing.assert_array_equal(lime.transform(X[:5]), joint)
     assert calls == [5] + [100] * 5  # each image's own batch
@@ -387,11 +387,11 @@ def test_missing_scikit_image_names_the_extra(monkeypatch):
         lime.transform(np.random.default_rng(0).random((1, 8, 8, 3)))
 
 
-#: Tiny tests of behaviour, not of accuracy: the documented warning is expected.
+#: Tiny tests of behavior, not of accuracy: the documented warning is expected.
 SMALL_SAMPLES = pytest.mark.filterwarnings(
     "ignore:The kernel leaves an effective sample size:UserWarning"
 )
-#: Tests of images whose segments each have one colour: the warning is expected.
+#: Tests of images whose segments each have one color: the warning is expected.
 FLAT_SEGMENTS = pytest.mark.filterwarnings(
     "ignore:Hiding segments changes no pixel:UserWarning"
 )
@@ -431,7 +431,7 @@ def _recording_model(seen):
     ],
 )
 def test_hide_color_must_be_a_pixel_value(dtype, hide_color, match):
-    # Cast into the images' dtype, such colours were truncated, wrapped
+    # Cast into the images' dtype, such colors were truncated, wrapped
     # around or made infinite without a word.
     images = (np.random.default_rng(7).random((1, 4, 4, 3)) * 200).astype(dtype)
     segmented = []
@@ -491,7 +491,7 @@ def test_mean_fill_of_the_largest_64_bit_integers_does_not_wrap():
 
 @SMALL_SAMPLES
 @FLAT_SEGMENTS
-def test_scikit_image_segments_the_colours_of_rgba_images():
+def test_scikit_image_segments_the_colors_of_rgba_images():
     # The alpha channel is dropped, not the green and blue ones: a
     # constant red channel left a single segment.
     pytest.importorskip("skimage")
@@ -519,7 +519,7 @@ def test_a_segmenter_changing_its_image_leaves_x_alone():
 
     def halves_then_scribble(image):
         labels = (np.arange(6)[:, None] < 3) + np.zeros((6, 6), dtype=int)
-        image[...] = 0  # in place, as a careless normalisation would
+        image[...] = 0  # in place, as a careless normalization would
         return labels
 
     lime = LimeImageExplainer(
@@ -638,7 +638,7 @@ def test_an_image_with_too_many_segments_for_memory_gets_a_clear_error(monkeypat
         lime.transform(images)
 
 
-@pytest.mark.parametrize("layout, target", [("grey", "classes"), ("colour", "values")])
+@pytest.mark.parametrize("layout, target", [("grey", "classes"), ("color", "values")])
 def test_default_model_is_a_forest_on_the_flattened_images(layout, target):
     """Arrays of images are flattened for the default forest ("Found array
     with dim 4" before): it explains them as it explains the flattened rows."""
@@ -785,13 +785,13 @@ def test_a_model_writing_into_its_input_changes_neither_x_nor_the_explanation(sh
 @pytest.mark.parametrize(
     "images, kwargs, fill",
     [
-        # one-pixel segments keep their mean colour
-        (np.random.default_rng(15).random((2, 4, 4)), {}, "its mean colour"),
-        # one colour in each 2 x 2 segment
+        # one-pixel segments keep their mean color
+        (np.random.default_rng(15).random((2, 4, 4)), {}, "its mean color"),
+        # one color in each 2 x 2 segment
         (
             np.kron(np.arange(4.0).reshape(1, 2, 2), np.ones((2, 2))),
             {"segmenter_params": {"cell": 2}},
-            "its mean colour",
+            "its mean color",
         ),
         (np.zeros((2, 4, 4), dtype=np.uint8), {"hide_color": 0}, "hide_color=0"),
     ],
@@ -809,7 +809,7 @@ def test_hiding_that_changes_no_pixel_is_warned(images, kwargs, fill):
     ):
         explanation = lime.explain(images)
     np.testing.assert_allclose(explanation.coef, 0.0, atol=1e-12)
-    # A colour the images do not hold changes them: no warning.
+    # A color the images do not hold changes them: no warning.
     lime.set_params(hide_color=0.5 if images.dtype.kind == "f" else 9)
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message="Hiding segments")

@@ -290,7 +290,7 @@ def _keeping_unchanged(function, warned):
 
 
 def hides_nothing(image, labels, hide_color):
-    """Whether every segment of ``image`` already has the colour that hides it."""
+    """Whether every segment of ``image`` already has the color that hides it."""
     if hide_color is not None:
         return bool((image == np.asarray(hide_color)).all())
     return all(
@@ -316,7 +316,7 @@ def segment_counts(explanation):
 
 # -- properties ---------------------------------------------------------------
 #: Cases per property: a third or so are refused (one segment, a response
-#: method the model lacks, a colour the dtype cannot hold), and cases are cheap.
+#: method the model lacks, a color the dtype cannot hold), and cases are cheap.
 MORE = hypothesis.settings(max_examples=2 * hypothesis.settings.default.max_examples)
 
 
@@ -374,7 +374,7 @@ def test_explain_is_finite_sparse_and_pixelwise(case):
         assert (explanation.selected.sum(axis=2) <= wanted).all()
 
     if lime.hide_color is None and case[0].content == "constant":
-        # Hidden segments are filled with their own colour: nothing changes.
+        # Hidden segments are filled with their own color: nothing changes.
         np.testing.assert_allclose(coef, 0.0, atol=1e-9)
     unchanged = {
         i

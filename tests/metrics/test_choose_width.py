@@ -141,7 +141,7 @@ def _counted_model(X, y):
     "sampling, batches_per_width, shared_batches",
     [
         # Each width: its surrogates, its own adherence points and two seeds;
-        # all widths: the fidelity's fixed neighbourhood.
+        # all widths: the fidelity's fixed neighborhood.
         ("gaussian", 4, 1),
         # No perturbation depends on the width: all widths share them.
         ("local", 0, 4),

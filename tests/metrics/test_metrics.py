@@ -83,7 +83,7 @@ def test_score_uses_the_same_draws_for_every_width(friedman):
     model = FrozenEstimator(LinearRegression().fit(X, y))
     a = LimeExplainer(model, kernel_width=1.0, random_state=0).fit(X)
     b = LimeExplainer(model, kernel_width=3.0, random_state=0).fit(X)
-    assert a.evaluation_seed_ == b.evaluation_seed_
+    assert a._evaluation_seed == b._evaluation_seed
     assert neighborhood_fidelity(a, X[:5]) == a.score(X[:5])
 
 

@@ -21,7 +21,7 @@ from sklime.metrics import explanation_stability, lime_scorers, optilime_refit
 COEF = np.array([1.0, 0.8, 0.6, 0.4, 0.2, 0.0])
 
 
-def _standardised(n_rows=300, seed=0):
+def _standardized(n_rows=300, seed=0):
     """Uniform features with mean 0 and standard deviation exactly 1."""
     rng = np.random.default_rng(seed)
     return StandardScaler().fit_transform(rng.uniform(size=(n_rows, len(COEF))))
@@ -41,7 +41,7 @@ def _linear_model(X):
 
 @pytest.fixture(scope="module")
 def data():
-    return _standardised()
+    return _standardized()
 
 
 # -- the scorers ------------------------------------------------------------
@@ -66,7 +66,7 @@ def test_adherence_is_measured_with_the_candidates_own_width(data):
         return adherence(lime, data[:10]), lime.score(data[:10])
 
     base = scores(kernel_width=0.2, fidelity_width=1.0)
-    # The fixed neighbourhood moves the score, not the adherence ...
+    # The fixed neighborhood moves the score, not the adherence ...
     other_fidelity = scores(kernel_width=0.2, fidelity_width=3.0)
     assert other_fidelity[0] == base[0]
     assert other_fidelity[1] != base[1]
@@ -84,7 +84,7 @@ def test_stability_scorer_honours_random_state(data):
         first = stability(lime.set_params(random_state=0).fit(data), data[:8])
         again = stability(lime.set_params(random_state=0).fit(data), data[:8])
         expected = explanation_stability(
-            lime, data[:8], n_seeds=3, top_k=3, random_state=lime.noise_seed_
+            lime, data[:8], n_seeds=3, top_k=3, random_state=lime._noise_seed
         ).jaccard
         seeded = lime_scorers(n_seeds=3, top_k=3, random_state=7)["stability"]
         fixed = explanation_stability(
@@ -112,7 +112,7 @@ def test_adherence_is_the_pooled_r2_of_a_row_by_row_computation(data):
         _sine_model(data, 0.5), data, sampling="gaussian", kernel_width=width
     )
     explanation = lime.explain(rows)
-    normal = Noise.draw(300, data.shape[1], lime.evaluation_seed_).normal
+    normal = Noise.draw(300, data.shape[1], lime._evaluation_seed).normal
     mean, std = data.mean(axis=0), data.std(axis=0)
     sse = sst = 0.0
     for x, coef, intercept in zip(
@@ -192,7 +192,7 @@ def test_shared_surrogates_serve_only_the_same_explainer_and_rows(data):
 
     def redrawn():
         other = copy.copy(lime)
-        other.noise_seed_ += 1
+        other._noise_seed += 1
         return other
 
     before = lime.score(rows)
@@ -363,9 +363,9 @@ def test_tuned_width_follows_the_models_scale_of_linearity(tuned_by_scale):
     assert 2 < tuned[2] / tuned[0] < 8
 
 
-def test_fixed_neighbourhood_score_cannot_tell_the_scales_apart(tuned_by_scale):
+def test_fixed_neighborhood_score_cannot_tell_the_scales_apart(tuned_by_scale):
     by_score = [tuned_by_scale[r][1] for r in (0.5, 1.0, 2.0)]
-    # The score prefers the width of its own neighbourhood, whatever r
+    # The score prefers the width of its own neighborhood, whatever r
     # (0.75 * sqrt(6) = 1.84, the grid's 1.903), or a wider one when no
     # surrogate fits it: it never follows r.
     assert by_score[1] == by_score[2] == 1.903

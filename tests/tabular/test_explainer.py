@@ -303,7 +303,7 @@ def test_kbins_discretizer_object(diabetes):
         num_samples=500,
         random_state=0,
     ).fit(X)
-    edges = lime.describer_.edges
+    edges = lime._describer.edges
     expected = np.linspace(X[:, 2].min(), X[:, 2].max(), 4)[1:-1]
     np.testing.assert_allclose(edges[2], expected)
     assert lime.transform(X[:2]).shape == (2, 10)
@@ -338,7 +338,7 @@ def test_entropy_bins_do_not_depend_on_the_units(target, sampling):
     for scale, shift in [(1e-6, 0.0), (1e6, 0.0), (1.0, 1e3), (1e-6, -5.0), (1e300, 0)]:
         lime, got = explain(scale, shift)
         for edges, reference_edges in zip(
-            lime.describer_.edges, reference.describer_.edges, strict=True
+            lime._describer.edges, reference._describer.edges, strict=True
         ):
             np.testing.assert_allclose(edges, reference_edges * scale + shift)
         # The data themselves are rounded to eps * |shift| in their own units.
@@ -387,7 +387,7 @@ def test_bins_of_a_column_spanning_the_float_range_are_finite(discretizer):
         num_samples=200,
         random_state=0,
     ).fit(X, np.zeros(len(X)))
-    assert np.isfinite(lime.describer_.edges[0]).all()
+    assert np.isfinite(lime._describer.edges[0]).all()
     assert np.isfinite(lime.transform(X[:4])).all()
 
 
@@ -405,7 +405,7 @@ def test_entropy_bins_separate_adjacent_floats():
         alpha=0.0,
         random_state=0,
     ).fit(X, y)
-    assert lime.describer_.edges[0].tolist() == [low]
+    assert lime._describer.edges[0].tolist() == [low]
     # Being in the row's bin: the model's step, up for ``high`` and down for ``low``.
     np.testing.assert_allclose(lime.transform(X[[0, -1]])[:, 0], [-1.0, 1.0])
 

@@ -47,7 +47,7 @@ def _cubic(X):
 @pytest.mark.parametrize("width", [0.3, 0.8])
 def test_width_is_the_standard_deviation_of_the_perturbations(width):
     # Around x, with u ~ N(x, s**2), the least-squares slope of u**3 is
-    # 3 x**2 + 3 s**2: it reveals the spread s of the neighbourhood. (The
+    # 3 x**2 + 3 s**2: it reveals the spread s of the neighborhood. (The
     # tolerance covers the Monte Carlo error of the sample's fourth moment.)
     X = StandardScaler().fit_transform(np.random.default_rng(1).normal(size=(500, 1)))
     rows = np.array([[-1.0], [0.0], [0.5]])
@@ -81,22 +81,22 @@ def test_categorical_effect_does_not_depend_on_the_width():
     rng = np.random.default_rng(0)
     X = pd.DataFrame(
         {
-            "colour": rng.choice(["red", "green", "blue"], 300),
+            "color": rng.choice(["red", "green", "blue"], 300),
             "size": rng.normal(size=300),
         }
     )
-    y = 2.0 * (X["colour"] == "red") + X["size"]
+    y = 2.0 * (X["color"] == "red") + X["size"]
     encode = make_column_transformer(
-        (OneHotEncoder(), ["colour"]), remainder="passthrough"
+        (OneHotEncoder(), ["color"]), remainder="passthrough"
     )
     model = FrozenEstimator(make_pipeline(encode, LinearRegression()).fit(X, y))
-    red = X[X["colour"] == "red"].iloc[:2]
+    red = X[X["color"] == "red"].iloc[:2]
     for width in (0.3, 3.0):
         lime = LimeExplainer(
             model, sampling="gaussian", kernel_width=width, alpha=0, num_samples=512
         )
         coef = lime.set_params(random_state=0).fit(X).transform(red)
-        # Keeping "red" rather than another colour adds 2; size is per std.
+        # Keeping "red" rather than another color adds 2; size is per std.
         np.testing.assert_allclose(coef[:, 0], 2.0, atol=1e-8)
         np.testing.assert_allclose(coef[:, 1], X["size"].std(ddof=0), atol=1e-8)
 

@@ -714,7 +714,7 @@ def test_entropy_bins_follow_a_rescaling_and_shift_of_the_data(
     def edges(data):
         model = FrozenEstimator(DummyRegressor().fit(data, y))
         lime = LimeExplainer(model, discretizer="entropy", num_samples=16)
-        return lime.fit(data, y).describer_.edges
+        return lime.fit(data, y)._describer.edges
 
     for reference, got, column, moved_column in zip(
         edges(X), edges(moved), X.T, moved.T, strict=True

@@ -115,12 +115,12 @@ def test_an_ensemble_gets_all_the_rows_points_in_one_call(sampling, monkeypatch)
     lime = LimeExplainer(model, sampling=sampling, num_samples=200, random_state=0).fit(
         X
     )
-    assert lime.black_box_.ensemble
+    assert lime._black_box.ensemble
     monkeypatch.setattr(_plan, "_QUERY_BYTES", 1)
     _CALLS.clear()
     whole = lime.explain(X[:7])
     assert _CALLS == [7 * 200, 7]  # the rows' points in one call, then the rows
-    monkeypatch.setattr(lime.black_box_, "ensemble", False)
+    monkeypatch.setattr(lime._black_box, "ensemble", False)
     _CALLS.clear()
     blocks = lime.explain(X[:7])
     assert _CALLS == [200] * 7 + [7]

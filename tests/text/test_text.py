@@ -127,7 +127,7 @@ def test_shortcut_equals_strings(corpus, vectorizer, bow):
         FrozenEstimator(model), num_samples=200, bow=bow, random_state=0
     ).fit(docs)
     fast = lime.explain(docs)
-    lime.shortcut_ = None
+    lime._shortcut = None
     slow = lime.explain(docs)
     np.testing.assert_array_equal(fast.word_coef, slow.word_coef)
     np.testing.assert_array_equal(fast.standard_error, slow.standard_error)
@@ -153,9 +153,9 @@ def test_shortcut_sees_tokens_formed_by_removal(doc, token_pattern, mask_string)
         alpha=0.0,
         random_state=0,
     ).fit([doc])
-    assert lime.shortcut_ is not None
+    assert lime._shortcut is not None
     fast = lime.explain([doc]).word_coef
-    lime.shortcut_ = None
+    lime._shortcut = None
     np.testing.assert_array_equal(fast, lime.explain([doc]).word_coef)
 
 
@@ -189,7 +189,7 @@ def test_documents_take_the_shortcut_only_when_tokens_stay_in_words(
     fast = lime.explain([doc]).word_coef
     # The document itself always; its perturbations unless the shortcut applies.
     assert vectorizer.n_transformed_ == (1 if shortcut else 101)
-    lime.shortcut_ = None
+    lime._shortcut = None
     np.testing.assert_array_equal(fast, lime.explain([doc]).word_coef)
     assert np.abs(fast).max() > 0.1  # the strings' tokens are seen
 
@@ -213,7 +213,7 @@ def test_tokens_that_depend_on_their_context_take_strings(vectorizer):
     model = make_pipeline(vectorizer, LogisticRegression()).fit(docs, y)
     lime = LimeTextExplainer(FrozenEstimator(model), num_samples=300, random_state=0)
     lime.fit(docs)
-    assert lime.shortcut_ is None
+    assert lime._shortcut is None
     coef = lime.explain(["a.b.c.d"]).word_coef
     if vectorizer.tokenizer is None and vectorizer.preprocessor is None:
         assert np.abs(coef).max() > 1e-3  # the string path sees "a..c.d"
@@ -221,10 +221,10 @@ def test_tokens_that_depend_on_their_context_take_strings(vectorizer):
 
 def test_shortcut_applies_to_single_word_vectorizers(tfidf_model):
     lime = LimeTextExplainer(FrozenEstimator(tfidf_model), num_samples=50)
-    assert lime.fit(["a b"]).shortcut_ is not None
+    assert lime.fit(["a b"])._shortcut is not None
     pairs = make_pipeline(TfidfVectorizer(ngram_range=(1, 2)), LogisticRegression())
     pairs.fit(["one two three", "three four five"], [0, 1])
-    assert LimeTextExplainer(FrozenEstimator(pairs)).fit(["a b"]).shortcut_ is None
+    assert LimeTextExplainer(FrozenEstimator(pairs)).fit(["a b"])._shortcut is None
 
 
 def test_same_numbers_whatever_the_batch(corpus, tfidf_model):
@@ -336,17 +336,17 @@ def test_a_document_gets_the_ridge_fit_of_its_own_perturbations():
     explanation = lime.explain(docs)
     for row, words in enumerate(explanation.words):
         m = len(words)
-        keep = TextNoise.draw(lime.num_samples, m, lime.noise_seed_).keep(m)
+        keep = TextNoise.draw(lime.num_samples, m, lime._noise_seed).keep(m)
         y = model([" ".join(np.array(words)[kept]) for kept in keep])
         w = exponential_kernel(100 * cosine_distance(keep), lime.kernel_width)
         x = keep.astype(float)
         x_mean, y_mean = w @ x / w.sum(), w @ y / w.sum()
-        centred = x - x_mean
-        gram = centred.T @ (w[:, None] * centred)
+        centered = x - x_mean
+        gram = centered.T @ (w[:, None] * centered)
         # lime's ridge penalty, and the solver's relative loading
         loading = lime.alpha + 1e-10 * max(np.abs(np.diag(gram)).mean(), 1.0)
         coef = np.linalg.solve(
-            gram + loading * np.eye(m), centred.T @ (w * (y - y_mean))
+            gram + loading * np.eye(m), centered.T @ (w * (y - y_mean))
         )
         np.testing.assert_allclose(explanation.word_coef[row, 0, :m], coef, rtol=1e-9)
         np.testing.assert_allclose(
@@ -579,7 +579,7 @@ def test_highlight_escapes_markup(tmp_path):
 def test_default_model_fits_text():
     docs = ["good fun", "bad dull", "good film", "dull plot"]
     lime = LimeTextExplainer(num_samples=100, random_state=0).fit(docs, [1, 0, 1, 0])
-    assert lime.shortcut_ is not None  # tf-idf pipeline: the shortcut applies
+    assert lime._shortcut is not None  # tf-idf pipeline: the shortcut applies
     regression = LimeTextExplainer(num_samples=100).fit(docs, [1.5, 0.2, 1.1, 0.3])
     assert regression.outputs_.tolist() == [None]
 
@@ -865,5 +865,5 @@ def test_binary_documents_show_either_class(corpus, tfidf_model):
     np.testing.assert_array_equal(
         exp.to_frame("wide").to_numpy(), lime.transform(docs[:2]).toarray()
     )
-    # The negative class's colours are the mirror of the positive class's.
+    # The negative class's colors are the mirror of the positive class's.
     assert exp.highlight_html(0, output=0) != exp.highlight_html(0, output=1)

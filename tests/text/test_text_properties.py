@@ -332,7 +332,7 @@ def model_output(lime, X, method):
     """The explained outputs of the model on ``X``, as the user computes them."""
     out = np.asarray(getattr(lime.estimator_, method)(list(X)), dtype=float)
     out = out.reshape(len(X), -1)
-    return out[:, 1:] if out.shape[1] == 2 and lime.black_box_.classifier else out
+    return out[:, 1:] if out.shape[1] == 2 and lime._black_box.classifier else out
 
 
 @given(
@@ -400,7 +400,7 @@ def test_transform_and_explain_have_the_documented_shapes(
     )
     np.testing.assert_allclose(
         explanation.model_prediction,
-        model_output(lime, X, lime.black_box_.method),
+        model_output(lime, X, lime._black_box.method),
         rtol=1e-12,
         atol=1e-12,
     )
@@ -467,10 +467,10 @@ def test_a_document_is_explained_the_same_alone_or_in_any_batch(
 )
 def test_the_shortcut_gives_the_numbers_of_the_strings(train, X, model, params):
     lime = fit_case(train, model, params)
-    if lime is None or lime.shortcut_ is None:
+    if lime is None or lime._shortcut is None:
         return
     fast = call(lime.explain, X)
-    lime.shortcut_ = None
+    lime._shortcut = None
     slow = call(lime.explain, X)
     assert (fast is None) == (slow is None)
     if fast is None:
@@ -535,11 +535,11 @@ def test_the_shortcut_sees_tokens_across_the_text_between_words(
         alpha=0.0,
         random_state=0,
     ).fit(X)
-    if lime.shortcut_ is None:  # a pattern that can match the empty string
+    if lime._shortcut is None:  # a pattern that can match the empty string
         assert re.fullmatch(vectorizer_pattern, "") is not None
         return
     fast = lime.explain(X)
-    lime.shortcut_ = None
+    lime._shortcut = None
     slow = lime.explain(X)
     np.testing.assert_array_equal(fast.word_coef, slow.word_coef)
     np.testing.assert_array_equal(fast.intercept, slow.intercept)
