@@ -254,6 +254,8 @@ class Rounds:
 FIRST_ROUND = 1024
 #: Standard errors by which the gap at ``num_features`` must exceed zero.
 GAP_ERRORS = 3.0
+#: Below this share of the prediction, coefficients and gaps are rounding.
+ROUNDING = 1e-9
 
 
 def _in_rounds(rounds, with_errors):
@@ -391,6 +393,7 @@ def _round_chunk(tol, plan, with_errors):
         results.settled = settled(
             full.coef[..., problem.active],
             full.standard_error[..., problem.active],
+            full.local_prediction,
             num_features,
             tol,
         )
@@ -403,7 +406,7 @@ def _round_chunk(tol, plan, with_errors):
     return groups
 
 
-def settled(coef, standard_error, num_features, tol):
+def settled(coef, standard_error, prediction, num_features, tol):
     """Whether each instance's explanation is settled, from its own surrogate.
 
     With ``num_features=K`` below the number of components, an output is
@@ -411,13 +414,19 @@ def settled(coef, standard_error, num_features, tol):
     coefficients exceeds ``GAP_ERRORS`` standard errors of that gap (the two
     errors added in quadrature): the K features it keeps are decided.
     Otherwise, when every standard error is at most ``tol`` times the largest
-    absolute coefficient. An instance is settled when all its outputs are;
-    an undetermined coefficient (an infinite or NaN error) is never settled.
+    absolute coefficient. Gaps and coefficients below ``ROUNDING`` times the
+    surrogate's prediction are rounding errors: such a gap is a tie (never
+    settled), and such coefficients (those of a model constant near the
+    instance) are measured against that floor instead. An instance is
+    settled when all its outputs are; an undetermined coefficient (an
+    infinite or NaN error) is never settled.
 
     Parameters
     ----------
     coef, standard_error : ndarray of shape (n, n_outputs, d)
         The surrogates on all their components, and the coefficients' errors.
+    prediction : ndarray of shape (n, n_outputs)
+        The surrogates' predictions at the instances.
     num_features : int or None
     tol : float
 
@@ -429,17 +438,20 @@ def settled(coef, standard_error, num_features, tol):
     --------
     >>> import numpy as np
     >>> from sklime._core._engine import settled
-    >>> coef = np.array([[[3.0, 2.0, 0.1]]])
+    >>> coef, prediction = np.array([[[3.0, 2.0, 0.1]]]), np.array([[1.0]])
     >>> error = np.full((1, 1, 3), 0.2)
-    >>> settled(coef, error, 2, 0.05), settled(coef, error, 1, 0.05)
-    (array([ True]), array([ True]))
-    >>> settled(coef, error, None, 0.05), settled(coef, error, None, 0.1)
-    (array([False]), array([ True]))
+    >>> settled(coef, error, prediction, 2, 0.05)
+    array([ True])
+    >>> settled(coef, error, prediction, None, 0.05)
+    array([False])
+    >>> settled(coef, error, prediction, None, 0.1)
+    array([ True])
     """
     n, n_outputs, d = coef.shape
     if d == 0:
         return np.ones(n, dtype=bool)
     size = np.abs(coef)
+    floor = ROUNDING * np.abs(prediction)
     if num_features is not None and num_features < d:
         order = np.argsort(-size, axis=-1, kind="stable")[..., num_features - 1 :][
             ..., :2
@@ -447,9 +459,11 @@ def settled(coef, standard_error, num_features, tol):
         pair = np.take_along_axis(size, order, axis=-1)
         pair_error = np.take_along_axis(standard_error, order, axis=-1)
         gap_error = np.hypot(pair_error[..., 0], pair_error[..., 1])
-        ok = pair[..., 0] - pair[..., 1] > GAP_ERRORS * gap_error
+        gap = pair[..., 0] - pair[..., 1]
+        ok = (gap > GAP_ERRORS * gap_error) & (gap > floor)
     else:
-        ok = standard_error.max(axis=-1) <= tol * size.max(axis=-1)
+        scale = np.maximum(size.max(axis=-1), floor)
+        ok = standard_error.max(axis=-1) <= tol * scale
     return ok.all(axis=-1)
 
 
