@@ -271,3 +271,21 @@ def test_any_row_is_its_own_whatever_the_settings(
     alone = call(lime.explain, X[rows[:1]])
     _rows_equal(batch, [0], alone, [0])
     assert np.isfinite(batch.coef).all()
+
+
+def test_the_error_of_the_mean_over_rows(diabetes):
+    """Rows stopped together: the fixed-size error; stopped apart: the mean error."""
+    X, forest = diabetes
+    together = LimeExplainer(forest, num_samples=4096, tol=0.5, random_state=0)
+    explanation = together.fit(X).explain(X[:5])
+    np.testing.assert_array_equal(explanation.n_samples_used, 1024)
+    fixed = LimeExplainer(forest, num_samples=1024, random_state=0).fit(X)
+    np.testing.assert_array_equal(
+        explanation.mean_abs_coef_error, fixed.explain(X[:5]).mean_abs_coef_error
+    )
+    apart = LimeExplainer(forest, num_samples=4096, tol=0.03, random_state=0)
+    explanation = apart.fit(X).explain(X[:8])
+    assert len(set(explanation.n_samples_used.tolist())) > 1
+    np.testing.assert_allclose(
+        explanation.mean_abs_coef_error, explanation.standard_error.mean(axis=0)
+    )

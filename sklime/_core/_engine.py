@@ -272,8 +272,7 @@ def _in_rounds(rounds, with_errors):
     plan : Plan
         The plan of every instance at the last round drawn, for the warnings.
     """
-    sizes, merged, rounds_used = rounds.sizes(), {}, []
-    pending = None
+    sizes, merged, pending = rounds.sizes(), {}, None
     for num_samples in sizes:
         plan = rounds.plan_at(num_samples=num_samples)
         if pending is None:
@@ -290,16 +289,17 @@ def _in_rounds(rounds, with_errors):
         part.settled = None
         part.n_samples_used = np.full(len(pending), num_samples)
         _place(merged, pending[done], part.take(done).arrays(), n, width)
-        rounds_used.append((done.all() and len(pending) == n, part.abs_influence))
+        whole = done.all() and len(pending) == n
         pending = pending[~done]
         if not pending.size:
             break
     results = Results(**merged)
     if with_errors and plan.pools_influence:
-        whole, abs_influence = rounds_used[-1]
-        if not whole:
-            abs_influence = np.abs(results.standard_error).sum(axis=0)[None]
-        results.abs_influence = abs_influence
+        results.abs_influence = (
+            part.abs_influence
+            if whole
+            else np.abs(results.standard_error).sum(axis=0)[None]
+        )
     return results, plan
 
 
