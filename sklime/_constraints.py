@@ -52,6 +52,7 @@ class _TableExplainer(HasMethods):
 TABLE_EXPLAINER_CONSTRAINT = [_TableExplainer()]
 
 SURROGATE_CONSTRAINTS = {
+    "tol": [Interval(Real, 0, None, closed="neither"), None],
     "num_features": [Interval(Integral, 1, None, closed="left"), None],
     "feature_selection": [
         StrOptions(

@@ -150,6 +150,7 @@ class BaseExplanation:
         model_prediction,
         score,
         effective_sample_size,
+        n_samples_used,
         selected,
         outputs,
         feature_names_out,
@@ -167,6 +168,7 @@ class BaseExplanation:
         self.model_prediction = model_prediction
         self.score = score
         self.effective_sample_size = effective_sample_size
+        self.n_samples_used = n_samples_used
         self.selected = selected
         self.outputs = outputs
         self.feature_names_out = feature_names_out

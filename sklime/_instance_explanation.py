@@ -27,6 +27,7 @@ _ENGINE_FIELDS = (
     "model_prediction",
     "score",
     "effective_sample_size",
+    "n_samples_used",
     "selected",
 )
 

@@ -45,6 +45,8 @@ class InstancePlan:
         ``_black_box`` and ``outputs_``.
     sizes : ndarray of shape (n,)
         Components of each instance.
+    num_samples : int or None, default=None
+        Perturbations per instance; None for the explainer's ``num_samples``.
     """
 
     #: lime's distances are cosine distances times this.
@@ -55,9 +57,9 @@ class InstancePlan:
     #: (their components differ).
     pools_influence = False
 
-    def __init__(self, explainer, sizes):
+    def __init__(self, explainer, sizes, num_samples=None):
         self.sizes = np.asarray(sizes, dtype=np.intp)
-        self.num_samples = explainer.num_samples
+        self.num_samples = explainer.num_samples if num_samples is None else num_samples
         self.n_jobs = explainer.n_jobs
         self.verbose = explainer.verbose
         self.kernel_width = explainer.kernel_width

@@ -19,7 +19,8 @@ chunks (:class:`EvaluationPlan`).
 """
 
 import warnings
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Protocol
 
@@ -159,7 +160,9 @@ def explain(plan, *, with_errors=False):
 
     Parameters
     ----------
-    plan : Plan
+    plan : Plan or Rounds
+        The plan, or the rounds in which each instance's perturbations are
+        drawn until its explanation is settled.
     with_errors : bool, default=False
         Also compute the coefficients' standard errors (costs about as much
         again as the surrogate fit).
@@ -170,11 +173,33 @@ def explain(plan, *, with_errors=False):
         For all instances in their order, per-component arrays padded with
         zeros (``selected`` with False) to the largest number of components;
         with ``with_errors`` and ``plan.pools_influence``, ``abs_influence``
-        summed over all instances.
+        summed over all instances; ``n_samples_used`` set.
+    """
+    if isinstance(plan, Rounds):
+        results, plan = _in_rounds(plan, with_errors)
+    else:
+        results = _merged(plan, with_errors, _instance_chunk)
+        results.n_samples_used = np.full(len(plan.sizes), plan.num_samples)
+    ess = results.effective_sample_size
+    _warn_small_samples(
+        ess, results.starved, plan.num_samples, _n_coef(plan), plan.kernel_width
+    )
+    if results.shrinkage is not None:
+        _warn_shrinkage(results.shrinkage, ess, plan)
+    if results.bias_in_errors is not None:
+        _warn_bias(results.bias_in_errors, results.bias_share, ess, plan)
+    return results
+
+
+def _merged(plan, with_errors, work):
+    """The results of ``work`` on the plan's chunks, in the order of the instances.
+
+    ``work(plan, with_errors)`` returns a chunk's groups (see
+    :func:`_instance_chunk`).
     """
     sizes = np.asarray(plan.sizes)
     n, width = len(sizes), max(int(sizes.max(initial=0)), 1)
-    chunks = _run(plan, _instance_chunk, with_errors)
+    chunks = _run(plan, work, with_errors)
     progress = Progress(n, plan.verbose)
     merged, abs_influence = {}, 0.0
     for items, groups in chunks:
@@ -186,15 +211,96 @@ def explain(plan, *, with_errors=False):
     results = Results(**merged)
     if with_errors and plan.pools_influence:
         results.abs_influence = abs_influence
-    ess = results.effective_sample_size
-    _warn_small_samples(
-        ess, results.starved, plan.num_samples, _n_coef(plan), plan.kernel_width
-    )
-    if results.shrinkage is not None:
-        _warn_shrinkage(results.shrinkage, ess, plan)
-    if results.bias_in_errors is not None:
-        _warn_bias(results.bias_in_errors, results.bias_share, ess, plan)
     return results
+
+
+@dataclass
+class Rounds:
+    """Perturbations drawn in rounds, each instance's until it is settled.
+
+    Round ``r`` draws ``FIRST_ROUND * 2**r`` perturbations (powers of two keep
+    scrambled Sobol sequences balanced), the last ``num_samples``: exactly
+    the perturbations a fixed ``num_samples`` of that size draws, so that an
+    instance's explanation is the fixed-size one at its final round. After
+    each round, an instance whose surrogate is settled (:func:`settled`)
+    keeps that round's explanation; the others go on to the next. The
+    decision uses the instance's own numbers only: its explanation and
+    number of samples do not depend on the batch.
+
+    Attributes
+    ----------
+    plan_at : callable
+        ``plan_at(num_samples=m)`` is the plan of every instance, drawing
+        ``m`` perturbations each.
+    num_samples : int
+        The most perturbations an instance gets.
+    tol : float
+        The tolerance of :func:`settled`.
+    """
+
+    plan_at: Callable
+    num_samples: int
+    tol: float
+
+    def sizes(self):
+        """The perturbations of each round, the last ``num_samples``."""
+        sizes = []
+        while FIRST_ROUND * 2 ** len(sizes) < self.num_samples:
+            sizes.append(FIRST_ROUND * 2 ** len(sizes))
+        return [*sizes, self.num_samples]
+
+
+#: Perturbations of the first round (see :class:`Rounds`).
+FIRST_ROUND = 1024
+#: Standard errors by which the gap at ``num_features`` must exceed zero.
+GAP_ERRORS = 3.0
+#: Below this share of the prediction, coefficients and gaps are rounding.
+ROUNDING = 1e-9
+
+
+def _in_rounds(rounds, with_errors):
+    """Explain every instance in rounds (see :class:`Rounds`).
+
+    Returns
+    -------
+    results : Results
+        As :func:`explain` returns them. With ``with_errors`` and a plan that
+        pools the influences, ``abs_influence`` is a round's when every
+        instance stopped in that round, else a bound of the summed influences
+        (the sum of the standard errors: the error of a mean over instances
+        whose Monte Carlo errors are perfectly correlated).
+    plan : Plan
+        The plan of every instance at the last round drawn, for the warnings.
+    """
+    sizes, merged, pending = rounds.sizes(), {}, None
+    for num_samples in sizes:
+        plan = rounds.plan_at(num_samples=num_samples)
+        if pending is None:
+            n = len(plan.sizes)
+            width = max(int(np.max(plan.sizes, initial=0)), 1)
+            pending = np.arange(n)
+        work = (
+            _instance_chunk
+            if num_samples == sizes[-1]
+            else partial(_round_chunk, rounds.tol)
+        )
+        part = _merged(plan.take(pending), with_errors, work)
+        done = np.ones(len(pending), bool) if part.settled is None else part.settled
+        part.settled = None
+        part.n_samples_used = np.full(len(pending), num_samples)
+        _place(merged, pending[done], part.take(done).arrays(), n, width)
+        whole = done.all() and len(pending) == n
+        pending = pending[~done]
+        if not pending.size:
+            break
+    results = Results(**merged)
+    if with_errors and plan.pools_influence:
+        results.abs_influence = (
+            part.abs_influence
+            if whole
+            else np.abs(results.standard_error).sum(axis=0)[None]
+        )
+    return results, plan
 
 
 @own_arithmetic()
@@ -261,6 +367,104 @@ def _instance_chunk(plan, with_errors):
             results.abs_influence = None
         groups.append((members, results))
     return groups
+
+
+@own_arithmetic()
+def _round_chunk(tol, plan, with_errors):
+    """:func:`_instance_chunk` of a round, with each instance's decision to stop.
+
+    The standard errors the decision needs are computed whatever
+    ``with_errors``, and dropped unless asked for (the coefficients are the
+    same either way).
+
+    Returns
+    -------
+    groups : list of (ndarray of int, Results)
+        As :func:`_instance_chunk`'s, with ``settled`` set.
+    """
+    groups = []
+    for members, problem in plan.problems():
+        results = solve(problem, True)
+        num_features = problem.settings.num_features
+        full = results
+        if num_features is not None:
+            settings = replace(problem.settings, num_features=None)
+            full = solve(replace(problem, settings=settings), True)
+        results.settled = settled(
+            full.coef[..., problem.active],
+            full.standard_error[..., problem.active],
+            full.local_prediction,
+            num_features,
+            tol,
+        )
+        if not plan.pools_influence:
+            results.abs_influence = None
+        if not with_errors:
+            results.standard_error = results.abs_influence = None
+            results.bias_in_errors = results.bias_share = None
+        groups.append((members, results))
+    return groups
+
+
+def settled(coef, standard_error, prediction, num_features, tol):
+    """Whether each instance's explanation is settled, from its own surrogate.
+
+    With ``num_features=K`` below the number of components, an output is
+    settled when the gap between its K-th and (K+1)-th largest absolute
+    coefficients exceeds ``GAP_ERRORS`` standard errors of that gap (the two
+    errors added in quadrature): the K features it keeps are decided.
+    Otherwise, when every standard error is at most ``tol`` times the largest
+    absolute coefficient. Gaps and coefficients below ``ROUNDING`` times the
+    surrogate's prediction are rounding errors: such a gap is a tie (never
+    settled), and such coefficients (those of a model constant near the
+    instance) are measured against that floor instead. An instance is
+    settled when all its outputs are; an undetermined coefficient (an
+    infinite or NaN error) is never settled.
+
+    Parameters
+    ----------
+    coef, standard_error : ndarray of shape (n, n_outputs, d)
+        The surrogates on all their components, and the coefficients' errors.
+    prediction : ndarray of shape (n, n_outputs)
+        The surrogates' predictions at the instances.
+    num_features : int or None
+    tol : float
+
+    Returns
+    -------
+    settled : ndarray of shape (n,), dtype bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklime._core._engine import settled
+    >>> coef, prediction = np.array([[[3.0, 2.0, 0.1]]]), np.array([[1.0]])
+    >>> error = np.full((1, 1, 3), 0.2)
+    >>> settled(coef, error, prediction, 2, 0.05)
+    array([ True])
+    >>> settled(coef, error, prediction, None, 0.05)
+    array([False])
+    >>> settled(coef, error, prediction, None, 0.1)
+    array([ True])
+    """
+    n, n_outputs, d = coef.shape
+    if d == 0:
+        return np.ones(n, dtype=bool)
+    size = np.abs(coef)
+    floor = ROUNDING * np.abs(prediction)
+    if num_features is not None and num_features < d:
+        order = np.argsort(-size, axis=-1, kind="stable")[..., num_features - 1 :][
+            ..., :2
+        ]
+        pair = np.take_along_axis(size, order, axis=-1)
+        pair_error = np.take_along_axis(standard_error, order, axis=-1)
+        gap_error = np.hypot(pair_error[..., 0], pair_error[..., 1])
+        gap = pair[..., 0] - pair[..., 1]
+        ok = (gap > GAP_ERRORS * gap_error) & (gap > floor)
+    else:
+        scale = np.maximum(size.max(axis=-1), floor)
+        ok = standard_error.max(axis=-1) <= tol * scale
+    return ok.all(axis=-1)
 
 
 @own_arithmetic()

@@ -212,6 +212,13 @@ class Results:
     predicted_index : ndarray of shape (n,) or None
         With the classes chosen and a prediction, each instance's predicted
         class, as a position among the model's classes.
+    n_samples_used : ndarray of shape (n,) or None
+        The perturbations each instance's surrogate was fitted on (set by the
+        engine).
+    settled : ndarray of shape (n,), dtype bool, or None
+        In a round of perturbations drawn in rounds, the instances whose
+        explanation is settled (the engine's, see
+        :class:`~sklime._core._engine.Rounds`).
     """
 
     coef: np.ndarray
@@ -229,6 +236,8 @@ class Results:
     abs_influence: np.ndarray | None = None
     class_index: np.ndarray | None = None
     predicted_index: np.ndarray | None = None
+    n_samples_used: np.ndarray | None = None
+    settled: np.ndarray | None = None
 
     def take(self, index):
         """The results of the instances at ``index`` (``abs_influence`` as it is)."""

@@ -95,7 +95,15 @@ class LimeImageExplainer(LimeBase):
         mean color (lime's default).
 
     num_samples : int, default=1000
-        Perturbed images per explained image (lime's default).
+        Perturbed images per explained image (lime's default); with ``tol``,
+        the most an image gets.
+
+    tol : float or None, default=None
+        Draw each image's perturbations in rounds of 1024, 2048, 4096, ...
+        up to ``num_samples`` and stop when its explanation is settled, as
+        :class:`LimeExplainer`'s ``tol`` does (segments are its features);
+        :attr:`ImageExplanation.n_samples_used` reports the rounds. None draws
+        ``num_samples`` for every image.
 
     kernel_width : float, default=0.25
         Width of the kernel ``exp(-d**2 / (2 * kernel_width**2))`` on the
@@ -197,6 +205,7 @@ class LimeImageExplainer(LimeBase):
         segmenter_params=None,
         hide_color=None,
         num_samples=1000,
+        tol=None,
         kernel_width=0.25,
         sampling="lime",
         num_features=None,
@@ -214,6 +223,7 @@ class LimeImageExplainer(LimeBase):
         self.segmenter_params = segmenter_params
         self.hide_color = hide_color
         self.num_samples = num_samples
+        self.tol = tol
         self.kernel_width = kernel_width
         self.sampling = sampling
         self.num_features = num_features
@@ -338,6 +348,9 @@ class LimeImageExplainer(LimeBase):
             with_errors,
             "a coarser segmentation (segmenter_params that give fewer segments)",
         )
+        if self.tol is not None:
+            plan_at = partial(_ImagePlan, self, images, labels, color)
+            plan = _engine.Rounds(plan_at, self.num_samples, self.tol)
         return labels, _engine.explain(plan, with_errors=with_errors)
 
     def _single_segment_message(self, position, image):
@@ -456,8 +469,8 @@ class _ImagePlan(InstancePlan):
     See :class:`sklime._core._engine.Plan`.
     """
 
-    def __init__(self, explainer, images, labels, hide_color):
-        super().__init__(explainer, [lab.max() + 1 for lab in labels])
+    def __init__(self, explainer, images, labels, hide_color, num_samples=None):
+        super().__init__(explainer, [lab.max() + 1 for lab in labels], num_samples)
         self.images = images
         self.labels = labels
         self.hide_color = hide_color

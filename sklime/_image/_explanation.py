@@ -43,6 +43,9 @@ class ImageExplanation(InstanceExplanation):
         Effective number of the image's perturbations that change it:
         ``(sum w)^2 / sum w^2`` of its kernel weights times the share of
         ``sum w`` on those perturbations, plus one for the image itself.
+    n_samples_used : ndarray of shape (n_images,), dtype int
+        Perturbations each image's surrogate was fitted on: ``num_samples``,
+        or with ``tol`` its last round's.
     outputs : ndarray of shape (n_outputs,)
         What each block explains.
     feature_names_out : ndarray of shape (n_outputs * height * width,)

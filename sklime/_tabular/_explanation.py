@@ -151,6 +151,9 @@ class Explanation(BaseExplanation):
         ``score``; it rewards narrow kernels, so do not tune on it).
     effective_sample_size : ndarray of shape (n_rows,)
         ``(sum w)^2 / sum w^2`` of each row's kernel weights.
+    n_samples_used : ndarray of shape (n_rows,), dtype int
+        Perturbations each row's surrogate was fitted on: the explainer's
+        ``num_samples_``, or with ``tol`` its last round's.
     selected : ndarray of shape (n_rows, n_outputs, n_features), dtype bool
         Features each surrogate uses.
     representation : ndarray of shape (n_rows, n_features)

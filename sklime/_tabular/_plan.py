@@ -20,10 +20,11 @@ the seed fixed in ``fit`` and the settings, never the explainer:
 
 import copy
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
-from .._core._engine import Fidelity, check_n_jobs
+from .._core._engine import Fidelity, Rounds, check_n_jobs
 from .._core._kernels import effective_sample_size, exponential_kernel
 from .._core._problem import Problem, Response, SurrogateSettings, output_columns
 from .._core._surrogate import SharedDesign
@@ -33,7 +34,7 @@ from ._sampling import Noise
 
 
 @own_arithmetic()
-def explanation_plan(explainer, rows, *, with_prediction=False):
+def explanation_plan(explainer, rows, *, with_prediction=False, num_samples=None):
     """The plan that explains ``rows`` with a fitted explainer.
 
     What depends on no row (the shared perturbations, the model's outputs on
@@ -50,20 +51,32 @@ def explanation_plan(explainer, rows, *, with_prediction=False):
     with_prediction : bool, default=False
         Also query the model on the rows themselves (``model_prediction``);
         always done when the explainer's ``labels`` ranks each row's classes.
+    num_samples : int or None, default=None
+        Perturbations per row; None for the explainer's: ``num_samples_``,
+        drawn in rounds when its ``tol`` is set.
 
     Returns
     -------
-    plan : TabularPlan
+    plan : TabularPlan or Rounds
+        Rounds of the plans of growing numbers of perturbations when the
+        explainer's ``tol`` is set and ``num_samples`` is None.
     """
     check_n_jobs(explainer.n_jobs)
+    if num_samples is None and explainer.tol is not None:
+        plan_at = partial(
+            explanation_plan, explainer, rows, with_prediction=with_prediction
+        )
+        return Rounds(plan_at, explainer.num_samples_, explainer.tol)
     # Each row's top classes come from the model's output at the row.
     labels = explainer._label_choice
     with_prediction = with_prediction or (labels is not None and labels.ranked)
     width = explainer.kernel_width_
-    noise = _noise(explainer, explainer._noise_seed, width)
+    noise = _noise(explainer, explainer._noise_seed, width, num_samples)
     plan = TabularPlan(
         explainer, rows, noise, explainer.kernel or exponential_kernel, width
     )
+    if num_samples is not None:
+        plan.num_samples = num_samples
     plan.shared = _marginal_outputs(explainer, noise, rows, with_prediction)
     plan.prepared = _prepared_design(explainer, noise)
     plan.with_prediction = with_prediction
@@ -111,11 +124,14 @@ def evaluation_plan(explainer, rows, surrogates, *, own_kernel=False):
     return plan
 
 
-def _noise(explainer, seed, width):
-    """The noise of ``seed`` the explainer's scheme builds its perturbations from."""
-    noise = Noise.draw(
-        explainer.num_samples_, explainer.n_features_in_, seed, explainer.sampler
-    )
+def _noise(explainer, seed, width, num_samples=None):
+    """The noise of ``seed`` the explainer's scheme builds its perturbations from.
+
+    Of ``num_samples`` perturbations, None for the explainer's ``num_samples_``.
+    """
+    if num_samples is None:
+        num_samples = explainer.num_samples_
+    noise = Noise.draw(num_samples, explainer.n_features_in_, seed, explainer.sampler)
     return explainer._scheme.noise(noise, width)
 
 

@@ -1,5 +1,6 @@
 """LimeTextExplainer: LIME for documents, as a scikit-learn transformer."""
 
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -67,7 +68,15 @@ class LimeTextExplainer(LimeBase):
         counts (the same numbers, without building the strings).
 
     num_samples : int, default=5000
-        Perturbed documents per explained document (lime's default).
+        Perturbed documents per explained document (lime's default); with
+        ``tol``, the most a document gets.
+
+    tol : float or None, default=None
+        Draw each document's perturbations in rounds of 1024, 2048, 4096, ...
+        up to ``num_samples`` and stop when its explanation is settled, as
+        :class:`LimeExplainer`'s ``tol`` does (words are its features);
+        :attr:`TextExplanation.n_samples_used` reports the rounds. None draws
+        ``num_samples`` for every document.
 
     kernel_width : float, default=25.0
         Width of the kernel ``exp(-d**2 / (2 * kernel_width**2))`` on the
@@ -194,6 +203,7 @@ class LimeTextExplainer(LimeBase):
         estimator=None,
         *,
         num_samples=5000,
+        tol=None,
         kernel_width=25.0,
         sampling="lime",
         token_pattern=r"\w+",
@@ -210,6 +220,7 @@ class LimeTextExplainer(LimeBase):
     ):
         self.estimator = estimator
         self.num_samples = num_samples
+        self.tol = tol
         self.kernel_width = kernel_width
         self.sampling = sampling
         self.token_pattern = token_pattern
@@ -307,6 +318,9 @@ class LimeTextExplainer(LimeBase):
         documents = [Document.parse(t, pattern, self.bow) for t in check_documents(X)]
         plan = _TextPlan(self, documents)
         _check_plan_memory(plan, with_errors, "split the document into shorter ones")
+        if self.tol is not None:
+            plan_at = partial(_TextPlan, self, documents)
+            plan = _engine.Rounds(plan_at, self.num_samples, self.tol)
         return documents, _engine.explain(plan, with_errors=with_errors)
 
     def _vocabulary_matrix(self, documents, coef):
@@ -370,8 +384,8 @@ class _TextPlan(InstancePlan):
     DISTANCE_SCALE = 100.0
     NOUN = "document"
 
-    def __init__(self, explainer, documents):
-        super().__init__(explainer, [d.n_components for d in documents])
+    def __init__(self, explainer, documents, num_samples=None):
+        super().__init__(explainer, [d.n_components for d in documents], num_samples)
         self.documents = documents
         self.mask_string = explainer.mask_string
         if self.mask_string is None and not explainer.bow:
