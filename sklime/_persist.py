@@ -114,6 +114,8 @@ def load_explanation(path):
             f"{os.fspath(path)!r} holds a {type(explanation).__name__}, not an "
             "explanation. Read files written by Explanation.save."
         )
+    # Files written before the sample counts were kept do not have them.
+    explanation.__dict__.setdefault("n_samples_used", None)
     return explanation
 
 

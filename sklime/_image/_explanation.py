@@ -45,7 +45,8 @@ class ImageExplanation(InstanceExplanation):
         ``sum w`` on those perturbations, plus one for the image itself.
     n_samples_used : ndarray of shape (n_images,), dtype int
         Perturbations each image's surrogate was fitted on: ``num_samples``,
-        or with ``tol`` its last round's.
+        or with ``tol`` its last round's. None in an explanation file written
+        before the counts were kept.
     outputs : ndarray of shape (n_outputs,)
         What each block explains.
     feature_names_out : ndarray of shape (n_outputs * height * width,)

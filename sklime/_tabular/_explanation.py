@@ -153,7 +153,8 @@ class Explanation(BaseExplanation):
         ``(sum w)^2 / sum w^2`` of each row's kernel weights.
     n_samples_used : ndarray of shape (n_rows,), dtype int
         Perturbations each row's surrogate was fitted on: the explainer's
-        ``num_samples_``, or with ``tol`` its last round's.
+        ``num_samples_``, or with ``tol`` its last round's. None in an
+        explanation file written before the counts were kept.
     selected : ndarray of shape (n_rows, n_outputs, n_features), dtype bool
         Features each surrogate uses.
     representation : ndarray of shape (n_rows, n_features)

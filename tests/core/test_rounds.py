@@ -1,6 +1,8 @@
 """Perturbations drawn in rounds (``tol``): where the rule stops, and that a row's
 answer is its own and the fixed-size one at its last round, for every kind of data."""
 
+import json
+
 import numpy as np
 import pytest
 from _checks import call
@@ -169,6 +171,21 @@ def test_the_sample_counts_survive_the_file(diabetes, tmp_path):
     loaded = load_explanation(tmp_path / "e.json")
     np.testing.assert_array_equal(loaded.n_samples_used, explanation.n_samples_used)
     assert loaded.n_samples_used.dtype == explanation.n_samples_used.dtype
+
+
+def test_a_file_written_before_the_counts_were_kept_reads_without_them(
+    diabetes, tmp_path
+):
+    X, forest = diabetes
+    explanation = LimeExplainer(forest, num_samples=512, random_state=0).fit(X)
+    explanation = explanation.explain(X[:2])
+    explanation.save(tmp_path / "e.json")
+    document = json.loads((tmp_path / "e.json").read_text())
+    del document["explanation"]["state"]["n_samples_used"]
+    (tmp_path / "old.json").write_text(json.dumps(document))
+    loaded = load_explanation(tmp_path / "old.json")
+    assert loaded.n_samples_used is None
+    assert loaded.as_list(0) == explanation.as_list(0)
 
 
 def test_without_tol_every_row_reports_num_samples(diabetes):
