@@ -366,6 +366,15 @@ def text(args):
             "sklime sampling='kernel'": lambda seed, docs=docs: _sklime_words(
                 model, train, docs, seed, sampling="kernel"
             ),
+            "sklime 20000 samples": lambda seed, docs=docs: _sklime_words(
+                model, train, docs, seed, num_samples=20000
+            ),
+            "sklime sampling='sobol'": lambda seed, docs=docs: _sklime_words(
+                model, train, docs, seed, sampling="sobol"
+            ),
+            "sklime 'sobol', 20000 samples": lambda seed, docs=docs: _sklime_words(
+                model, train, docs, seed, sampling="sobol", num_samples=20000
+            ),
             "lime defaults": lambda seed, docs=docs, words=words: _lime_words(
                 model, docs, seed, words
             ),

@@ -173,7 +173,7 @@ class LimeTextExplainer(LimeBase):
         **LimeBase._parameter_constraints,
         "num_samples": [Interval(Integral, 2, None, closed="left")],
         "kernel_width": [Interval(Real, 0, None, closed="neither")],
-        "sampling": [StrOptions({"kernel", "lime"})],
+        "sampling": [StrOptions({"kernel", "lime", "sobol"})],
         "token_pattern": [str],
         "bow": ["boolean"],
         "mask_string": [str, None],
@@ -380,8 +380,9 @@ class _TextPlan(InstancePlan):
         self.tail_box = getattr(explainer, "_tail_box", None)
         width = int(self.sizes.max(initial=0))
         seed = explainer._noise_seed
-        if explainer.sampling == "lime":
-            self.noise = TextNoise.draw(self.num_samples, width, seed)
+        if explainer.sampling in ("lime", "sobol"):
+            sampler = "random" if explainer.sampling == "lime" else "sobol"
+            self.noise = TextNoise.draw(self.num_samples, width, seed, sampler)
         else:
             self.noise = KernelMasks.draw(
                 self.num_samples,
