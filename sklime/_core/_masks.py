@@ -188,8 +188,8 @@ class SobolBlocks:
     shape : tuple of int
         ``(num_samples, width)``.
     replicates : ndarray of shape (n_replicates,)
-        Start of each independent replicate; the first also holds the
-        instance itself.
+        Start of each independent replicate. The first row, the instance
+        itself, is in none: it is not random.
     """
 
     def __init__(self, num_samples, width, key, lead=0):
@@ -199,7 +199,6 @@ class SobolBlocks:
         sequences = num_samples - 1
         count = min(_SOBOL_REPLICATES, max(sequences // 2, 2))
         self.replicates = 1 + sequences * np.arange(count) // count
-        self.replicates[0] = 0
 
     def narrow(self, width):
         """The points of the first ``width`` columns."""

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._core import _components
 from .._core._components import BlockUniforms
 from .._core._masks import KernelWeights, SobolBlocks, above_order_statistic
-from .._core._wide import WIDE_MIN_COMPONENTS
 from .._dataframe import column_names, is_dataframe
 
 #: Encoding error handler that round-trips lone surrogates.
@@ -196,7 +196,8 @@ class TextNoise(KernelWeights):
         """
         if d == 0:
             return np.ones((len(self.count), 0), dtype=bool)
-        if self.long is not None and d >= WIDE_MIN_COMPONENTS:
+        # The wide path's threshold as the plan sees it.
+        if self.long is not None and d >= _components.WIDE_MIN_COMPONENTS:
             return self.long.keep(d)
         if d == 1:
             keep = (self.count >= 0.5)[:, None]
