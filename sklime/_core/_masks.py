@@ -199,6 +199,7 @@ class SobolBlocks:
         sequences = num_samples - 1
         count = min(_SOBOL_REPLICATES, max(sequences // 2, 2))
         self.replicates = 1 + sequences * np.arange(count) // count
+        self._engines = {}
 
     def narrow(self, width):
         """The points of the first ``width`` columns."""
@@ -224,10 +225,20 @@ class SobolBlocks:
             yield replicate, slice(start, stop)
 
     def _engine(self, replicate, block):
-        """The scrambled Sobol sequence of one block of one replicate."""
+        """The scrambled Sobol sequence of one block of one replicate, at its start.
+
+        Scrambling costs far more than drawing: each sequence is scrambled
+        once per object (a copy from :meth:`narrow` scrambles its own) and
+        reset for each further use.
+        """
+        engine = self._engines.get((replicate, block))
+        if engine is not None:
+            return engine.reset()
         dimension = _UNIFORM_BLOCK + (self.n_lead if block == 0 else 0)
         rng = np.random.default_rng([*self.key, replicate, block])
-        return qmc.Sobol(dimension, scramble=True, seed=rng)
+        engine = qmc.Sobol(dimension, scramble=True, seed=rng)
+        self._engines[replicate, block] = engine
+        return engine
 
     def row_blocks(self, width):
         """The points of the first ``width`` columns, a block of rows at a time.

@@ -8,7 +8,8 @@ component) and which is uniform given how many, as in lime. The
 randomness comes from one :class:`TextNoise` shared by every document
 (common random numbers): a document's perturbations depend only on
 the noise and its own number of components, never on the other documents of
-the batch.
+the batch. The noise is independent numbers, or scrambled Sobol points in
+independent replicates (``sampler="sobol"``).
 """
 
 import re
