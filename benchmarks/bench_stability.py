@@ -35,8 +35,10 @@ descriptions, ``TfidfVectorizer`` and ``LogisticRegression``), and whole
 descriptions cut at 150 words, explained with the same model. sklime's time
 per document is one fit and one ``transform`` of all documents per seed;
 lime's one ``explain_instance`` per document and seed; ``/ lime`` is
-sklime's time over lime's. Rows: sklime's defaults (``sampling="lime"``)
-and the kernel's own masks (``sampling="kernel"``).
+sklime's time over lime's. Rows: sklime's defaults (``sampling="lime"``),
+the kernel's own masks (``sampling="kernel"``), the defaults at 20000
+samples, and the masks of scrambled Sobol sequences (``sampling="sobol"``)
+at 5000, 20000 and 100000 samples.
 
 Section ``image``: the same with ``--photos`` photos of 96 x 96 pixels (cut
 from scikit-learn's sample images, and scikit-image's astronaut, coffee, cat
@@ -365,6 +367,18 @@ def text(args):
             ),
             "sklime sampling='kernel'": lambda seed, docs=docs: _sklime_words(
                 model, train, docs, seed, sampling="kernel"
+            ),
+            "sklime 20000 samples": lambda seed, docs=docs: _sklime_words(
+                model, train, docs, seed, num_samples=20000
+            ),
+            "sklime sampling='sobol'": lambda seed, docs=docs: _sklime_words(
+                model, train, docs, seed, sampling="sobol"
+            ),
+            "sklime 'sobol', 20000 samples": lambda seed, docs=docs: _sklime_words(
+                model, train, docs, seed, sampling="sobol", num_samples=20000
+            ),
+            "sklime 'sobol', 100000 samples": lambda seed, docs=docs: _sklime_words(
+                model, train, docs, seed, sampling="sobol", num_samples=100000
             ),
             "lime defaults": lambda seed, docs=docs, words=words: _lime_words(
                 model, docs, seed, words

@@ -30,8 +30,10 @@ class InstancePlan:
     and the weights are the noise's, lime's the exponential kernel of the
     scaled cosine distance between the indicators and all ones. Subclasses
     give the noise (an object whose ``keep(size)`` returns the kept
-    indicators and ``weights(keep, DISTANCE_SCALE, kernel_width)`` their
-    weights), ``DISTANCE_SCALE``,
+    indicators, ``weights(keep, DISTANCE_SCALE, kernel_width)`` their
+    weights and ``replicates`` the start of each independent replicate of
+    dependent draws of instances narrower than ``WIDE_MIN_COMPONENTS``, or
+    None), ``DISTANCE_SCALE``,
     ``_input_floats`` (for :meth:`chunk_floats`), ``_keep_only`` (for
     :meth:`take`) and the model's outputs on all the plan's instances
     (``_predict()``) and on their perturbations (``_outputs(keeps,
@@ -161,6 +163,7 @@ class InstancePlan:
             common=True,
             wide=wide,
             instances=True,
+            replicates=None if wide else self.noise.replicates,
         )
 
 

@@ -13,14 +13,26 @@ sampling noise. As in lime, the first perturbation is the instance itself,
 of weight 1.
 """
 
-import numpy as np
+import warnings
 
-from ._components import BlockUniforms, cosine_distance, count_distance
+import numpy as np
+from scipy.stats import qmc
+
+from ._components import (
+    _UNIFORM_BLOCK,
+    _UNIFORM_FLOATS,
+    BlockUniforms,
+    cosine_distance,
+    count_distance,
+)
 from ._kernels import exponential_kernel
 
 
 class KernelWeights:
     """lime's weights of on/off perturbations: the kernel of their distance."""
+
+    #: Independent perturbations (see :class:`SobolBlocks` for replicates).
+    replicates = None
 
     def weights(self, keep, scale, width):
         """Weights of the perturbations ``keep`` (bool, (n_samples, d)).
@@ -56,6 +68,9 @@ class KernelMasks:
     scale, kernel_width : float
         The distance scale and the kernel width.
     """
+
+    #: Independent perturbations.
+    replicates = None
 
     def __init__(self, count, priority, law, scale, kernel_width):
         self.count = count
@@ -143,6 +158,126 @@ class KernelMasks:
         return weights
 
 
+class SobolBlocks:
+    """Scrambled Sobol points of ``width`` columns, whatever ``width`` a batch needs.
+
+    The interface of :class:`~sklime._core._components.BlockUniforms`, with
+    quasi-random points: the perturbations but the first (the instance
+    itself) are ``len(replicates)`` independently scrambled Sobol sequences
+    of nearly equal sizes, so that standard errors can rest on the spread
+    between them (see ``replicates`` of
+    :class:`~sklime._core._problem.Problem`). Columns come in blocks of
+    ``_UNIFORM_BLOCK``, each block of every replicate its own sequence of a
+    fixed dimension seeded by ``[*key, replicate, block]``: the points of an
+    instance with few components do not depend on how many the largest
+    instance of its batch has. The first block also holds ``lead`` columns
+    of its own, before the instance's (:attr:`lead`).
+
+    Parameters
+    ----------
+    num_samples : int
+    width : int
+    key : list of int
+        The seed's prefix (the explainer's seed, and a stream number).
+    lead : int, default=0
+        Columns of the first block that belong to no component (such as the
+        number of components a perturbation removes).
+
+    Attributes
+    ----------
+    shape : tuple of int
+        ``(num_samples, width)``.
+    replicates : ndarray of shape (n_replicates,)
+        Start of each independent replicate. The first row, the instance
+        itself, is in none: it is not random.
+    """
+
+    def __init__(self, num_samples, width, key, lead=0):
+        self.shape = (num_samples, width)
+        self.key = list(key)
+        self.n_lead = lead
+        sequences = num_samples - 1
+        count = min(_SOBOL_REPLICATES, max(sequences // 2, 2))
+        self.replicates = 1 + sequences * np.arange(count) // count
+        self._engines = {}
+
+    def narrow(self, width):
+        """The points of the first ``width`` columns."""
+        return SobolBlocks(self.shape[0], width, self.key, self.n_lead)
+
+    @property
+    def lead(self):
+        """The ``lead`` columns of the first block, (num_samples, lead).
+
+        The first row (the instance) is 1/2.
+        """
+        points = np.full((self.shape[0], self.n_lead), 0.5)
+        for replicate, rows in self._replicate_rows():
+            engine = self._engine(replicate, 0)
+            points[rows] = _draw(engine, rows.stop - rows.start)[:, : self.n_lead]
+        return points
+
+    def _replicate_rows(self):
+        """Each replicate and its rows of Sobol points (all but the first row)."""
+        starts = [1, *self.replicates[1:]]
+        stops = [*self.replicates[1:], self.shape[0]]
+        for replicate, (start, stop) in enumerate(zip(starts, stops, strict=True)):
+            yield replicate, slice(start, stop)
+
+    def _engine(self, replicate, block):
+        """The scrambled Sobol sequence of one block of one replicate, at its start.
+
+        Scrambling costs far more than drawing: each sequence is scrambled
+        once per object (a copy from :meth:`narrow` scrambles its own) and
+        reset for each further use.
+        """
+        engine = self._engines.get((replicate, block))
+        if engine is not None:
+            return engine.reset()
+        dimension = _UNIFORM_BLOCK + (self.n_lead if block == 0 else 0)
+        rng = np.random.default_rng([*self.key, replicate, block])
+        engine = qmc.Sobol(dimension, scramble=True, seed=rng)
+        self._engines[replicate, block] = engine
+        return engine
+
+    def row_blocks(self, width):
+        """The points of the first ``width`` columns, a block of rows at a time.
+
+        Yields
+        ------
+        rows : slice
+        uniform : ndarray of shape (n_rows, width)
+            The points of those rows, about ``_UNIFORM_FLOATS`` of them; the
+            first row (the instance) is 1/2.
+        """
+        blocks = range(-(-width // _UNIFORM_BLOCK))
+        step = max(1, _UNIFORM_FLOATS // (_UNIFORM_BLOCK * max(len(blocks), 1)))
+        yield slice(0, 1), np.full((1, width), 0.5)
+        for replicate, rows in self._replicate_rows():
+            engines = [self._engine(replicate, block) for block in blocks]
+            # A sequence gives its points in order, so drawing a few rows at
+            # a time gives the same points as all at once.
+            for first in range(rows.start, rows.stop, step):
+                part = slice(first, min(first + step, rows.stop))
+                uniform = np.empty((part.stop - first, width))
+                for block, engine in zip(blocks, engines, strict=True):
+                    start = block * _UNIFORM_BLOCK
+                    columns = min(_UNIFORM_BLOCK, width - start)
+                    skip = self.n_lead if block == 0 else 0
+                    points = _draw(engine, part.stop - first)
+                    uniform[:, start : start + columns] = points[
+                        :, skip : skip + columns
+                    ]
+                yield part, uniform
+
+
+def _draw(engine, n):
+    """The next ``n`` points of a Sobol sequence (any ``n``, not only ``2**m``)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return engine.random(n)
+
+
 def above_order_statistic(values, rank):
     """Which values of each row exceed the row's ``rank``-th smallest.
 
@@ -180,3 +315,7 @@ def above_order_statistic(values, rank):
         threshold = exact[np.arange(tied.size), rank[tied] - 1]
         above[tied] = values[tied] > threshold[:, None]
     return above
+
+
+#: Independently scrambled Sobol sequences of :class:`SobolBlocks`.
+_SOBOL_REPLICATES = 8

@@ -8,7 +8,8 @@ component) and which is uniform given how many, as in lime. The
 randomness comes from one :class:`TextNoise` shared by every document
 (common random numbers): a document's perturbations depend only on
 the noise and its own number of components, never on the other documents of
-the batch.
+the batch. The noise is independent numbers, or scrambled Sobol points in
+independent replicates (``sampler="sobol"``).
 """
 
 import re
@@ -16,8 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._core import _components
 from .._core._components import BlockUniforms
-from .._core._masks import KernelWeights, above_order_statistic
+from .._core._masks import KernelWeights, SobolBlocks, above_order_statistic
 from .._dataframe import column_names, is_dataframe
 
 #: Encoding error handler that round-trips lone surrogates.
@@ -142,27 +144,44 @@ class TextNoise(KernelWeights):
     ----------
     count : ndarray of shape (n_samples,)
         Uniform draws choosing how many components each perturbation removes.
-    priority : BlockUniforms
+    priority : BlockUniforms or SobolBlocks
         Uniform draws of shape (n_samples, width) choosing which: the ones
         with the lowest priorities.
+    replicates : ndarray or None, default=None
+        Start of each independent replicate of quasi-random draws (see
+        :class:`~sklime._core._masks.SobolBlocks`), None for independent ones.
+    long : TextNoise or None, default=None
+        The independent draws of documents of at least
+        ``WIDE_MIN_COMPONENTS`` words, when the others are quasi-random;
+        None when they are the same.
     """
 
     count: np.ndarray
     priority: np.ndarray
+    replicates: np.ndarray | None = None
+    long: "TextNoise | None" = None
 
     @classmethod
-    def draw(cls, num_samples, width, seed):
+    def draw(cls, num_samples, width, seed, sampler="random"):
         """Noise for documents of up to ``width`` components.
 
-        Column ``j`` of the priorities comes from a generator of its own block
-        of columns, so it is the same whatever ``width`` a batch needs.
+        Column ``j`` of the priorities comes from a generator (or Sobol
+        sequence) of its own block of columns, so it is the same whatever
+        ``width`` a batch needs. ``sampler="sobol"`` draws the count and the
+        priorities of documents of fewer than ``WIDE_MIN_COMPONENTS`` words
+        from scrambled Sobol sequences, the count as the first dimension.
         """
         count = np.random.default_rng([seed, 0]).random(num_samples)
-        return cls(count, BlockUniforms(num_samples, width, [seed, 1]))
+        noise = cls(count, BlockUniforms(num_samples, width, [seed, 1]))
+        if sampler == "random":
+            return noise
+        points = SobolBlocks(num_samples, width, [seed, 3], lead=1)
+        return cls(points.lead[:, 0], points, points.replicates, noise)
 
     def narrow(self, width):
         """The noise of documents of up to ``width`` components."""
-        return TextNoise(self.count, self.priority.narrow(width))
+        long = None if self.long is None else self.long.narrow(width)
+        return TextNoise(self.count, self.priority.narrow(width), self.replicates, long)
 
     def keep(self, d):
         """Which of ``d`` components each perturbation keeps, (n_samples, d).
@@ -178,6 +197,9 @@ class TextNoise(KernelWeights):
         """
         if d == 0:
             return np.ones((len(self.count), 0), dtype=bool)
+        # The wide path's threshold as the plan sees it.
+        if self.long is not None and d >= _components.WIDE_MIN_COMPONENTS:
+            return self.long.keep(d)
         if d == 1:
             keep = (self.count >= 0.5)[:, None]
         else:

@@ -25,6 +25,7 @@ from sklime import (
 from sklime._core import _engine
 from sklime._core._components import cosine_distance
 from sklime._core._kernels import exponential_kernel
+from sklime._core._wide import WIDE_MIN_COMPONENTS
 from sklime._tabular import _explainer
 from sklime._text._document import TextNoise, above_order_statistic
 
@@ -70,12 +71,17 @@ def _linear_scorer(weights, intercept=0.5):
     return ModelFunction(score)
 
 
-def test_linear_model_gives_its_weights():
+@pytest.mark.parametrize("sampling", ["lime", "sobol"])
+def test_linear_model_gives_its_weights(sampling):
     """With alpha=0, a model linear in the kept words is recovered exactly."""
     weights = {"alpha": 2.0, "beta": -1.0, "gamma": 0.5, "delta": 0.0}
     docs = ["alpha beta gamma delta", "beta, gamma; alpha alpha", "gamma delta"]
     lime = LimeTextExplainer(
-        _linear_scorer(weights), num_samples=300, alpha=0.0, random_state=0
+        _linear_scorer(weights),
+        num_samples=300,
+        alpha=0.0,
+        sampling=sampling,
+        random_state=0,
     ).fit(docs)
     explanation = lime.explain(docs)
     for row, doc_words in enumerate(explanation.words):
@@ -296,13 +302,18 @@ def _own_numbers(explanation, row):
     return numbers
 
 
-def test_documents_of_every_length_get_their_own_numbers(corpus, tfidf_model):
+@pytest.mark.parametrize("sampling", ["lime", "sobol"])
+def test_documents_of_every_length_get_their_own_numbers(corpus, tfidf_model, sampling):
     """Whatever the lengths of the other documents, their order, the chunks or
     the workers, a document's explanation has the same bits as alone."""
     docs, _ = corpus
     docs = docs[:12] + ["", "lonely", " ".join(docs[12:16])]
     lime = LimeTextExplainer(
-        FrozenEstimator(tfidf_model), num_samples=300, num_features=5, random_state=1
+        FrozenEstimator(tfidf_model),
+        num_samples=300,
+        num_features=5,
+        sampling=sampling,
+        random_state=1,
     ).fit(docs)
     alone = [_own_numbers(lime.explain([d]), 0) for d in docs]
     batches = {"whole": lime.explain(docs)}
@@ -355,6 +366,84 @@ def test_a_document_gets_the_ridge_fit_of_its_own_perturbations():
         assert not explanation.word_coef[row, 0, m:].any()
         assert not explanation.selected[row, 0, m:].any()
         assert explanation.selected[row, 0, :m].all()
+
+
+def test_sobol_masks_of_a_document_do_not_depend_on_the_batch():
+    """A document's quasi-random masks are the same whatever the width of its
+    batch; documents of the wide path get the independent masks of "lime"."""
+    for d in (1, 2, 63, 64, 65, 130):
+        alone = TextNoise.draw(101, d, 7, "sobol").keep(d)
+        for width in (130, 700):
+            wider = TextNoise.draw(101, width, 7, "sobol")
+            np.testing.assert_array_equal(wider.keep(d), alone)
+            np.testing.assert_array_equal(wider.narrow(d).keep(d), alone)
+        assert alone[0].all()  # the document itself
+        assert not np.array_equal(alone, TextNoise.draw(101, d, 7).keep(d))
+    wide = WIDE_MIN_COMPONENTS + 5
+    np.testing.assert_array_equal(
+        TextNoise.draw(101, wide, 7, "sobol").keep(wide),
+        TextNoise.draw(101, wide, 7).keep(wide),
+    )
+
+
+def test_sobol_counts_are_balanced_in_every_replicate():
+    """8 replicates of 64 Sobol points: each replicate removes every count of
+    1 .. d - 1 equally often, and each of d words equally often given none."""
+    noise = TextNoise.draw(1 + 8 * 64, 5, 3, "sobol")
+    np.testing.assert_array_equal(noise.replicates, 1 + 64 * np.arange(8))
+    removed = 5 - noise.keep(5).sum(axis=1)
+    assert removed[0] == 0
+    for start in noise.replicates:
+        counts = np.bincount(removed[start : start + 64], minlength=5)
+        np.testing.assert_array_equal(counts, [0, 16, 16, 16, 16])
+    single = TextNoise.draw(1 + 8 * 64, 1, 3, "sobol").keep(1)[1:, 0]
+    np.testing.assert_array_equal(single.reshape(8, 64).sum(axis=1), 32)
+
+
+def _tanh_spread_over_seeds(sampling, n_seeds=40):
+    """Coefficients and standard errors of a 3-word document under seeds."""
+    weights = {"one": 1.0, "two": 0.6, "three": 0.2}
+
+    def model(docs):
+        return np.tanh([sum(weights[w] for w in set(d.split())) for d in docs])
+
+    doc = ["one two three"]
+    coefs, errors = [], []
+    for seed in range(n_seeds):
+        lime = LimeTextExplainer(
+            ModelFunction(model), num_samples=512, sampling=sampling, random_state=seed
+        )
+        explanation = lime.fit(doc).explain(doc)
+        coefs.append(explanation.word_coef[0, 0])
+        errors.append(explanation.standard_error[0, 0])
+    return np.array(coefs), np.array(errors)
+
+
+@pytest.fixture(scope="module")
+def tanh_spreads():
+    return {s: _tanh_spread_over_seeds(s) for s in ("lime", "sobol")}
+
+
+def test_sobol_standard_errors_cover_the_spread_over_seeds(tanh_spreads):
+    """From the spread between replicates of Sobol points, the reported
+    errors match the spread of the coefficients over seeds."""
+    coefs, errors = tanh_spreads["sobol"]
+    z = (coefs - coefs.mean(axis=0)) / errors
+    spread = z.std(axis=0, ddof=1)
+    assert 0.7 < spread.min() and spread.max() < 1.4, spread
+
+
+def test_sobol_masks_vary_less_over_seeds_than_lime_masks(tanh_spreads):
+    """On a nonlinear model of three words, the coefficients of "sobol" spread
+    over seeds by well under 0.7 of those of "lime", word by word."""
+    lime, sobol = (tanh_spreads[s][0].std(axis=0, ddof=1) for s in ("lime", "sobol"))
+    assert (sobol < 0.7 * lime).all(), (sobol, lime)
+    # Both estimate the same surrogate.
+    np.testing.assert_allclose(
+        tanh_spreads["sobol"][0].mean(axis=0),
+        tanh_spreads["lime"][0].mean(axis=0),
+        atol=4 * lime.max() / np.sqrt(40),
+    )
 
 
 def test_kept_words_follow_the_order_of_the_priorities_themselves():

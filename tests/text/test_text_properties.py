@@ -286,7 +286,7 @@ settings = st.fixed_dictionaries(
         ),
         "alpha": st.sampled_from([1.0, 0.0, 1e-8, 100.0]),
         "kernel_width": st.sampled_from([25.0, 1e-6, 0.5, 1e6]),
-        "sampling": st.sampled_from(["lime", "kernel"]),
+        "sampling": st.sampled_from(["lime", "kernel", "sobol"]),
         "response_method": st.sampled_from(
             ["auto", "auto", "predict_proba", "decision_function", "predict"]
         ),
