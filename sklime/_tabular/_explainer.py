@@ -796,9 +796,13 @@ def _median_correlation(coef):
 
     Rows whose coefficients are all equal (a constant model's zeros) have no
     correlation and are left out; None when fewer than ``_SAME_MIN_ROWS``
-    rows remain.
+    rows remain. Each row is divided by its largest absolute coefficient
+    first, so that the squares of a model's huge or tiny outputs neither
+    overflow nor underflow.
     """
-    centered = coef - coef.mean(axis=1, keepdims=True)
+    largest = np.abs(coef).max(axis=1, keepdims=True, initial=0.0)
+    scaled = coef / np.where(largest > 0, largest, 1.0)
+    centered = scaled - scaled.mean(axis=1, keepdims=True)
     norms = np.linalg.norm(centered, axis=1)
     varied = norms > 0
     if varied.sum() < _SAME_MIN_ROWS:
