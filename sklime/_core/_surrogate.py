@@ -15,7 +15,13 @@ import numpy as np
 
 from ._iterative import WeightedGram, preconditioner, ridge_solve
 from ._kernels import effective_sample_size
-from ._linalg import inverse, rowwise_matmul, solve, stacked_matmul
+from ._linalg import (
+    inverse,
+    power_of_two_scale,
+    rowwise_matmul,
+    solve,
+    stacked_matmul,
+)
 
 #: Relative diagonal loading that keeps exactly collinear designs solvable.
 _JITTER = 1e-10
@@ -1043,8 +1049,7 @@ def mean_abs_coefficients(coef, standard_error, abs_influence):
     influence = abs_influence / coef.shape[0]
     # Divided by a power of two near the largest (exact), the squares of huge
     # or tiny influences neither overflow nor underflow.
-    largest = np.abs(influence).max(axis=0, initial=0.0)
-    unit = np.where(largest > 0, np.ldexp(1.0, np.frexp(largest)[1]), 1.0)
+    unit = power_of_two_scale(np.abs(influence).max(axis=0, initial=0.0))
     error = unit * np.sqrt(((influence / unit) ** 2).sum(axis=0))
     undetermined = np.isinf(standard_error).any(axis=0)
     return np.abs(coef).mean(axis=0), np.where(undetermined, np.inf, error)
