@@ -117,7 +117,7 @@ def submodular_pick(
         )
     if sp.issparse(coef):  # text: words of a vocabulary
         coef = coef.toarray()
-    picks = _greedy_cover(coef != 0, np.sqrt(np.abs(coef).sum(axis=0)), n_picks)
+    picks = _greedy_cover(coef != 0, _importance(coef), n_picks)
     return picks if candidates is None else candidates[picks]
 
 
@@ -134,6 +134,21 @@ def _explain_candidates(explainer, X, sample_size, random_state):
         rng = check_random_state(random_state)
         candidates = np.sort(rng.choice(n_rows, size=sample_size, replace=False))
     return candidates, explainer.transform(_safe_indexing(X, candidates))
+
+
+def _importance(coef):
+    """``sqrt(sum_i |W_ij|)`` per column, up to a power of two that keeps it finite.
+
+    The coefficients are divided by a power of four near the largest, which
+    scales every importance by the same power of two exactly (under the
+    square root too): the picks are those of the coefficients themselves,
+    and the sums of huge coefficients do not overflow.
+    """
+    magnitude = np.abs(coef)
+    largest = magnitude.max(initial=0.0)
+    exponent = 2 * ((np.frexp(largest)[1] - 1) // 2)  # at most log2(largest)
+    unit = np.ldexp(1.0, exponent) if largest > 0 else 1.0
+    return np.sqrt((magnitude / unit).sum(axis=0))
 
 
 def _greedy_cover(used, importance, n_picks):

@@ -108,3 +108,13 @@ def test_pick_arguments_are_checked(linear):
         submodular_pick(lime, 2, X=X[:10], sample_size=50),
         submodular_pick(lime, 2, X=X[:10]),
     )
+
+
+@pytest.mark.parametrize("exponent", [-1074, -1000, 0, 1000, 1022])
+def test_picks_do_not_depend_on_the_unit_of_the_coefficients(exponent):
+    # Coefficients a power of two apart, however huge or tiny, are picked
+    # alike: the importances of huge ones must not overflow (an infinite
+    # importance times an unused column is NaN, which argmax would pick).
+    coef = np.array([[3.0, 0, 0], [2.0, 0, 0], [0, 1.0, 1.0]])
+    scaled = coef * np.ldexp(1.0, exponent) if exponent > -1074 else coef * 5e-324
+    assert submodular_pick(scaled, 2).tolist() == [0, 2]

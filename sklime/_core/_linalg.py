@@ -136,3 +136,22 @@ def _inverse_one(a):
         return np.linalg.inv(a)
     except np.linalg.LinAlgError:
         return np.linalg.pinv(a, hermitian=True)
+
+
+def power_of_two_scale(largest):
+    """A power of two near each of ``largest``, for scaling without rounding.
+
+    ``2**(e - 1)`` where ``largest = m * 2**e`` with ``0.5 <= m < 1`` (so
+    ``largest`` divided by it is in [1, 2), even for the largest float), and
+    1 where ``largest`` is 0. Numbers divided by it are exactly as they were
+    up to the power of two, and their squares neither overflow nor
+    underflow.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklime._core._linalg import power_of_two_scale
+    >>> power_of_two_scale(np.array([3.0, 0.0, 0.25])).tolist()
+    [2.0, 1.0, 0.25]
+    """
+    return np.where(largest > 0, np.ldexp(1.0, np.frexp(largest)[1] - 1), 1.0)

@@ -15,7 +15,13 @@ import numpy as np
 
 from ._iterative import WeightedGram, preconditioner, ridge_solve
 from ._kernels import effective_sample_size
-from ._linalg import inverse, rowwise_matmul, solve, stacked_matmul
+from ._linalg import (
+    inverse,
+    power_of_two_scale,
+    rowwise_matmul,
+    solve,
+    stacked_matmul,
+)
 
 #: Relative diagonal loading that keeps exactly collinear designs solvable.
 _JITTER = 1e-10
@@ -1040,8 +1046,11 @@ def mean_abs_coefficients(coef, standard_error, abs_influence):
     mean, error : ndarray of shape (n_outputs, n_features)
         ``error`` is infinite where a row's coefficient is undetermined.
     """
-    n_rows = coef.shape[0]
-    error = np.sqrt(((abs_influence / n_rows) ** 2).sum(axis=0))
+    influence = abs_influence / coef.shape[0]
+    # Divided by a power of two near the largest (exact), the squares of huge
+    # or tiny influences neither overflow nor underflow.
+    unit = power_of_two_scale(np.abs(influence).max(axis=0, initial=0.0))
+    error = unit * np.sqrt(((influence / unit) ** 2).sum(axis=0))
     undetermined = np.isinf(standard_error).any(axis=0)
     return np.abs(coef).mean(axis=0), np.where(undetermined, np.inf, error)
 

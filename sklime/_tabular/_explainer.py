@@ -814,10 +814,16 @@ def _median_correlation(coef):
     """Median Pearson correlation between rows of ``coef``, or None.
 
     Rows whose coefficients are all equal (a constant model's zeros) have no
-    correlation and are left out; None when fewer than ``_SAME_MIN_ROWS``
-    rows remain.
+    correlation and are left out, and rows with the very same coefficients
+    (a row explained twice) count once; None when fewer than
+    ``_SAME_MIN_ROWS`` rows remain. Each row is divided by its largest
+    absolute coefficient first, so that the squares of a model's huge or
+    tiny outputs neither overflow nor underflow.
     """
-    centered = coef - coef.mean(axis=1, keepdims=True)
+    coef = np.unique(coef, axis=0)
+    largest = np.abs(coef).max(axis=1, keepdims=True, initial=0.0)
+    scaled = coef / np.where(largest > 0, largest, 1.0)
+    centered = scaled - scaled.mean(axis=1, keepdims=True)
     norms = np.linalg.norm(centered, axis=1)
     varied = norms > 0
     if varied.sum() < _SAME_MIN_ROWS:

@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._compat import Interval, validate_params
 from .._constraints import TABLE_EXPLAINER_CONSTRAINT
+from .._core._linalg import power_of_two_scale
 
 #: Constraints shared by every function taking a fitted explainer and rows.
 _EXPLAINER_AND_ROWS = {"explainer": TABLE_EXPLAINER_CONSTRAINT, "X": ["array-like"]}
@@ -188,7 +189,11 @@ def explanation_stability(explainer, X, *, n_seeds=5, top_k=5, random_state=None
     tops = [_top_set(c, top_k) for c in coefs]
     pairs = [_jaccard(a, b) for a, b in combinations(tops, 2)]
     row_jaccard = np.mean(pairs, axis=(0, 2)) if pairs else np.ones(coefs.shape[1])
-    row_spread = coefs.std(axis=0, ddof=1).mean(axis=(1, 2))
+    # Each row's coefficients divided by a power of two near its largest
+    # (exact), so that their squares neither overflow nor underflow.
+    unit = power_of_two_scale(np.abs(coefs).max(axis=(0, 2, 3), initial=0.0))
+    spread = (coefs / unit[:, None, None]).std(axis=0, ddof=1)
+    row_spread = unit * spread.mean(axis=(1, 2))
     return Stability(
         jaccard=float(row_jaccard.mean()),
         coef_spread=float(row_spread.mean()),

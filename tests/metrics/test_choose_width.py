@@ -262,3 +262,25 @@ def test_choose_width_needs_a_fitted_lime_explainer(diabetes):
         choose_width(model, X[:3], WIDTHS)
     with pytest.raises(NotFittedError):
         choose_width(LimeExplainer(model), X[:3], WIDTHS)
+
+
+def test_the_scores_do_not_depend_on_the_unit_of_the_model_output():
+    # A model's output in a unit a power of two apart, however huge, scores
+    # every width exactly alike: no square of a coefficient overflows.
+    X = np.random.default_rng(0).normal(size=(30, 3))
+
+    def model(X):
+        return X[:, 0] ** 2 + X[:, 1]
+
+    unit = np.ldexp(1.0, 1000)
+    scored = []
+    for scale in (1.0, unit):
+        lime = _lime(ModelFunction(lambda X, scale=scale: scale * model(X)), X)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            warnings.simplefilter("error", RuntimeWarning)
+            scored.append(choose_width(lime, X[:4], [0.3, 1.0]))
+    (width, scores), (unit_width, unit_scores) = scored
+    assert unit_width == width
+    for name in ("adherence", "stability", "fidelity"):
+        np.testing.assert_array_equal(unit_scores[name], scores[name], err_msg=name)

@@ -10,7 +10,7 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import GridSearchCV
 
-from sklime import LimeExplainer
+from sklime import LimeExplainer, ModelFunction
 from sklime.metrics import (
     effective_sample_size,
     explanation_stability,
@@ -159,3 +159,33 @@ def test_metrics_accept_lists_and_check_their_arguments():
             metric(model, rows)
         with pytest.raises(ValueError, match="'X' parameter .* array-like"):
             metric(lime, 3)
+
+
+@pytest.mark.parametrize("exponent", [-1000, 1000])
+def test_stability_spread_follows_the_unit_of_the_model_output(exponent):
+    # Scaled by a power of two, however huge or tiny, the spread of the
+    # coefficients over seeds scales exactly: no square overflows or
+    # underflows.
+    X = np.random.default_rng(0).normal(size=(30, 3))
+
+    def model(X):
+        return X[:, 0] ** 2 + X[:, 1]
+
+    unit = np.ldexp(1.0, exponent)
+    stability = []
+    for scale in (1.0, unit):
+        lime = LimeExplainer(
+            ModelFunction(lambda X, scale=scale: scale * model(X)),
+            num_samples=128,
+            random_state=0,
+        ).fit(X)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            warnings.simplefilter("error", RuntimeWarning)
+            stability.append(
+                explanation_stability(lime, X[:4], n_seeds=3, random_state=0)
+            )
+    reference, scaled = stability
+    assert scaled.jaccard == reference.jaccard
+    np.testing.assert_array_equal(scaled.row_spread, unit * reference.row_spread)
+    assert scaled.coef_spread == unit * reference.coef_spread

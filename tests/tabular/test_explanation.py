@@ -1,6 +1,7 @@
 """The explanation object: lists and tables, and how rows and outputs are chosen."""
 
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -8,7 +9,7 @@ from sklearn.datasets import load_breast_cancer, load_iris
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LinearRegression, LogisticRegression
 
-from sklime import LimeExplainer
+from sklime import LimeExplainer, ModelFunction
 
 pd = pytest.importorskip("pandas")
 
@@ -217,3 +218,26 @@ def test_binary_explanation_shows_either_class(binary, tmp_path):
     assert exp.as_list(0) == positive
     with pytest.raises(ValueError, match=r"Unknown output 0; the explained outputs"):
         exp.output_index(0, 0)
+
+
+@pytest.mark.parametrize("exponent", [-1000, 1000])
+def test_errors_follow_the_unit_of_the_model_output(exponent):
+    # Scaling the model's output by a power of two scales every number of the
+    # explanation exactly, however huge or tiny: no square overflows to an
+    # infinite error or underflows to a zero one.
+    X = np.random.default_rng(0).normal(size=(40, 3))
+
+    def model(X):
+        return X[:, 0] ** 2 + X[:, 1]
+
+    unit = np.ldexp(1.0, exponent)
+    params = {"num_samples": 256, "random_state": 0}
+    reference = LimeExplainer(ModelFunction(model), **params).fit(X).explain(X[:5])
+    scaled_model = ModelFunction(lambda X: unit * model(X))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        scaled = LimeExplainer(scaled_model, **params).fit(X).explain(X[:5])
+    for name in ("coef", "standard_error", "mean_abs_coef", "mean_abs_coef_error"):
+        np.testing.assert_array_equal(
+            getattr(scaled, name), unit * getattr(reference, name), err_msg=name
+        )

@@ -11,7 +11,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import PolynomialFeatures
 from sklearn.tree import DecisionTreeRegressor
 
-from sklime import LimeExplainer
+from sklime import LimeExplainer, ModelFunction
 
 FRACTIONS = np.array([1 / 16, 1 / 8, 1 / 4, 1 / 2, 1])
 SAME = "nearly the same for every row"
@@ -146,3 +146,36 @@ def test_the_same_explanation_everywhere_of_a_linear_model_does_not_warn(data, l
 def test_fewer_than_five_rows_do_not_warn(data, quadratic):
     lime = LimeExplainer(quadratic, kernel_width=100.0, num_samples=512).fit(data)
     _no_warning(lambda: lime.transform(data[:4]))
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e300])
+def test_rows_look_alike_whatever_the_scale_of_the_model(data, quadratic, scale):
+    # The correlation of two rows' coefficients does not depend on the unit
+    # of the model's output: squares of huge or tiny coefficients must not
+    # overflow or underflow into "no correlation".
+    model = ModelFunction(lambda X: scale * quadratic.predict(X))
+    lime = LimeExplainer(model, kernel_width=100.0, num_samples=512, random_state=0)
+    lime.fit(data)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        lime.transform(data[:5])
+    messages = [str(w.message) for w in caught]
+    assert any(SAME in message for message in messages), messages
+    assert not any(issubclass(w.category, RuntimeWarning) for w in caught), messages
+
+
+def test_the_same_row_explained_again_is_not_a_kernel_too_wide(data):
+    # Repeated rows get the very same explanation whatever the kernel: they
+    # say nothing of its width, so they count once.
+    steps = DecisionTreeRegressor(max_depth=4, random_state=0)
+    model = FrozenEstimator(steps.fit(data, np.sin(2 * data[:, 0]) + data[:, 1] ** 2))
+    lime = LimeExplainer(
+        model, sampling="gaussian", kernel_width=0.3, num_samples=512, random_state=0
+    ).fit(data)
+    repeated = np.vstack([np.repeat(data[:1], 6, axis=0), data[1:3]])
+    coef = _no_warning(lambda: lime.transform(repeated))
+    np.testing.assert_array_equal(coef[:6], np.tile(coef[0], (6, 1)))
+    # Rows explained twice by a kernel wider than the data still warn.
+    wide = LimeExplainer(model, kernel_width=100.0, num_samples=512, random_state=0)
+    with pytest.warns(UserWarning, match=SAME):
+        wide.fit(data).transform(np.repeat(data[:5], 2, axis=0))

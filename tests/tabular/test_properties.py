@@ -25,6 +25,7 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from sklime import LimeExplainer, ModelFunction, submodular_pick
 from sklime.metrics import (
+    choose_width,
     effective_sample_size,
     explanation_stability,
     neighborhood_fidelity,
@@ -758,3 +759,84 @@ def test_a_row_with_missing_values_gets_the_same_explanation_in_any_batch(
 @given(table=tables(n_train=(2, 5, 30), missing=True), model=models, params=settings)
 def test_missing_values_give_finite_scores_and_metrics(table, model, params):
     test_score_and_metrics_are_finite.hypothesis.inner_test(table, model, params)
+
+
+#: Settings of kernel_width="auto": few samples, so that the five widths it
+#: scores stay cheap.
+auto_settings = settings.map(
+    lambda params: {
+        **params,
+        "kernel_width": "auto",
+        "num_samples": min(params["num_samples"], 33),
+    }
+)
+
+
+@hypothesis.settings(max_examples=8)
+@given(table=tables(n_train=(1, 2, 3, 5, 12)), model=models, params=auto_settings)
+def test_auto_width_is_one_of_its_scored_widths_and_explains_as_it(
+    table, model, params
+):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        lime, X = fit_case(table, model, params)
+    if lime is None:
+        return
+    scores = lime.kernel_width_scores_
+    assert lime.kernel_width_ in scores["kernel_width"]
+    for name in ("adherence", "stability", "fidelity"):
+        assert scores[name].shape == (5,) and np.isfinite(scores[name]).all(), name
+        assert (scores[name] <= 1 + 1e-9).all(), name
+    assert ((scores["stability"] >= 0) & (scores["stability"] <= 1)).all()
+    coef = call(lime.transform, X)
+    if coef is None:
+        return
+    # The same random_state chooses the same width; the chosen width given
+    # as a number explains to the bit as "auto" did, and drops the scores.
+    X_train, y, _ = table.build()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        again = clone(lime).fit(X_train, y)
+        assert again.kernel_width_ == lime.kernel_width_
+        np.testing.assert_array_equal(again.transform(X), coef)
+        again.set_params(kernel_width=lime.kernel_width_).fit(X_train, y)
+        assert not hasattr(again, "kernel_width_scores_")
+        np.testing.assert_array_equal(again.transform(X), coef)
+
+
+@hypothesis.settings(max_examples=12)
+@given(
+    table=tables(n_train=(1, 2, 5, 12)),
+    model=models,
+    params=settings,
+    widths=st.lists(st.sampled_from([1e-3, 0.3, 0.3, 1.0, 5.0]), min_size=1),
+)
+def test_choose_width_picks_a_given_width_and_leaves_the_explainer(
+    table, model, params, widths
+):
+    params = {**params, "num_samples": min(params["num_samples"], 33)}
+    lime, X = fit_case(table, model, params)
+    if lime is None:
+        return
+    state = dict(vars(lime))
+    before = snapshot((X, widths))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            width, scores = choose_width(lime, X, widths, n_seeds=2)
+        except Exception as exc:  # the property is about its type
+            assert_clear_error(exc)
+            return
+    assert_unchanged(X, before[0])
+    assert widths == before[1]
+    assert vars(lime).keys() == state.keys()
+    assert all(value is state[name] for name, value in vars(lime).items())
+    assert width in widths
+    np.testing.assert_array_equal(scores["kernel_width"], widths)
+    for name in ("adherence", "stability", "fidelity"):
+        assert scores[name].shape == (len(widths),), name
+        assert np.isfinite(scores[name]).all(), name
+        # A width given twice scores the same twice.
+        for w in set(widths):
+            same = scores[name][np.asarray(widths) == w]
+            np.testing.assert_array_equal(same, same[0], err_msg=name)
