@@ -30,6 +30,11 @@ _AUTO_MARGINAL_CELLS = 2**22
 #: Widest kernel gaussian sampling accepts, in training standard deviations.
 _GAUSSIAN_MAX_WIDTH = 1e100
 
+#: Narrowest kernel gaussian sampling accepts, in training standard
+#: deviations: below it the perturbations' spread (the design's) falls within
+#: the solver's tolerances, and the coefficients would come out shrunk.
+_GAUSSIAN_MIN_WIDTH = 1e-4
+
 
 class SamplingScheme:
     """Base of the sampling schemes: local draws weighted by the kernel.
@@ -49,14 +54,15 @@ class SamplingScheme:
     describes_values : bool
         A continuous feature's coefficient is the effect of keeping the row's
         value (its description shows the value).
-    max_kernel_width : float
-        The widest kernel the scheme accepts.
+    min_kernel_width, max_kernel_width : float
+        The narrowest and widest kernels the scheme accepts.
     """
 
     name = None
     shares_outputs = False
     kernel_sampled = False
     describes_values = False
+    min_kernel_width = 0.0
     max_kernel_width = np.inf
 
     def auto_num_samples(self, n_features):
@@ -183,6 +189,7 @@ class GaussianScheme(LocalScheme):
 
     name = "gaussian"
     kernel_sampled = True
+    min_kernel_width = _GAUSSIAN_MIN_WIDTH
     max_kernel_width = _GAUSSIAN_MAX_WIDTH
 
     def check(self, kernel, kernel_width):
@@ -192,6 +199,14 @@ class GaussianScheme(LocalScheme):
                 "sampling='gaussian' draws from the exponential kernel's own "
                 "distribution and cannot use a custom kernel. Use kernel=None, or "
                 "sampling='local' to weight local draws with your kernel."
+            )
+        if isinstance(kernel_width, Real) and kernel_width < _GAUSSIAN_MIN_WIDTH:
+            raise ValueError(
+                f"sampling='gaussian' moves features by kernel_width training "
+                f"standard deviations; kernel_width={kernel_width:.3g} moves them "
+                "by less than sklime's solver can resolve, which would shrink the "
+                f"coefficients. Use kernel_width >= {_GAUSSIAN_MIN_WIDTH:.0e} (a "
+                "neighborhood that small is the row itself for any model)."
             )
         if isinstance(kernel_width, Real) and kernel_width > _GAUSSIAN_MAX_WIDTH:
             raise ValueError(

@@ -65,7 +65,7 @@ def _at_width(explainer, width, model):
 
 
 def _check_widths(widths, sampling):
-    """The candidate widths as a 1-D float array, each positive and finite."""
+    """The candidate widths as a 1-D float array, each one ``sampling`` accepts."""
     values = np.asarray(widths, dtype=object).ravel()
     if values.size == 0 or any(
         isinstance(w, bool) or not isinstance(w, Real) for w in values
@@ -75,14 +75,16 @@ def _check_widths(widths, sampling):
             f"{widths!r}. Give explicit widths, e.g. np.geomspace(0.1, 4, 15)."
         )
     values = values.astype(float)
-    largest = scheme_of(sampling).max_kernel_width
-    bad = values[~((values > 0) & (values <= largest))]
+    scheme = scheme_of(sampling)
+    smallest, largest = scheme.min_kernel_width, scheme.max_kernel_width
+    bad = values[~((values > 0) & (values >= smallest) & (values <= largest))]
     if bad.size:
         raise ValueError(
             f"choose_width got kernel_width={bad[0]:.3g}, which a LimeExplainer "
             f"with sampling={sampling!r} does not accept: widths must be positive"
+            + (f", at least {smallest:.0e}" if smallest > 0 else "")
             + (f" and at most {largest:.0e}" if np.isfinite(largest) else "")
-            + ", and finite. Give explicit widths, e.g. np.geomspace(0.1, 4, 15)."
+            + ". Give explicit widths, e.g. np.geomspace(0.1, 4, 15)."
         )
     return values
 

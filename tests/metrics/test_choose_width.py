@@ -248,6 +248,7 @@ def test_the_scores_draw_as_a_kernel_width_display(diabetes):
         ([0.5, 0.0], "kernel_width=0, which a LimeExplainer .* does not accept"),
         ([np.inf], "kernel_width=inf"),
         ([1e101], r"at most 1e\+100"),
+        ([0.5, 1e-5], r"kernel_width=1e-05, .* at least 1e-04"),
     ],
 )
 def test_widths_are_checked(diabetes, widths, match):

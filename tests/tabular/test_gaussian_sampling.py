@@ -11,7 +11,7 @@ from sklearn.linear_model import LinearRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, PolynomialFeatures, StandardScaler
 
-from sklime import LimeExplainer
+from sklime import LimeExplainer, ModelFunction
 from sklime._tabular._sampling import Noise, kernel_keep_probability
 from sklime.metrics import explanation_stability
 
@@ -132,12 +132,38 @@ def test_extreme_widths_give_finite_coefficients_or_a_clear_error(linear):
     X, model = linear
     lime = LimeExplainer(
         model, sampling="gaussian", kernel_width=1e-170, num_samples=64, random_state=0
-    ).fit(X)
-    with pytest.warns(UserWarning, match="kernel_width"):  # nothing moves
-        assert np.isfinite(lime.transform(X[:2])).all()
+    )
+    with pytest.raises(ValueError, match="kernel_width=1e-170 moves them by less"):
+        lime.fit(X)
     lime.set_params(kernel_width=1e160)
     with pytest.raises(ValueError, match="kernel_width=1e.160 would overflow"):
         lime.fit(X)
+
+
+@pytest.mark.parametrize("width", [1e-4, 1e-3])
+def test_the_narrowest_accepted_kernel_gives_the_local_slopes(width):
+    # The design spreads over kernel_width standard deviations: down to the
+    # narrowest accepted width it stays above the solver's tolerances, so
+    # without a penalty the coefficients are the model's local slopes.
+    X = np.random.default_rng(0).normal(size=(200, 2))
+    model = ModelFunction(lambda X: np.sin(X[:, 0]) + X[:, 1] ** 2)
+    lime = LimeExplainer(
+        model,
+        sampling="gaussian",
+        kernel_width=width,
+        alpha=0,
+        num_samples=256,
+        random_state=0,
+    ).fit(X)
+    slopes = [np.cos(X[0, 0]) * X[:, 0].std(), 2 * X[0, 1] * X[:, 1].std()]
+    np.testing.assert_allclose(lime.transform(X[:1])[0], slopes, rtol=1e-3)
+
+
+def test_a_kernel_narrower_than_the_solver_resolves_is_refused():
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    lime = LimeExplainer(LinearRegression(), sampling="gaussian", kernel_width=1e-6)
+    with pytest.raises(ValueError, match="Use kernel_width >= 1e-04"):
+        lime.fit(X, X[:, 0])
 
 
 def test_narrow_kernel_does_not_silently_shrink_a_linear_models_slopes(linear):
