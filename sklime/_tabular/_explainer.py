@@ -820,6 +820,8 @@ def _median_correlation(coef):
     absolute coefficient first, so that the squares of a model's huge or
     tiny outputs neither overflow nor underflow.
     """
+    if len(coef) < _SAME_MIN_ROWS:  # one row per call: nothing to compare
+        return None
     coef = np.unique(coef, axis=0)
     largest = np.abs(coef).max(axis=1, keepdims=True, initial=0.0)
     scaled = coef / np.where(largest > 0, largest, 1.0)
