@@ -5,6 +5,8 @@ Every test here runs threads or processes, so each has a bounded timeout
 stuck in a lock held by another thread).
 """
 
+import threading
+
 import numpy as np
 import pytest
 from joblib import parallel_config
@@ -14,7 +16,7 @@ from sklearn.ensemble import RandomForestRegressor
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import Ridge
 
-from sklime import LimeExplainer
+from sklime import LimeExplainer, ModelFunction
 
 pytestmark = pytest.mark.timeout(120, method="thread")
 
@@ -95,3 +97,26 @@ def test_n_jobs_zero_set_after_fit_is_refused():
     lime = LimeExplainer(Ridge(), num_samples=64, random_state=0).fit(X, X[:, 0])
     with pytest.raises(ValueError, match="n_jobs=0 means no worker"):
         lime.set_params(n_jobs=0).transform(X)
+
+
+def test_a_joblib_backend_with_workers_still_gets_the_chunks():
+    # n_jobs=None takes its workers from the joblib context: the chunks go to
+    # its threads, and one worker runs them in the caller's own thread.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    threads = set()
+
+    def linear(Z):
+        threads.add(threading.get_ident())
+        return np.asarray(Z) @ np.arange(1.0, 4.0)
+
+    lime = LimeExplainer(
+        ModelFunction(linear), sampling="local", num_samples=64, random_state=0
+    ).fit(X)
+    with config_context(working_memory=0.01):  # several chunks
+        expected = lime.transform(X)
+        assert threads == {threading.get_ident()}
+        with parallel_config(backend="threading", n_jobs=2):
+            coef = lime.transform(X)
+    assert threading.get_ident() in threads and len(threads) > 1
+    np.testing.assert_array_equal(coef, expected)
