@@ -31,8 +31,9 @@ settings. It gives sklime's ms per document one document per call (in turn,
 until all are done or they took ``--length-seconds``) and all of them in one
 call (documents with as many words share one weighted Gram matrix in a
 batch), each the best of up to three runs (repeated while under 15 s in
-all), and lime's ms per document on the first ``--lime-docs``, for
-reference.
+all), the mixed corpus's over the equal one's (``/ equal``: what many
+lengths cost per document), and lime's ms per document on the first
+``--lime-docs``, for reference.
 
 Section ``memory`` explains ``--n-memory`` documents through the shortcut and
 reports the traced peak memory (``tracemalloc``) against scikit-learn's
@@ -285,10 +286,13 @@ def lengths(args):
             ("batch ms/doc", 12, ".1f"),
             ("1/call / lime", 13, ".1f"),
             ("batch / lime", 12, ".1f"),
+            ("1/call / equal", 14, ".2f"),
+            ("batch / equal", 13, ".2f"),
         ]
     )
     table.header()
     for setting, (lime_features, params) in SETTINGS.items():
+        equal = None
         for name, docs in corpora.items():
             lime_s, _ = lime_per_doc(model, docs[: args.lime_docs], lime_features)
             explainer = LimeTextExplainer(
@@ -304,6 +308,7 @@ def lengths(args):
                 max_calls=n_docs,
                 budget=args.length_seconds,
             )
+            equal = equal or (one, batch)
             table.row(
                 [
                     setting,
@@ -313,6 +318,8 @@ def lengths(args):
                     1e3 * batch / n_docs,
                     lime_s / one,
                     lime_s * n_docs / batch,
+                    one / equal[0],
+                    batch / equal[1],
                 ]
             )
 

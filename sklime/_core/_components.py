@@ -30,7 +30,9 @@ class InstancePlan:
     and the weights are the noise's, lime's the exponential kernel of the
     scaled cosine distance between the indicators and all ones. Subclasses
     give the noise (an object whose ``keep(size)`` returns the kept
-    indicators, ``weights(keep, DISTANCE_SCALE, kernel_width)`` their
+    indicators, ``held(width)`` the same noise with the draws of ``width``
+    components made once (:class:`HeldDraws`),
+    ``weights(keep, DISTANCE_SCALE, kernel_width)`` their
     weights and ``replicates`` the start of each independent replicate of
     dependent draws of instances narrower than ``WIDE_MIN_COMPONENTS``, or
     None), ``DISTANCE_SCALE``,
@@ -119,8 +121,10 @@ class InstancePlan:
         One model call gets the instances' own outputs and one their
         perturbations' (whatever their sizes). The perturbations, design and
         weights of an instance depend only on its size, and are formed once
-        per size; only the model's outputs differ between the instances of a
-        size. An instance without components gets one inactive column.
+        per size (from draws made once for all the sizes below
+        ``WIDE_MIN_COMPONENTS``); only the model's outputs differ between the
+        instances of a size. An instance without components gets one
+        inactive column.
 
         Yields
         ------
@@ -129,7 +133,15 @@ class InstancePlan:
         problem : Problem
             Their problem, with the design of that size common to all.
         """
-        keeps = {size: self.noise.keep(size) for size in np.unique(self.sizes).tolist()}
+        sizes = np.unique(self.sizes).tolist()
+        narrow = [size for size in sizes if size < WIDE_MIN_COMPONENTS]
+        # Every size below the wide threshold reads the first columns of the
+        # same draws: drawn once for all of them, not once per size.
+        held = self.noise.held(narrow[-1]) if len(narrow) > 1 else self.noise
+        keeps = {
+            size: (held if size < WIDE_MIN_COMPONENTS else self.noise).keep(size)
+            for size in sizes
+        }
         prediction = self._predict()
         output = self._outputs(
             [keeps[size] for size in self.sizes.tolist()], prediction
@@ -263,6 +275,47 @@ class BlockUniforms:
                 columns = min(_UNIFORM_BLOCK, width - start)
                 uniform[:, start : start + columns] = block[:, :columns]
             yield rows, uniform
+
+
+class HeldDraws:
+    """The draws of the first ``width`` columns of blocks of draws, made once.
+
+    Instances of different numbers of components read the first columns of
+    the same draws (:class:`BlockUniforms`, or
+    :class:`~sklime._core._masks.SobolBlocks`); held, they are drawn once for
+    all of them. The values are those of the blocks.
+
+    Parameters
+    ----------
+    blocks : BlockUniforms or SobolBlocks
+    width : int
+
+    Attributes
+    ----------
+    shape : tuple of int
+        ``(num_samples, width)``.
+    """
+
+    def __init__(self, blocks, width):
+        self.shape = (blocks.shape[0], width)
+        self._values = np.empty(self.shape)
+        for rows, values in blocks.row_blocks(width):
+            self._values[rows] = values
+
+    def row_blocks(self, width):
+        """The draws of the first ``width`` columns (at most the held ones).
+
+        Yields
+        ------
+        rows : slice
+        values : ndarray of shape (n_rows, width)
+            The draws of those rows, about ``_UNIFORM_FLOATS`` of them.
+        """
+        num_samples = self.shape[0]
+        step = max(1, _UNIFORM_FLOATS // max(width, 1))
+        for first in range(0, num_samples, step):
+            rows = slice(first, min(first + step, num_samples))
+            yield rows, self._values[rows, :width]
 
 
 #: Columns of uniforms per generator in :class:`BlockUniforms`.

@@ -22,6 +22,7 @@ from ._components import (
     _UNIFORM_BLOCK,
     _UNIFORM_FLOATS,
     BlockUniforms,
+    HeldDraws,
     cosine_distance,
     count_distance,
 )
@@ -98,6 +99,19 @@ class KernelMasks:
         return KernelMasks(
             self.count,
             self.priority.narrow(width),
+            self.law,
+            self.scale,
+            self.kernel_width,
+        )
+
+    def held(self, width):
+        """The same masks, with the priorities of ``width`` components drawn once.
+
+        For instances of up to ``width`` components; see :class:`HeldDraws`.
+        """
+        return KernelMasks(
+            self.count,
+            HeldDraws(self.priority, width),
             self.law,
             self.scale,
             self.kernel_width,

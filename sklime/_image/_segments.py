@@ -14,7 +14,7 @@ from numbers import Integral
 import numpy as np
 from scipy.stats import binom
 
-from .._core._components import BlockUniforms
+from .._core._components import BlockUniforms, HeldDraws
 from .._core._masks import KernelWeights
 from .._optional import import_optional
 
@@ -318,6 +318,14 @@ class ImageNoise(KernelWeights):
     def narrow(self, width):
         """The noise of images of up to ``width`` segments."""
         return ImageNoise(self.uniform.narrow(width))
+
+    def held(self, width):
+        """The same noise, with the draws of ``width`` segments made once.
+
+        For images of up to ``width`` segments; see
+        :class:`~sklime._core._components.HeldDraws`.
+        """
+        return ImageNoise(HeldDraws(self.uniform, width))
 
     def keep(self, n_segments):
         """Which segments each perturbation keeps; the first keeps all."""

@@ -13,12 +13,12 @@ independent replicates (``sampler="sobol"``).
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from .._core import _components
-from .._core._components import BlockUniforms
+from .._core._components import BlockUniforms, HeldDraws
 from .._core._masks import KernelWeights, SobolBlocks, above_order_statistic
 from .._dataframe import column_names, is_dataframe
 
@@ -182,6 +182,14 @@ class TextNoise(KernelWeights):
         """The noise of documents of up to ``width`` components."""
         long = None if self.long is None else self.long.narrow(width)
         return TextNoise(self.count, self.priority.narrow(width), self.replicates, long)
+
+    def held(self, width):
+        """The same noise, with the priorities of ``width`` components drawn once.
+
+        For documents of fewer than ``WIDE_MIN_COMPONENTS`` words, up to
+        ``width``; see :class:`~sklime._core._components.HeldDraws`.
+        """
+        return replace(self, priority=HeldDraws(self.priority, width))
 
     def keep(self, d):
         """Which of ``d`` components each perturbation keeps, (n_samples, d).

@@ -247,6 +247,27 @@ def test_same_numbers_whatever_the_batch(corpus, tfidf_model):
         np.testing.assert_array_equal(whole, other)
 
 
+@pytest.mark.filterwarnings("ignore:The kernel leaves:UserWarning")
+@pytest.mark.parametrize("sampling", ["lime", "sobol", "kernel"])
+def test_documents_of_many_lengths_in_one_call_have_their_bits_alone(sampling):
+    """Each length reads the first columns of draws made once for the call
+    (lengths on both sides of a block of 64 columns, and of one word)."""
+    filler = [f"w{i}" for i in range(100)]
+    docs = [" ".join(filler[:d]) for d in (1, 2, 5, 40, 64, 65, 90)]
+    model = make_pipeline(CountVectorizer(), Ridge()).fit(docs, [0, 1, 0, 1, 0, 1, 0])
+    lime = LimeTextExplainer(
+        FrozenEstimator(model), num_samples=200, sampling=sampling, random_state=1
+    ).fit(docs)
+    whole = lime.explain(docs)
+    for row, document in enumerate(docs):
+        alone = lime.explain([document])
+        d = alone.word_coef.shape[-1]
+        for field in ("word_coef", "standard_error", "intercept"):
+            np.testing.assert_array_equal(
+                getattr(alone, field)[0], getattr(whole, field)[row][..., :d]
+            )
+
+
 def test_each_chunk_is_sent_its_own_documents_only(corpus, tfidf_model, monkeypatch):
     """A worker gets its chunk's documents and noise, not the batch's."""
     docs, _ = corpus
