@@ -13,6 +13,7 @@ import numpy as np
 
 from .._labels import LabelChoice, gather_columns
 from ._kernels import changed_sample_size, effective_sample_size
+from ._linalg import power_of_two_scale
 from ._surrogate import (
     SharedDesign,
     Surrogates,
@@ -473,9 +474,7 @@ def _output_scale(output):
         ``2**(e - 1)`` where the largest absolute output is ``m * 2**e`` with
         ``0.5 <= m < 1``: the scaled outputs are below 2 in absolute value.
     """
-    largest = np.abs(output).max(axis=(1, 2), initial=0.0)
-    exponent = np.frexp(largest)[1]
-    return np.where(largest > 0, np.ldexp(1.0, exponent - 1), 1.0)
+    return power_of_two_scale(np.abs(output).max(axis=(1, 2), initial=0.0))
 
 
 def output_columns(box, labels):
